@@ -1,0 +1,5 @@
+"""``python -m workflows`` is the same as the ``workflows`` command."""
+
+from workflows.cli import main
+
+main()

@@ -1,0 +1,58 @@
+"""The one place workflows are registered by name; the name is the asl/ file name.
+
+A workflow is a function returning a StateMachine. Registering the function (not the machine) keeps
+import cheap and lets a build error be attributed to the workflow that raised it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from workflows.core import BuildError, StateMachine
+
+Factory = Callable[[], StateMachine]
+
+_REGISTRY: dict[str, "Workflow"] = {}
+
+
+@dataclass(frozen=True)
+class Workflow:
+    name: str
+    factory: Factory
+    module: str
+
+    def build(self) -> StateMachine:
+        """The machine, with any build error attributed to this workflow's name."""
+        try:
+            machine = self.factory()
+        except BuildError as exc:
+            raise exc.in_machine(self.name) from None
+        if not isinstance(machine, StateMachine):
+            raise BuildError(f"workflow {self.name!r} returned {type(machine).__name__}, not a StateMachine",
+                             rule="registry")
+        if machine.name != self.name:
+            raise BuildError(f"workflow {self.name!r} returned a machine named {machine.name!r}", rule="registry")
+        return machine
+
+
+def workflow(name: str) -> Callable[[Factory], Factory]:
+    """Register a workflow function under a kebab-case name."""
+    if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", name):
+        raise ValueError(f"workflow names are kebab-case, got {name!r}")
+
+    def register(factory: Factory) -> Factory:
+        known = _REGISTRY.get(name)
+        if known is not None and (known.module, known.factory.__qualname__) != (
+                factory.__module__, factory.__qualname__):
+            raise ValueError(f"workflow {name!r} is registered twice ({known.module} and {factory.__module__})")
+        _REGISTRY[name] = Workflow(name, factory, factory.__module__)
+        return factory
+
+    return register
+
+
+def registered() -> dict[str, Workflow]:
+    """Every registered workflow, sorted by name."""
+    return dict(sorted(_REGISTRY.items()))

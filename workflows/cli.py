@@ -1,0 +1,175 @@
+"""The `workflows` command: build, check, inspect and run the catalog's state machines.
+
+This is the one module that ties the core, the catalog and the local engine together.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from workflows import golden
+from workflows.core import BuildError
+from workflows.core.graph import FORMATS, render
+
+ASL_DIR_HELP = "Folder of compiled ASL files (default: ./asl, or $WORKFLOWS_ASL_DIR)."
+
+
+def _asl_dir(ctx: click.Context) -> Path:
+    return Path(ctx.obj["asl_dir"])
+
+
+def _machine(name: str) -> Any:
+    try:
+        flow = golden.select([name])[name]
+        return flow.build()
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+    except BuildError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--asl-dir", default=lambda: os.environ.get("WORKFLOWS_ASL_DIR", "asl"), show_default="./asl",
+              type=click.Path(file_okay=False), help=ASL_DIR_HELP)
+@click.pass_context
+def main(ctx: click.Context, asl_dir: str) -> None:
+    """Multi-tenant SaaS workflows for AWS Step Functions, written in Python and compiled to ASL.
+
+    \b
+    Typical loop:
+      workflows list                 what the catalog holds
+      workflows build                compile every workflow into asl/<name>.asl.json
+      workflows check                fail if asl/ differs from the catalog (the golden gate)
+      workflows run NAME --input -   execute one machine on the embedded local engine
+      workflows local                serve the Step Functions and AWS APIs on 127.0.0.1
+
+    Workflows are Python functions registered in workflows/catalog with @workflow("kebab-name");
+    the name is the file name in asl/. Only `workflows build` writes asl/.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["asl_dir"] = asl_dir
+
+
+@main.command("list")
+def list_cmd() -> None:
+    """One line per workflow: name, EXPRESS/STANDARD, state count, query language."""
+    flows = golden.select()
+    if not flows:
+        click.echo("no workflows registered")
+        return
+    rows = []
+    for name, flow in flows.items():
+        try:
+            machine = flow.build()
+            rows.append((name, machine.type, str(machine.state_count()), machine.query_language or "JSONPath"))
+        except BuildError as exc:
+            rows.append((name, "INVALID", "-", str(exc.issues[0])))
+    width = max(len(r[0]) for r in rows)
+    for name, kind, count, ql in rows:
+        click.echo(f"{name:<{width}}  {kind:<8}  {count:>3} states  {ql}")
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+@click.pass_context
+def build(ctx: click.Context, names: tuple[str, ...]) -> None:
+    """Compile workflows (all when no NAME is given) into asl/<name>.asl.json.
+
+    Every machine is validated first; nothing is written if any of them is invalid.
+    """
+    try:
+        written = golden.build(_asl_dir(ctx), names)
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+    except BuildError as exc:
+        raise click.ClickException(f"nothing written:\n{exc}") from None
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Exit 1 listing every stale, missing or extra file in asl/ and every validation failure."""
+    problems = golden.check(_asl_dir(ctx))
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(problems)} problem(s); run `workflows build` and review the diff", err=True)
+        sys.exit(1)
+    click.echo(f"asl/ matches the catalog ({len(golden.select())} workflows)")
+
+
+@main.command()
+@click.argument("name")
+def show(name: str) -> None:
+    """Print a workflow's ASL on stdout (placeholders left as ${Name})."""
+    click.echo(_machine(name).to_json(), nl=False)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="mermaid", show_default=True)
+def graph(name: str, fmt: str) -> None:
+    """Print a workflow's state graph (Map/Parallel as subgraphs, Catch edges dashed)."""
+    click.echo(render(_machine(name).to_asl(), fmt), nl=False)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--input", "input_file", type=click.File("r"), default=None,
+              help="JSON input file, or - for standard input (default: {}).")
+@click.option("--mock-config", type=click.Path(exists=True, dir_okay=False),
+              help="Step Functions Local MockConfigFile (JSON).")
+@click.option("--test-case", help="Test case of the mock config to run (as <arn>#<TestCase> in SFN Local).")
+@click.option("--trace", is_flag=True, help="Print the visited states with their input and output on stderr.")
+def run(name: str, input_file: Any, mock_config: str | None, test_case: str | None, trace: bool) -> None:
+    """Run one workflow on a fresh embedded engine; print its output JSON (exit 0) or error (exit 1)."""
+    from workflows.local.runner import format_trace, run_definition
+
+    machine = _machine(name)
+    try:
+        payload = json.load(input_file) if input_file is not None else {}
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"input is not JSON: {exc}") from None
+    result = run_definition(machine.substituted(), payload, type=machine.type, mock_config=mock_config,
+                            test_case=test_case, name=machine.name)
+    if trace:
+        click.echo(format_trace(result), err=True)
+    if result.status == "SUCCEEDED":
+        click.echo(json.dumps(result.output, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{result.status}: {result.error}: {result.cause}", err=True)
+    sys.exit(1)
+
+
+@main.command()
+@click.option("--port", default=8083, show_default=True, type=int)
+@click.option("--mock-config", type=click.Path(exists=True, dir_okay=False),
+              help="Step Functions Local MockConfigFile (JSON).")
+def local(port: int, mock_config: str | None) -> None:
+    """Serve Step Functions + DynamoDB, Streams, S3, CloudFormation, IAM, STS, EventBridge on 127.0.0.1.
+
+    Every catalog machine is created as arn:aws:states:us-east-1:123456789012:stateMachine:<name>
+    with placeholders filled from the workflows' local defaults. Point boto3 at it with
+    endpoint_url=http://127.0.0.1:PORT and Config(inject_host_prefix=False) (StartSyncExecution
+    otherwise goes to a 'sync-' host that does not resolve). Ctrl-C stops it.
+    """
+    from workflows.local.server import serve
+
+    machines = []
+    for name, flow in golden.select().items():
+        machine = flow.build()
+        machines.append((name, machine.substituted(), machine.type))
+    serve(port=port, machines=machines, mock_config=mock_config,
+          ready=lambda url: click.echo(f"local engine on {url} with {len(machines)} machines; Ctrl-C stops it"))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
