@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 import botocore.session
-from botocore.model import OperationModel, Shape, StructureShape
+from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
 from .errors import BuildError
 from .jsonata import is_jsonata
@@ -61,6 +61,15 @@ def check_arguments(op: OperationModel, arguments: Any, state: str, *, location:
 
 
 def _check_shape(shape: Shape | None, value: Any, state: str, where: str) -> None:
+    if isinstance(shape, MapShape) and isinstance(value, Mapping):
+        for key, sub in value.items():
+            if isinstance(key, str) and not key.endswith(".$") and not is_jsonata(sub):
+                _check_shape(shape.value, sub, state, f"{where}.{key}")
+        return
+    if isinstance(shape, ListShape) and isinstance(value, list):
+        for i, sub in enumerate(value):
+            _check_shape(shape.member, sub, state, f"{where}[{i}]")
+        return
     if shape is None or not isinstance(value, Mapping) or not isinstance(shape, StructureShape):
         return
     members = shape.members

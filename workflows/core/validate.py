@@ -154,8 +154,10 @@ def _check_graph(ctx: _Context, states: Mapping[str, Any], start: Any, prefix: s
         for name in states:
             if name not in seen:
                 ctx.add(f"{prefix}{name}", "unreachable", "no path from StartAt reaches this state")
+    # A state with an unknown target was already reported; do not report it again as an endless loop.
     terminal = {name for name, s in states.items() if isinstance(s, Mapping) and
-                (s.get("End") is True or s.get("Type") in ("Succeed", "Fail"))}
+                (s.get("End") is True or s.get("Type") in ("Succeed", "Fail") or
+                 any(t not in states for _, t in _targets(s)))}
     reverse: dict[str, list[str]] = {name: [] for name in states}
     for src, targets in edges.items():
         for dst in targets:
