@@ -1,0 +1,92 @@
+"""The golden gate: `workflows check` passes on the committed tree and names every difference."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from workflows.cli import main
+from workflows.golden import SUFFIX, select
+
+ROOT = Path(__file__).resolve().parents[2]
+ASL = ROOT / "asl"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_committed_asl_matches_the_catalog() -> None:
+    code, out = run("--asl-dir", str(ASL), "check")
+    assert code == 0, out
+    names = {p.name[: -len(SUFFIX)] for p in ASL.glob(f"*{SUFFIX}")}
+    assert names == set(select()), "every registered workflow has exactly one file"
+
+
+def _copy(tmp_path: Path) -> Path:
+    target = tmp_path / "asl"
+    shutil.copytree(ASL, target)
+    return target
+
+
+def test_check_fails_naming_an_edited_file(tmp_path: Path) -> None:
+    asl = _copy(tmp_path)
+    files = sorted(asl.glob(f"*{SUFFIX}"))
+    assert files, "the catalog compiles to at least one file"
+    victim = files[0]
+    data = json.loads(victim.read_text())
+    data["Comment"] = "edited by hand"
+    victim.write_text(json.dumps(data, indent=2) + "\n")
+    code, out = run("--asl-dir", str(asl), "check")
+    assert code == 1
+    assert f"stale: {victim.name[: -len(SUFFIX)]}" in out
+
+
+def test_check_fails_on_a_whitespace_only_change(tmp_path: Path) -> None:
+    asl = _copy(tmp_path)
+    victim = sorted(asl.glob(f"*{SUFFIX}"))[-1]
+    victim.write_bytes(victim.read_bytes().rstrip(b"\n"))
+    code, out = run("--asl-dir", str(asl), "check")
+    assert code == 1 and "stale:" in out
+
+
+def test_check_fails_naming_a_stray_and_a_missing_file(tmp_path: Path) -> None:
+    asl = _copy(tmp_path)
+    (asl / "stray.asl.json").write_text("{}\n")
+    removed = sorted(asl.glob(f"*{SUFFIX}"))[0]
+    removed.unlink()
+    code, out = run("--asl-dir", str(asl), "check")
+    assert code == 1
+    assert "extra: stray.asl.json" in out
+    assert f"missing: {removed.name[: -len(SUFFIX)]}" in out
+
+
+def test_build_writes_exactly_what_check_expects(tmp_path: Path) -> None:
+    asl = tmp_path / "fresh"
+    code, out = run("--asl-dir", str(asl), "build")
+    assert code == 0, out
+    for path in ASL.glob(f"*{SUFFIX}"):
+        assert (asl / path.name).read_bytes() == path.read_bytes(), path.name
+    assert run("--asl-dir", str(asl), "check")[0] == 0
+
+
+def test_build_of_an_unknown_name_fails(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--asl-dir", str(tmp_path), "build", "no-such-flow"])
+    assert result.exit_code != 0 and "unknown workflow(s): no-such-flow" in result.output
+
+
+def test_list_show_and_graph() -> None:
+    code, out = run("list")
+    assert code == 0
+    first = sorted(select())[0]
+    assert out.splitlines()[0].split()[0] == first
+    code, out = run("show", first)
+    assert code == 0 and out.encode() == (ASL / f"{first}{SUFFIX}").read_bytes()
+    code, out = run("graph", first)
+    assert code == 0 and out.startswith("flowchart TD")
+    code, out = run("graph", first, "--format", "dot")
+    assert code == 0 and out.startswith("digraph machine {") and out.rstrip().endswith("}")
