@@ -1,0 +1,64 @@
+"""install() is idempotent and fails loudly, naming the adaptation, when moto internals move."""
+
+import importlib
+
+import pytest
+
+from workflows.local import adaptations
+from workflows.local.adaptations import _patching
+from workflows.local.errors import EngineAdaptationError
+
+MODULES = [m for m in adaptations.ORDER if m != "credentials"]
+
+
+def test_install_all_is_idempotent() -> None:
+    adaptations.install_all()
+    import moto.stepfunctions.parser.models as models
+
+    first = models.StepFunctionsParserBackend.start_execution
+    adaptations.install_all()
+    assert models.StepFunctionsParserBackend.start_execution is first
+
+
+def test_order_lists_every_adaptation_module() -> None:
+    import pkgutil
+
+    found = {m.name for m in pkgutil.iter_modules(adaptations.__path__) if not m.name.startswith("_")}
+    assert found == set(adaptations.ORDER)
+
+
+# (adaptation, module that must hold it, attribute removed to simulate a moto change)
+MOVED = [
+    ("jsonata", "moto.stepfunctions.parser.asl.jsonata.jsonata", "_eval_jsonata"),
+    ("jsonpath", "moto.stepfunctions.parser.asl.utils.json_path", "extract_json"),
+    ("assign_literals", "moto.stepfunctions.parser.asl.parse.preprocessor", "Preprocessor"),
+    ("sdk_results", "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service", "StateTaskService"),
+    ("execution_names", "moto.stepfunctions.parser.models", "StepFunctionsParserBackend"),
+    ("execution_output", "moto.stepfunctions.responses", "StepFunctionResponse"),
+    ("mock_config", "moto.stepfunctions.parser.mocking.mock_config", "MockTestCase"),
+    ("sync_execution", "moto.stepfunctions.responses", "StepFunctionResponse"),
+    ("instant_waits", "moto.stepfunctions.parser.asl.component.common.retry.retrier_decl", "RetrierDecl"),
+]
+
+
+@pytest.mark.parametrize("adaptation,module_name,attr", MOVED)
+def test_moved_internal_raises_named_error(monkeypatch: pytest.MonkeyPatch, adaptation: str, module_name: str, attr: str) -> None:
+    module = importlib.import_module(module_name)
+    monkeypatch.delattr(module, attr)
+    install = importlib.import_module(f"workflows.local.adaptations.{adaptation}").install
+    with pytest.raises(EngineAdaptationError) as info:
+        install()
+    assert info.value.adaptation == adaptation
+    assert attr in str(info.value)
+
+
+def test_missing_module_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(EngineAdaptationError, match="no.such.module"):
+        _patching.import_module("demo", "no.such.module")
+
+
+def test_changed_signature_is_named() -> None:
+    def f(a: int) -> None: ...
+
+    with pytest.raises(EngineAdaptationError, match="lost parameter"):
+        _patching.require_params("demo", f, ["b"])

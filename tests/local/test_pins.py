@@ -1,0 +1,11 @@
+"""The adaptations patch moto internals: the versions they were written against are pinned."""
+
+from importlib.metadata import version
+
+
+def test_moto_is_the_adapted_version() -> None:
+    assert version("moto") == "5.2.5"
+
+
+def test_jsonata_python_is_the_adapted_version() -> None:
+    assert version("jsonata-python") == "0.7.1"

@@ -1,0 +1,38 @@
+"""run_definition on a fresh engine, and the printed trace."""
+
+from workflows.local.runner import format_trace, run_definition
+
+MACHINE = {
+    "StartAt": "Greet",
+    "States": {
+        "Greet": {"Type": "Pass", "Parameters": {"msg.$": "States.Format('hi {}', $.who)"}, "Next": "Pause"},
+        "Pause": {"Type": "Wait", "Seconds": 10, "End": True},
+    },
+}
+
+
+def test_run_definition_and_trace() -> None:
+    result = run_definition(MACHINE, {"who": "acme"})
+    assert result.ok() and result.output == {"msg": "hi acme"}
+    trace = format_trace(result)
+    assert "  1. Greet" in trace and "  2. Pause" in trace
+    assert 'in : {"who":"acme"}' in trace
+    assert 'output: {"msg":"hi acme"}' in trace
+    assert "waited (virtual): 10 s" in trace
+
+
+def test_express_failure_trace(run) -> None:
+    result = run({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Bad.Thing", "Cause": "because"}}}, type="EXPRESS")
+    trace = format_trace(result)
+    assert result.status == "FAILED"
+    assert "error: Bad.Thing" in trace and "cause: because" in trace
+
+
+def test_mock_config_through_runner() -> None:
+    machine = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:listBuckets", "End": True}}}
+    config = {
+        "StateMachines": {"workflows-run": {"TestCases": {"Happy": {"T": "R"}}}},
+        "MockedResponses": {"R": {"0": {"Return": {"Buckets": [{"Name": "mocked"}]}}}},
+    }
+    result = run_definition(machine, mock_config=config, test_case="Happy")
+    assert result.output == {"Buckets": [{"Name": "mocked"}]}

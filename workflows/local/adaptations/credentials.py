@@ -1,0 +1,277 @@
+"""Adaptation: a Task's ``Credentials.RoleArn`` is really assumed and its calls really authorized.
+
+moto 5.2.5 evaluates ``Credentials`` into a ``StateCredentials`` and hands it to
+``boto_client_for(region, service, state_credentials)``, which ignores it: every call runs with
+keys ``ak``/``sk`` and nothing is authorized. This module
+
+1. wraps ``Credentials._eval_body`` so that the evaluated RoleArn is resolved against moto's IAM
+   (``workflows.local.iam.roles``): an unusable value fails the task with ``States.Runtime``;
+   a role that cannot be assumed (malformed ARN, missing role, trust policy, execution role
+   without ``sts:AssumeRole``) fails it with ``States.TaskFailed`` and a cause naming role and
+   reason -- both go through Retry/Catch like any task error;
+2. replaces ``boto_client_for`` where it is defined and in every module that imported it by name
+   (pinned in ``PINNED_IMPORTERS``; ``install()`` refuses to run if moto's source has more or
+   fewer importers), so that a client made for a task role authorizes each call first, in a
+   botocore ``provide-client-params`` hook, against the role's inline and managed policies;
+3. lets the task's own error mapping keep our failure (moto's optimized DynamoDB integration
+   otherwise renames every non-ClientError ``DynamoDB.AmazonDynamoDBException``).
+
+Error names of a denied call -- what AWS produces, and what this yields:
+- optimized ``arn:aws:states:::dynamodb:getItem``: Step Functions names DynamoDB errors
+  ``DynamoDB.<ErrorCode>``, hence ``DynamoDB.AccessDeniedException``;
+- ``arn:aws:states:::aws-sdk:dynamodb:getItem``: SDK integrations are named after the exception
+  class of the AWS SDK for Java v2 that Step Functions uses. ``AccessDeniedException`` is not a
+  modelled DynamoDB exception (botocore's model has no such shape either), so the SDK raises the
+  service's base class: ``DynamoDb.DynamoDbException``. We raise what botocore raises for that
+  code (``client.exceptions.from_code``: a plain ``ClientError`` here), and moto's SDK mapping
+  then yields exactly ``DynamoDb.DynamoDbException``; the cause carries AWS's message.
+Tasks WITHOUT ``Credentials`` keep moto's behaviour: the execution role's rights are NOT
+enforced (AWS would enforce them; our machines' execution roles are not modelled in tests).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+
+from botocore.client import BaseClient
+
+from workflows.local.adaptations import _patching
+from workflows.local.errors import EngineAdaptationError
+from workflows.local.iam.policy import Decision, EvaluationResult, Request, evaluate
+from workflows.local.iam.requests import CallSite, requests_for_call
+from workflows.local.iam.roles import AssumedRole, TaskRoleError, resolve_task_role
+
+ADAPTATION = "credentials"
+_PARSER = "moto.stepfunctions.parser"
+BOTO_CLIENT_MODULE = f"{_PARSER}.asl.utils.boto_client"
+_TASK = f"{_PARSER}.asl.component.state.exec.state_task"
+CREDENTIALS_MODULE = f"{_TASK}.credentials"
+
+# Every moto module that does ``from ...boto_client import boto_client_for`` (moto 5.2.5).
+PINNED_IMPORTERS: tuple[str, ...] = (
+    f"{_PARSER}.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3",
+    f"{_PARSER}.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3",
+    f"{_TASK}.lambda_eval_utils",
+    f"{_TASK}.service.state_task_service_aws_sdk",
+    f"{_TASK}.service.state_task_service_batch",
+    f"{_TASK}.service.state_task_service_dynamodb",
+    f"{_TASK}.service.state_task_service_ecs",
+    f"{_TASK}.service.state_task_service_events",
+    f"{_TASK}.service.state_task_service_glue",
+    f"{_TASK}.service.state_task_service_sfn",
+    f"{_TASK}.service.state_task_service_sns",
+    f"{_TASK}.service.state_task_service_sqs",
+    f"{_TASK}.service.state_task_service_unsupported",
+)
+
+_IMPORT = re.compile(
+    r"from\s+(?:moto\.stepfunctions\.parser\.asl\.utils\.boto_client|\.+[\w.]*boto_client)\s+"
+    r"import\s+\(?[^)\n]*(?:\n[^)]*)?\bboto_client_for\b"
+)
+
+# Error code and HTTP status AWS uses for an authorization failure, per IAM service prefix.
+_ACCESS_DENIED = {"s3": ("AccessDenied", 403)}
+_DEFAULT_ACCESS_DENIED = ("AccessDeniedException", 400)
+
+_lock = threading.Lock()
+_originals: dict[str, Any] = {}
+
+
+class TaskCredentialsFailure(Exception):
+    """Marker mixed into moto's ``FailureEventException`` for failures raised by this module."""
+
+
+def find_importers() -> list[str]:
+    """Scan moto's Step Functions source for modules importing ``boto_client_for`` by name."""
+    parser_mod = _patching.import_module(ADAPTATION, _PARSER)
+    root = Path(parser_mod.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if _IMPORT.search(path.read_text(encoding="utf-8")):
+            rel = path.relative_to(root).with_suffix("")
+            found.append(".".join((_PARSER, *rel.parts)))
+    return sorted(found)
+
+
+def _access_denied(client: BaseClient, operation: str, role: AssumedRole, request: Request,
+                   result: EvaluationResult) -> Exception:
+    """The exception botocore would raise for AWS's authorization-failure response."""
+    prefix = client.meta.service_model.signing_name
+    code, status = _ACCESS_DENIED.get(prefix, _DEFAULT_ACCESS_DENIED)
+    why = (
+        "with an explicit deny in an identity-based policy"
+        if result.decision is Decision.EXPLICIT_DENY
+        else f"because no identity-based policy allows the {request.action} action"
+    )
+    message = (
+        f"User: {role.session_arn} is not authorized to perform: {request.action} "
+        f"on resource: {request.resource} {why}"
+    )
+    response = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": status, "RequestId": str(uuid.uuid4()), "HTTPHeaders": {}},
+    }
+    return client.exceptions.from_code(code)(response, operation)
+
+
+def _partition_key_lookup(make_client: Callable[..., BaseClient], region: str) -> Callable[[str, str | None], str]:
+    def lookup(table: str, index: str | None) -> str:
+        # An unauthorized client: reading the key schema is the engine's business, not the task's.
+        description = make_client(region=region, service="dynamodb").describe_table(TableName=table)["Table"]
+        schema = description["KeySchema"]
+        if index:
+            indexes = description.get("GlobalSecondaryIndexes", []) + description.get("LocalSecondaryIndexes", [])
+            schema = next((i["KeySchema"] for i in indexes if i["IndexName"] == index), schema)
+        return next(k["AttributeName"] for k in schema if k["KeyType"] == "HASH")
+
+    return lookup
+
+
+def authorize_client(client: BaseClient, role: AssumedRole, region: str,
+                     make_client: Callable[..., BaseClient]) -> None:
+    """Make every call of ``client`` pass ``role``'s policies first, or raise AWS's error."""
+    model = client.meta.service_model
+    prefix = model.signing_name
+    site = CallSite(partition=role.partition, region=region, account=role.account)
+    lookup = _partition_key_lookup(make_client, region)
+    principal = role.principal_context()
+
+    def authorize(params: dict[str, Any], model: Any, **_: Any) -> None:
+        for request in requests_for_call(prefix, model.name, params, site, lookup):
+            request = Request(request.action, request.resource, {**principal, **request.context})
+            result = evaluate(role.policies, request)
+            if not result.allowed:
+                raise _access_denied(client, model.name, role, request, result)
+
+    client.meta.events.register(f"provide-client-params.{model.service_id.hyphenize()}", authorize)
+
+
+def _failure(env: Any, error: str, cause: str) -> Exception:
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    typ = StatesErrorNameType.StatesRuntime if error == "States.Runtime" else StatesErrorNameType.StatesTaskFailed
+    event = FailureEvent(
+        env=env,
+        error_name=StatesErrorName(typ=typ),
+        event_type=HistoryEventType.TaskFailed,
+        event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(error=error, cause=cause)),
+    )
+    return _originals["failure_cls"](failure_event=event)
+
+
+def install() -> None:
+    """Apply the adaptation (idempotent). Raises ``EngineAdaptationError`` if moto moved."""
+    with _lock:
+        boto_module = _patching.import_module(ADAPTATION, BOTO_CLIENT_MODULE)
+        current = _patching.require_attr(ADAPTATION, boto_module, "boto_client_for")
+        if _patching.is_patched(current):
+            return
+        found = find_importers()
+        if found != sorted(PINNED_IMPORTERS):
+            raise EngineAdaptationError(
+                ADAPTATION,
+                f"modules importing boto_client_for changed: added {sorted(set(found) - set(PINNED_IMPORTERS))}, "
+                f"gone {sorted(set(PINNED_IMPORTERS) - set(found))}",
+            )
+        _patching.require_params(ADAPTATION, current, ["region", "service", "state_credentials"])
+        cred_module = _patching.import_module(ADAPTATION, CREDENTIALS_MODULE)
+        credentials_cls = _patching.require_attr(ADAPTATION, cred_module, "Credentials")
+        state_credentials_cls = _patching.require_attr(ADAPTATION, cred_module, "StateCredentials")
+        failure_module = _patching.import_module(
+            ADAPTATION, f"{_PARSER}.asl.component.common.error_name.failure_event"
+        )
+        base_failure = _patching.require_attr(ADAPTATION, failure_module, "FailureEventException")
+        task_module = _patching.import_module(ADAPTATION, f"{_TASK}.state_task")
+        state_task_cls = _patching.require_attr(ADAPTATION, task_module, "StateTask")
+        for name in PINNED_IMPORTERS:
+            _patching.import_module(ADAPTATION, name)
+
+        failure_cls = type("TaskCredentialsFailureEvent", (base_failure, TaskCredentialsFailure), {})
+        task_role_cls = type("TaskRoleCredentials", (state_credentials_cls,), {"assumed_role": None})
+        original_eval = credentials_cls._eval_body
+        _originals.update(
+            boto_client_for=current, eval_body=original_eval, credentials_cls=credentials_cls,
+            failure_cls=failure_cls, from_error={},
+        )
+
+        def boto_client_for(region: str, service: str, state_credentials: Any = None) -> BaseClient:
+            client = current(region=region, service=service, state_credentials=state_credentials)
+            role = getattr(state_credentials, "assumed_role", None)
+            if isinstance(role, AssumedRole):
+                authorize_client(client, role, region, current)
+            return client
+
+        def eval_body(self: Any, env: Any) -> None:
+            try:
+                original_eval(self, env)
+            except Exception as exc:  # an unresolvable RoleArn.$ path or expression
+                cause = exc.extract_error_cause_pair()[1] if isinstance(exc, base_failure) else str(exc)
+                raise _failure(
+                    env, "States.Runtime", f"The task's Credentials.RoleArn could not be evaluated: {cause}"
+                ) from exc
+            evaluated = env.stack.pop()
+            details = env.aws_execution_details
+            execution = env.states.context_object.context_object_data.get("Execution", {})
+            try:
+                role = resolve_task_role(
+                    evaluated.role_arn,
+                    details.role_arn,
+                    current(region=details.region, service="iam"),
+                    session_name=str(execution.get("Name") or "StepFunctionsSession"),
+                )
+            except TaskRoleError as err:
+                raise _failure(env, err.error, str(err)) from err
+            credentials = task_role_cls(role_arn=evaluated.role_arn)
+            credentials.assumed_role = role
+            env.stack.append(credentials)
+
+        def keep_credentials_failure(original: Callable[..., Any]) -> Callable[..., Any]:
+            def _from_error(self: Any, env: Any, ex: Exception) -> Any:
+                if isinstance(ex, TaskCredentialsFailure):
+                    return ex.failure_event  # type: ignore[attr-defined]
+                return original(self, env, ex)
+            return _from_error
+
+        pending = [state_task_cls]
+        while pending:
+            cls = pending.pop()
+            pending.extend(cls.__subclasses__())
+            if "_from_error" in vars(cls):
+                _originals["from_error"][cls] = vars(cls)["_from_error"]
+                cls._from_error = keep_credentials_failure(vars(cls)["_from_error"])
+
+        wrapper = _patching.mark(boto_client_for, ADAPTATION, current)
+        boto_module.boto_client_for = wrapper
+        _patching.replace_references(_PARSER, current, wrapper)
+        credentials_cls._eval_body = _patching.mark(eval_body, ADAPTATION, original_eval)
+
+
+def uninstall() -> None:
+    """Undo ``install()`` (tests use it to prove the un-adapted engine ignores Credentials)."""
+    with _lock:
+        if not _originals:
+            return
+        boto_module = _patching.import_module(ADAPTATION, BOTO_CLIENT_MODULE)
+        wrapper = boto_module.boto_client_for
+        boto_module.boto_client_for = _originals["boto_client_for"]
+        _patching.replace_references(_PARSER, wrapper, _originals["boto_client_for"])
+        _originals["credentials_cls"]._eval_body = _originals["eval_body"]
+        for cls, original in _originals["from_error"].items():
+            cls._from_error = original
+        _originals.clear()
+
+
+def is_installed() -> bool:
+    """True while ``install()`` is in effect."""
+    boto_module = _patching.import_module(ADAPTATION, BOTO_CLIENT_MODULE)
+    return _patching.is_patched(boto_module.boto_client_for)

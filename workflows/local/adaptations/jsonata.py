@@ -1,0 +1,146 @@
+"""Adaptation: evaluate JSONata with jsonata-python instead of moto's missing JVM bridge.
+
+moto 5.2.5 leaves ``jsonata._eval_jsonata`` as None (LocalStack fills it with a JVM), so every
+JSONata machine and every ``$var`` read in JSONPath mode fails with "NoneType is not callable".
+We fill the hook, convert jsonata-python's own types (JList, lambdas) into JSON values, report
+evaluation errors as ``States.QueryEvaluationError`` as AWS does, and quote string variables as
+JSON (moto writes them between bare double quotes, so a value containing ``"`` broke the query).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+import jsonata as jsonata_python
+
+from workflows.local.errors import EngineAdaptationError
+from workflows.local.adaptations._patching import (
+    import_module,
+    is_patched,
+    mark,
+    replace_references,
+    require_attr,
+)
+
+NAME = "jsonata"
+_JSONATA_MODULE = "moto.stepfunctions.parser.asl.jsonata.jsonata"
+_STRING_EXPR_MODULE = "moto.stepfunctions.parser.asl.component.common.string.string_expression"
+
+
+class _Unsupported(Exception):
+    """Raised while converting a JSONata result that has no JSON form (a function)."""
+
+
+def _to_json(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        # JSONata numbers are doubles: 3.0 prints as 3 in AWS's output.
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if isinstance(value, dict):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    if isinstance(value, list):  # includes jsonata's JList
+        return [_to_json(v) for v in value]
+    raise _Unsupported(type(value).__name__)
+
+
+def make_evaluator(exception_type: type[Exception]) -> Callable[[str], Any]:
+    """Build the hook: expression text in, JSON value out, moto's JSONataException on error."""
+
+    def evaluate(expression: str) -> Any:
+        try:
+            result = jsonata_python.Jsonata(expression).evaluate(None)
+        except Exception as exc:  # jsonata-python raises JException (a RuntimeError) and others
+            raise exception_type("UNKNOWN", str(exc)) from exc
+        try:
+            return _to_json(result)
+        except _Unsupported as exc:
+            raise exception_type(
+                "UNSUPPORTED", f"the JSONata expression returned an unsupported result type ({exc})"
+            ) from exc
+
+    return evaluate
+
+
+def _encode_declarations(to_json_str: Callable[..., str]) -> Callable[[dict[str, Any]], str]:
+    def encode(bindings: dict[str, Any]) -> str:
+        return "".join(
+            f"{ref}:={to_json_str(value, separators=(',', ':'))};" for ref, value in bindings.items()
+        )
+
+    return encode
+
+
+def _query_error_wrapper(original: Callable[..., None], exception_type: type[Exception]) -> Callable[..., None]:
+    """Report a JSONata evaluation failure as States.QueryEvaluationError (AWS's error name)."""
+    from moto.stepfunctions.parser.api import EvaluationFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    @functools.wraps(original)
+    def _eval_body(self: Any, env: Any) -> None:
+        try:
+            original(self, env)
+        except exception_type as exc:
+            error_name = StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError)
+            details = EvaluationFailedEventDetails(
+                error=error_name.error_name,
+                cause=f"An error occurred while evaluating the JSONata expression "
+                f"'{self.expression}': {getattr(exc, 'details', exc)}",
+            )
+            env.event_manager.add_event(
+                context=env.event_history_context,
+                event_type=HistoryEventType.EvaluationFailed,
+                event_details=EventDetails(evaluationFailedEventDetails=details),
+            )
+            raise FailureEventException(
+                failure_event=FailureEvent(
+                    env=env,
+                    error_name=error_name,
+                    event_type=HistoryEventType.EvaluationFailed,
+                    event_details=EventDetails(evaluationFailedEventDetails=details),
+                )
+            ) from exc
+
+    return mark(_eval_body, NAME, original)
+
+
+def install() -> None:
+    """Wire moto's JSONata hook to jsonata-python (idempotent)."""
+    module = import_module(NAME, _JSONATA_MODULE)
+    require_attr(NAME, module, "_eval_jsonata")
+    exception_type = require_attr(NAME, module, "JSONataException")
+    original_encode = require_attr(NAME, module, "encode_jsonata_variable_declarations")
+    to_json_str = require_attr(NAME, module, "to_json_str")
+    strings = import_module(NAME, _STRING_EXPR_MODULE)
+
+    # moto's own contract: the hook is filled only when None (a filled hook is left alone).
+    if module._eval_jsonata is None:
+        module._eval_jsonata = mark(make_evaluator(exception_type), NAME, None)
+
+    if not is_patched(original_encode, NAME):
+        # Import the users of the encoder first so that every by-name reference is rebound.
+        import_module(NAME, "moto.stepfunctions.parser.asl.eval.states")
+        import_module(NAME, "moto.stepfunctions.parser.asl.eval.variable_store")
+        encoder = mark(_encode_declarations(to_json_str), NAME, original_encode)
+        rebound = replace_references("moto.stepfunctions", original_encode, encoder)
+        if not rebound:
+            raise EngineAdaptationError(NAME, "no module references encode_jsonata_variable_declarations")
+
+    for class_name in ("StringJSONata", "StringVariableSample"):
+        cls = require_attr(NAME, strings, class_name)
+        body = require_attr(NAME, cls, "_eval_body")
+        if not is_patched(body, NAME):
+            cls._eval_body = _query_error_wrapper(body, exception_type)

@@ -1,0 +1,241 @@
+"""The in-process engine every test uses: moto with our adaptations, one call to run any ASL.
+
+Why a class rather than bare ``mock_aws``: it applies the adaptations, creates a default execution
+role, routes EXPRESS machines through StartSyncExecution and STANDARD through StartExecution +
+wait, and returns a trace (visited states, transitions, history) that tests can assert on.
+Only one engine should be active at a time: moto's mock (like its backends) is process-wide.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from moto import mock_aws
+
+from workflows.local.adaptations import install_all, instant_waits, mock_config
+from workflows.local.errors import EngineError, ExecutionTimeoutError
+from workflows.local.history import VisitedState, count_transitions, visited_states
+from workflows.local.json_values import to_json_safe
+
+__all__ = ["ExecutionResult", "LocalEngine", "VisitedState"]
+
+DEFAULT_ROLE_NAME = "workflows-local-execution"
+_TRUST_STATES = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+_ALLOW_ALL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["*", "sts:AssumeRole"], "Resource": "*"}],
+}
+_FINISHED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    """What one execution did, in JSON values (history included), ready for assertions."""
+
+    status: str
+    output: Any
+    error: str | None
+    cause: str | None
+    execution_arn: str
+    states: tuple[VisitedState, ...]
+    transitions: int
+    history: tuple[dict[str, Any], ...]
+    waits: tuple[tuple[str, float], ...] = field(default=())
+
+    def ok(self) -> bool:
+        return self.status == "SUCCEEDED"
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.states)
+
+    @property
+    def waited_seconds(self) -> float:
+        """Seconds the Wait states and Retry intervals asked for (not really slept by default)."""
+        return sum(seconds for _, seconds in self.waits)
+
+
+class LocalEngine:
+    """Context manager around ``mock_aws`` with Step Functions execution switched on."""
+
+    region = "us-east-1"
+    account_id = "123456789012"
+
+    def __init__(
+        self,
+        mock_config: dict[str, Any] | str | os.PathLike[str] | None = None,
+        *,
+        instant_waits: bool = True,
+    ) -> None:
+        self._mock_config_source = mock_config
+        self._instant_waits = instant_waits
+        self._mock: Any = None
+        self._clients: dict[str, Any] = {}
+        self._machines: dict[str, tuple[str, str]] = {}  # name -> (arn, type)
+        self._default_role: str | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def __enter__(self) -> "LocalEngine":
+        install_all()
+        mock_config.set_mock_config(self._mock_config_source)  # validates before mocking starts
+        self._saved_env = {k: os.environ.get(k) for k in ("AWS_DEFAULT_REGION",)}
+        os.environ["AWS_DEFAULT_REGION"] = self.region
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        self._mock.start()
+        instant_waits.set_enabled(self._instant_waits)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._mock is not None:
+                self._mock.stop()
+        finally:
+            self._mock = None
+            self._clients.clear()
+            mock_config.set_mock_config(None)
+            instant_waits.set_enabled(False)
+            instant_waits.clear()
+            for key, value in self._saved_env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    def _require_active(self) -> None:
+        if self._mock is None:
+            raise EngineError("LocalEngine is not active: use it as 'with LocalEngine() as engine:'")
+
+    # -- clients and resources -------------------------------------------------------------
+    def client(self, service: str) -> Any:
+        """A boto3 client on the mocked account (host prefixes off, as for any local endpoint)."""
+        self._require_active()
+        if service not in self._clients:
+            self._clients[service] = boto3.client(
+                service,
+                region_name=self.region,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+                config=Config(inject_host_prefix=False, retries={"max_attempts": 1}),
+            )
+        return self._clients[service]
+
+    def default_role_arn(self) -> str:
+        """An execution role Step Functions may assume, allowed every action (created once)."""
+        if self._default_role is None:
+            iam = self.client("iam")
+            role = iam.create_role(RoleName=DEFAULT_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(_TRUST_STATES))
+            iam.put_role_policy(
+                RoleName=DEFAULT_ROLE_NAME, PolicyName="allow-all", PolicyDocument=json.dumps(_ALLOW_ALL)
+            )
+            self._default_role = role["Role"]["Arn"]
+        return self._default_role
+
+    def create_state_machine(
+        self,
+        name: str,
+        definition: dict[str, Any] | str,
+        *,
+        type: str = "STANDARD",
+        role_arn: str | None = None,
+    ) -> str:
+        """Create a machine from ASL (dict or JSON text); returns its ARN."""
+        if type not in ("STANDARD", "EXPRESS"):
+            raise EngineError(f"state machine type must be STANDARD or EXPRESS, got {type!r}")
+        text = definition if isinstance(definition, str) else json.dumps(definition)
+        response = self.client("stepfunctions").create_state_machine(
+            name=name, definition=text, roleArn=role_arn or self.default_role_arn(), type=type
+        )
+        arn = response["stateMachineArn"]
+        self._machines[name] = (arn, type)
+        return arn
+
+    def _resolve(self, machine: str) -> tuple[str, str]:
+        if machine in self._machines:
+            return self._machines[machine]
+        arn = machine if machine.startswith("arn:") else (
+            f"arn:aws:states:{self.region}:{self.account_id}:stateMachine:{machine}"
+        )
+        try:
+            described = self.client("stepfunctions").describe_state_machine(stateMachineArn=arn)
+        except self.client("stepfunctions").exceptions.ClientError as exc:
+            raise EngineError(f"no state machine named or with ARN {machine!r}: {exc}") from exc
+        return arn, described.get("type", "STANDARD")
+
+    # -- execution -------------------------------------------------------------------------
+    def run(
+        self,
+        machine: str,
+        input: Any = None,
+        *,
+        test_case: str | None = None,
+        name: str | None = None,
+        timeout: float = 60,
+    ) -> ExecutionResult:
+        """Execute ``machine`` (name or ARN) to completion and report what happened."""
+        self._require_active()
+        arn, machine_type = self._resolve(machine)
+        sfn = self.client("stepfunctions")
+        kwargs: dict[str, Any] = {
+            "stateMachineArn": f"{arn}#{test_case}" if test_case else arn,
+            "input": json.dumps({} if input is None else input),
+        }
+        if name:
+            kwargs["name"] = name
+        if machine_type == "EXPRESS":
+            described = sfn.start_sync_execution(**kwargs)
+        else:
+            execution_arn = sfn.start_execution(**kwargs)["executionArn"]
+            described = self._wait(execution_arn, timeout)
+        return self._result(described)
+
+    def _wait(self, execution_arn: str, timeout: float) -> dict[str, Any]:
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        delay = 0.0005
+        while True:
+            described = sfn.describe_execution(executionArn=execution_arn)
+            if described["status"] in _FINISHED:
+                return described
+            if time.monotonic() > deadline:
+                sfn.stop_execution(executionArn=execution_arn, error="Engine.Timeout", cause="wait timed out")
+                raise ExecutionTimeoutError(f"execution {execution_arn} still RUNNING after {timeout} s")
+            time.sleep(delay)
+            delay = min(delay * 2, 0.02)
+
+    def history(self, execution_arn: str) -> tuple[dict[str, Any], ...]:
+        """All history events of an execution, as JSON values."""
+        sfn = self.client("stepfunctions")
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+        while True:
+            page = sfn.get_execution_history(**kwargs)
+            events.extend(page["events"])
+            if not page.get("nextToken"):
+                break
+            kwargs["nextToken"] = page["nextToken"]
+        return tuple(to_json_safe(events))
+
+    def _result(self, described: dict[str, Any]) -> ExecutionResult:
+        execution_arn = described["executionArn"]
+        events = self.history(execution_arn)
+        output = described.get("output")
+        return ExecutionResult(
+            status=described["status"],
+            output=json.loads(output) if output is not None else None,
+            error=described.get("error"),
+            cause=described.get("cause"),
+            execution_arn=execution_arn,
+            states=visited_states(events),
+            transitions=count_transitions(events),
+            history=events,
+            waits=tuple(instant_waits.recorded_waits(execution_arn)),
+        )
