@@ -9,9 +9,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .registry import Workflow, registered, workflow
+from .registry import Resolver, Workflow, registered, resolvers, workflow
 
-__all__ = ["Workflow", "all_workflows", "workflow"]
+__all__ = ["Resolver", "Workflow", "all_workflows", "resolvers", "workflow"]
 
 
 def all_workflows() -> dict[str, Workflow]:

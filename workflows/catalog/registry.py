@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from workflows.core import BuildError, StateMachine
 
@@ -18,10 +18,28 @@ _REGISTRY: dict[str, "Workflow"] = {}
 
 
 @dataclass(frozen=True)
+class Resolver:
+    """The GraphQL field an EXPRESS machine resolves through AppSync (infra wires it, build writes its JS)."""
+
+    type_name: str                               # "Query" or "Mutation"
+    field_name: str                              # e.g. "getNote"
+    arguments: tuple[str, ...] | None = None     # the field arguments the machine receives; None = all
+
+    def __post_init__(self) -> None:
+        if self.type_name not in ("Query", "Mutation", "Subscription"):
+            raise ValueError(f"resolver type must be Query, Mutation or Subscription, not {self.type_name!r}")
+        if not re.fullmatch(r"[_A-Za-z][_0-9A-Za-z]*", self.field_name):
+            raise ValueError(f"{self.field_name!r} is not a GraphQL field name")
+        if self.arguments is not None:
+            object.__setattr__(self, "arguments", tuple(self.arguments))
+
+
+@dataclass(frozen=True)
 class Workflow:
     name: str
     factory: Factory
     module: str
+    resolver: Resolver | None = None
 
     def build(self) -> StateMachine:
         """The machine, with any build error attributed to this workflow's name."""
@@ -37,8 +55,8 @@ class Workflow:
         return machine
 
 
-def workflow(name: str) -> Callable[[Factory], Factory]:
-    """Register a workflow function under a kebab-case name."""
+def workflow(name: str, *, resolver: Resolver | None = None) -> Callable[[Factory], Factory]:
+    """Register a workflow function under a kebab-case name (and, for AppSync, the field it resolves)."""
     if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", name):
         raise ValueError(f"workflow names are kebab-case, got {name!r}")
 
@@ -47,7 +65,7 @@ def workflow(name: str) -> Callable[[Factory], Factory]:
         if known is not None and (known.module, known.factory.__qualname__) != (
                 factory.__module__, factory.__qualname__):
             raise ValueError(f"workflow {name!r} is registered twice ({known.module} and {factory.__module__})")
-        _REGISTRY[name] = Workflow(name, factory, factory.__module__)
+        _REGISTRY[name] = Workflow(name, factory, factory.__module__, resolver)
         return factory
 
     return register
@@ -56,3 +74,9 @@ def workflow(name: str) -> Callable[[Factory], Factory]:
 def registered() -> dict[str, Workflow]:
     """Every registered workflow, sorted by name."""
     return dict(sorted(_REGISTRY.items()))
+
+
+def resolvers() -> dict[str, Resolver]:
+    """Workflow name -> the GraphQL field it resolves, for every AppSync resolver machine."""
+    return {name: flow.resolver for name, flow in registered().items() if flow.resolver is not None}
+
