@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .registry import Resolver, Workflow, registered, resolvers, workflow
+from . import registry
+from .registry import Resolver, Workflow, registered, workflow
 
 __all__ = ["Resolver", "Workflow", "all_workflows", "resolvers", "workflow"]
 
@@ -20,3 +21,10 @@ def all_workflows() -> dict[str, Workflow]:
         if info.name != "registry" and not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")
     return registered()
+
+
+def resolvers() -> dict[str, Resolver]:
+    """Workflow name -> GraphQL field, for every AppSync resolver machine of the catalog."""
+    all_workflows()
+    return registry.resolvers()
+
