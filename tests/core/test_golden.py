@@ -30,6 +30,8 @@ def test_committed_asl_matches_the_catalog() -> None:
 def _copy(tmp_path: Path) -> Path:
     target = tmp_path / "asl"
     shutil.copytree(ASL, target)
+    if (ROOT / "appsync").is_dir():
+        shutil.copytree(ROOT / "appsync", tmp_path / "appsync")
     return target
 
 
@@ -66,12 +68,25 @@ def test_check_fails_naming_a_stray_and_a_missing_file(tmp_path: Path) -> None:
 
 
 def test_build_writes_exactly_what_check_expects(tmp_path: Path) -> None:
-    asl = tmp_path / "fresh"
+    asl = tmp_path / "asl"
     code, out = run("--asl-dir", str(asl), "build")
     assert code == 0, out
     for path in ASL.glob(f"*{SUFFIX}"):
         assert (asl / path.name).read_bytes() == path.read_bytes(), path.name
+    for path in (ROOT / "appsync").glob("*.js"):
+        assert (tmp_path / "appsync" / path.name).read_bytes() == path.read_bytes(), path.name
     assert run("--asl-dir", str(asl), "check")[0] == 0
+
+
+def test_check_fails_naming_an_edited_resolver(tmp_path: Path) -> None:
+    asl = _copy(tmp_path)
+    resolvers = sorted((tmp_path / "appsync").glob("*.js"))
+    assert resolvers, "the catalog has AppSync resolver machines"
+    resolvers[0].write_text(resolvers[0].read_text().replace("util.error", "util.appendError"))
+    (tmp_path / "appsync" / "stray.js").write_text("export function request() {}\n")
+    code, out = run("--asl-dir", str(asl), "check")
+    assert code == 1
+    assert f"stale: {resolvers[0].name}" in out and "extra: appsync/stray.js" in out
 
 
 def test_build_of_an_unknown_name_fails(tmp_path: Path) -> None:
