@@ -80,3 +80,20 @@ def test_state_does_not_leak_between_engines() -> None:
         create_bucket(engine, "leaky")
     with LocalEngine() as engine:
         assert engine.client("s3").list_buckets()["Buckets"] == []
+
+
+def test_dynamodb_streams_client_reads_records() -> None:
+    """The engine's streams client reaches moto (botocore's account endpoint would 404)."""
+    from workflows.local.engine import LocalEngine
+    from workflows.local.pytest_plugin import create_table
+
+    with LocalEngine() as engine:
+        create_table(engine, "streamed", stream=True)
+        engine.client("dynamodb").put_item(TableName="streamed", Item={"pk": {"S": "a"}, "sk": {"S": "1"}})
+        streams = engine.client("dynamodbstreams")
+        arn = streams.list_streams(TableName="streamed")["Streams"][0]["StreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard,
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        records = streams.get_records(ShardIterator=iterator)["Records"]
+        assert [r["eventName"] for r in records] == ["INSERT"]

@@ -64,6 +64,11 @@ class ExecutionResult:
         return sum(seconds for _, seconds in self.waits)
 
 
+# botocore 1.44 sends stream-ARN calls to "<account>.streams-ddb.<region>..." (account-based endpoints),
+# a host moto 5.2.5 does not route; the classic endpoint is what moto serves.
+_ENDPOINT_OVERRIDES = {"dynamodbstreams": "https://streams.dynamodb.{region}.amazonaws.com"}
+
+
 class LocalEngine:
     """Context manager around ``mock_aws`` with Step Functions execution switched on."""
 
@@ -121,6 +126,7 @@ class LocalEngine:
         if service not in self._clients:
             self._clients[service] = boto3.client(
                 service,
+                endpoint_url=_ENDPOINT_OVERRIDES.get(service, "").format(region=self.region) or None,
                 region_name=self.region,
                 aws_access_key_id="testing",
                 aws_secret_access_key="testing",
