@@ -21,6 +21,7 @@ ORDER: tuple[str, ...] = (
     "sync_execution",
     "parser_error_codes",
     "instant_waits",
+    "blob_parameters",
     "credentials",
 )
 

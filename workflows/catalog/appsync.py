@@ -1,0 +1,66 @@
+"""The AppSync resolver machines of the example domain: a tenant's Users, unique by email.
+
+Each name is a GraphQL field's machine (``resolver=`` names the field and the arguments its generated
+APPSYNC_JS resolver forwards) (see workflows/patterns/appsync.py for the shapes). They
+use JSONata, the shape where a get is one state with its unmarshalling included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workflows.catalog.registry import Resolver, workflow
+from workflows.core import JSONATA, StateMachine
+from workflows.patterns import appsync, appsync_unique
+from workflows.patterns.appsync_layout import TenantTable
+
+
+@dataclass
+class User:
+    """A tenant's user; ``email`` is unique within the tenant."""
+
+    id: str
+    email: str
+    name: str
+    admin: bool
+    logins: int
+
+
+USERS = TenantTable(User, query_language=JSONATA)
+UPDATABLE = ("name", "admin", "logins")
+UNIQUE = ("email",)
+
+
+@workflow("appsync-get-item", resolver=Resolver("Query", "getUser", ("id",)))
+def get_item() -> StateMachine:
+    return appsync.get_item(USERS, "appsync-get-item")
+
+
+@workflow("appsync-put-item", resolver=Resolver("Mutation", "putUser", ("input",)))
+def put_item() -> StateMachine:
+    return appsync.put_item(USERS, "appsync-put-item")
+
+
+@workflow("appsync-update-item", resolver=Resolver("Mutation", "updateUser", ("id", "input")))
+def update_item() -> StateMachine:
+    return appsync.update_item(USERS, "appsync-update-item", UPDATABLE)
+
+
+@workflow("appsync-delete-item", resolver=Resolver("Mutation", "deleteUser", ("id",)))
+def delete_item() -> StateMachine:
+    return appsync.delete_item(USERS, "appsync-delete-item")
+
+
+@workflow("appsync-query", resolver=Resolver("Query", "listUsers", ("nextToken",)))
+def query() -> StateMachine:
+    return appsync.query_items(USERS, "appsync-query")
+
+
+@workflow("appsync-put-unique", resolver=Resolver("Mutation", "registerUser", ("input",)))
+def put_unique() -> StateMachine:
+    return appsync_unique.put_unique(USERS, "appsync-put-unique", UNIQUE)
+
+
+@workflow("appsync-unique-cleanup")
+def unique_cleanup() -> StateMachine:
+    return appsync_unique.unique_cleanup(USERS, "appsync-unique-cleanup", UNIQUE)

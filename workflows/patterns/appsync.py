@@ -1,0 +1,253 @@
+"""Lambda-less AppSync resolver machines: one EXPRESS machine per GraphQL field, run for the caller's tenant.
+
+Why: AppSync's direct DynamoDB integration cannot be scoped to a tenant, but a Step Functions task
+can run under the tenant's role (``Credentials``) that the Lambda authorizer put in
+``resolverContext``. Reading another tenant's key is then an AccessDenied from IAM, not a leak.
+Every machine here: EVERY data task carries that role (``tenant_scoped=True`` makes the isolation
+lint prove it), keys start with the tenant id from resolverContext (``appsync_layout``), missing
+context fails with ``Tenant.MissingContext`` before any call, and the output is plain JSON
+(``dynamodb_json``'s unmarshaller, with the key attributes removed).
+
+Shapes (input is what ``appsync_js`` resolvers send: ``{"identity": {"resolverContext"}, "arguments"}``):
+- JSONata: the guard is folded into the key expression (an evaluation error, so no call is made)
+  and the unmarshal into the Task's Output: a get is ONE state; a Catch maps the evaluation error
+  to a Fail named ``Tenant.MissingContext`` (other evaluation errors become ``Resolver.<name>``:
+  a Fail state may not raise ``States.*``).
+- JSONPath: a guard Choice, the Task, and an ``Unmarshal`` Pass that is a JSONata state (the one
+  unmarshaller is JSONata; ASL lets a JSONPath machine hold JSONata states).
+
+Query paging: ``nextToken`` is base64 of the LastEvaluatedKey's sort-key value only. The partition
+half of ExclusiveStartKey is always rebuilt from resolverContext, so a forged token can move the
+cursor within the caller's own partition but never into another tenant's.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from workflows.core import (EXPRESS, JSONATA, BuildError, Catch, Choice, Fail, Pass, StateMachine, Task, Var)
+from workflows.core.states import State
+from workflows.patterns.appsync_layout import MISSING_CONTEXT, TenantTable
+from workflows.patterns.appsync_marshal import field_jsonata, field_path, marshal_jsonata, marshal_paths
+from workflows.patterns.dynamodb_json import unmarshal_expr, unmarshal_list_expr
+
+__all__ = ["get_item", "put_item", "update_item", "delete_item", "query_items", "guard", "rejected",
+           "item_output", "DEFAULT_PAGE_SIZE"]
+
+DEFAULT_PAGE_SIZE = 20
+_EVALUATION_ERRORS = ["States.QueryEvaluationError", "States.Runtime"]
+_MISSING_CAUSE = "resolverContext needs non-empty {t} and {r} (set by the Lambda authorizer)"
+
+
+# -- shared pieces ------------------------------------------------------------------------------
+def _missing_fail(layout: TenantTable) -> Fail:
+    ctx = layout.context
+    return Fail("MissingTenantContext", error=MISSING_CONTEXT,
+                cause=_MISSING_CAUSE.format(t=ctx.tenant_id, r=ctx.role_arn))
+
+
+def guard(layout: TenantTable, then: Any) -> Choice:
+    """JSONPath: fail with Tenant.MissingContext unless both context keys are non-empty strings.
+
+    Three rules in order because a type or value test on an absent path is itself a runtime error.
+    """
+    t, r = Var(layout.context.tenant_path), Var(layout.context.role_path)
+    fail = _missing_fail(layout)
+    return (Choice("CheckTenantContext")
+            .when(~t.is_present() | ~r.is_present(), fail)
+            .when(~t.is_string() | ~r.is_string(), fail)
+            .when((t == "") | (r == ""), fail)
+            .otherwise(then))
+
+
+def rejected(layout: TenantTable) -> Fail:
+    """JSONata: the Fail a task's evaluation errors go to; names missing context Tenant.MissingContext."""
+    cause = _MISSING_CAUSE.format(t=layout.context.tenant_id, r=layout.context.role_arn)
+    return Fail(
+        "Rejected",
+        error='{% $states.input.missing ? "' + MISSING_CONTEXT
+              + '" : "Resolver." & $substringAfter($states.input.error, "States.") %}',
+        cause='{% $states.input.missing ? "' + cause + '" : $string($states.input.cause) %}',
+    )
+
+
+def _rejecting_catch(layout: TenantTable) -> Catch:
+    return Catch(_EVALUATION_ERRORS, rejected(layout), output=(
+        "{% {\"missing\": $not(" + layout.context_ok() + "), \"error\": $states.errorOutput.Error, "
+        "\"cause\": $states.errorOutput.Cause} %}"))
+
+
+def _strip_keys(layout: TenantTable, value: str) -> str:
+    keys = f'["{layout.pk_attr}", "{layout.sk_attr}"]'
+    return (f'$type({value}) = "object" ? $sift({value}, function($v, $k){{ $not($k in {keys}) }}) : {value}')
+
+
+def item_output(layout: TenantTable, target: str) -> str:
+    """``{% %}`` Output: the attribute map at ``target`` as plain JSON without key attributes (null if absent)."""
+    return "{% ($i := " + unmarshal_expr(target) + "; " + _strip_keys(layout, "$i") + ") %}"
+
+
+def _items_output(layout: TenantTable, result: str) -> str:
+    strip = "function($i){ " + _strip_keys(layout, "$i") + " }"
+    token = (f"$exists({result}.LastEvaluatedKey) ? $base64encode({result}.LastEvaluatedKey.{layout.sk_attr}.S)"
+             " : null")
+    return ("{% {\"items\": [$map(" + unmarshal_list_expr(f"{result}.Items") + ", " + strip + ")], "
+            "\"nextToken\": " + token + "} %}")
+
+
+def _unmarshal_pass(output: str) -> Pass:
+    return Pass("Unmarshal", query_language=JSONATA, output=output)
+
+
+def _machine(layout: TenantTable, name: str, start: Any, comment: str) -> StateMachine:
+    return StateMachine(name, start=start, type=EXPRESS, comment=comment,
+                        query_language=JSONATA if layout.jsonata else None,
+                        placeholders=layout.placeholders, tenant_scoped=True)
+
+
+def _finish(layout: TenantTable, name: str, task: Task, output: str | None, comment: str) -> StateMachine:
+    """JSONata: the task alone (Output inline, guard folded). JSONPath: guard >> task >> Unmarshal."""
+    if layout.jsonata:
+        return _machine(layout, name, task, comment)
+    chain: Any = task if output is None else task >> _unmarshal_pass(output)
+    return _machine(layout, name, guard(layout, chain), comment)
+
+
+def _task(layout: TenantTable, action: str, name: str, args_path: dict[str, Any], args_jsonata: Any,
+          output: str | None, **extra: Any) -> Task:
+    common = {"credentials": layout.credentials()}
+    if layout.jsonata:
+        common |= {"arguments": args_jsonata, "catch": [_rejecting_catch(layout)]}
+        if output is not None:
+            common["output"] = output
+        if "jsonata_output" in extra:
+            common["output"] = extra.pop("jsonata_output")
+        extra.pop("path_fields", None)
+    else:
+        common |= {"parameters": args_path}
+        extra.pop("jsonata_output", None)
+        common |= extra.pop("path_fields", {})
+    if action == "query":
+        return Task.sdk("dynamodb", "query", name, **common)
+    return Task.dynamodb(action, name, **common)
+
+
+# -- builders -----------------------------------------------------------------------------------
+def get_item(layout: TenantTable, name: str) -> StateMachine:
+    """``get<Entity>(id)``: the item as plain JSON, or null when it does not exist."""
+    out_jsonata = item_output(layout, "$states.result.Item")
+    task = _task(layout, "getItem", f"Get{layout.name}",
+                 {"TableName": layout.table, "Key": layout.key_path()},
+                 {"TableName": layout.table, "Key": layout.key_jsonata()}, out_jsonata)
+    return _finish(layout, name, task, item_output(layout, "$states.input.Item"),
+                   f"Get one {layout.name} of the caller's tenant, under the tenant's role")
+
+
+def put_item(layout: TenantTable, name: str) -> StateMachine:
+    """``put<Entity>(input)``: write the whole item (key from ``input.<key_field>``); returns the stored fields."""
+    shape = layout.shape
+    src = "$.arguments.input"
+    item_path = {} if layout.jsonata else {**layout.key_path(f"{src}.{layout.key_field}"),
+                                           **marshal_paths(shape, src)}
+    item_j = ("{% $merge([" + marshal_jsonata(shape, "$states.input.arguments.input") + ", {"
+              + f'"{layout.pk_attr}": {{"S": {layout.pk_expr()}}}, '
+              + f'"{layout.sk_attr}": {{"S": {layout.sk_expr(f"$states.input.arguments.input.{layout.key_field}")}}}'
+              + "}]) %}")
+    names = "[" + ", ".join(f'"{f.name}"' for f in shape.fields) + "]"
+    task = _task(layout, "putItem", f"Put{layout.name}",
+                 {"TableName": layout.table, "Item": item_path},
+                 {"TableName": layout.table, "Item": item_j}, None,
+                 jsonata_output="{% $sift($states.input.arguments.input, function($v, $k){ $k in " + names + " }) %}",
+                 path_fields={"result_path": None, "output_path": src})
+    return _finish(layout, name, task, None, f"Put one {layout.name} of the caller's tenant, under the tenant's role")
+
+
+def update_item(layout: TenantTable, name: str, fields: Sequence[str],
+                condition: str | None = "attribute_exists(#pk)") -> StateMachine:
+    """``update<Entity>(id, input)``: SET the given fields (all required in ``input``); returns the new item.
+
+    ``condition`` may use ``#pk``/``#sk`` for the key attributes; the default refuses to create an
+    item (DynamoDB.ConditionalCheckFailedException when it does not exist).
+    """
+    shape = layout.shape
+    known = {f.name: f for f in shape.fields}
+    if isinstance(fields, str) or not fields:
+        raise BuildError("update_item needs a non-empty sequence of field names", rule="appsync-update")
+    for f in fields:
+        if f not in known:
+            raise BuildError(f"{shape.name} has no field {f!r} (fields: {', '.join(known)})", rule="appsync-update")
+        if f == layout.key_field:
+            raise BuildError(f"{f!r} is the key field; it cannot be updated", rule="appsync-update")
+    expression = "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields)))
+    names = {f"#f{i}": f for i, f in enumerate(fields)}
+    # DynamoDB refuses ExpressionAttributeNames that the expressions do not use
+    names |= {alias: attr for alias, attr in (("#pk", layout.pk_attr), ("#sk", layout.sk_attr))
+              if condition is not None and alias in condition}
+    values_path = {f":f{i}": field_path(known[f], f"$.arguments.input.{f}", f"{shape.name}.{f}")
+                   for i, f in enumerate(fields)} if not layout.jsonata else {}
+    values_j = "{% {" + ", ".join(
+        f'":f{i}": {field_jsonata(known[f], f"$states.input.arguments.input.`{f}`")}'
+        for i, f in enumerate(fields)) + "} %}"
+    base: dict[str, Any] = {"TableName": layout.table, "UpdateExpression": expression,
+                            "ExpressionAttributeNames": names, "ReturnValues": "ALL_NEW"}
+    if condition is not None:
+        base["ConditionExpression"] = condition
+    task = _task(layout, "updateItem", f"Update{layout.name}",
+                 base | {"Key": layout.key_path(), "ExpressionAttributeValues": values_path},
+                 base | {"Key": layout.key_jsonata(), "ExpressionAttributeValues": values_j},
+                 item_output(layout, "$states.result.Attributes"))
+    return _finish(layout, name, task, item_output(layout, "$states.input.Attributes"),
+                   f"Update fields of one {layout.name} of the caller's tenant, under the tenant's role")
+
+
+def delete_item(layout: TenantTable, name: str) -> StateMachine:
+    """``delete<Entity>(id)``: the deleted item as plain JSON, or null when there was none."""
+    task = _task(layout, "deleteItem", f"Delete{layout.name}",
+                 {"TableName": layout.table, "Key": layout.key_path(), "ReturnValues": "ALL_OLD"},
+                 {"TableName": layout.table, "Key": layout.key_jsonata(), "ReturnValues": "ALL_OLD"},
+                 item_output(layout, "$states.result.Attributes"))
+    return _finish(layout, name, task, item_output(layout, "$states.input.Attributes"),
+                   f"Delete one {layout.name} of the caller's tenant, under the tenant's role")
+
+
+def query_items(layout: TenantTable, name: str, page_size: int = DEFAULT_PAGE_SIZE) -> StateMachine:
+    """``list<Entity>s(nextToken)``: one page (``page_size`` items) of the tenant's items whose sort
+    key begins with the entity prefix, as ``{"items": [...], "nextToken": str | null}``."""
+    if not isinstance(page_size, int) or not 1 <= page_size <= 1000:
+        raise BuildError(f"page_size must be an int in 1..1000, got {page_size!r}", rule="appsync-query")
+    condition = "#pk = :pk AND begins_with(#sk, :prefix)"
+    names = {"#pk": layout.pk_attr, "#sk": layout.sk_attr}
+    task_name = f"Query{layout.name}s"
+    if layout.jsonata:
+        token = "$states.input.arguments.nextToken"
+        args = ("{% ($pk := " + layout.pk_expr() + "; $merge([{\"TableName\": \"" + layout.table + "\", "
+                "\"KeyConditionExpression\": \"" + condition + "\", \"ExpressionAttributeNames\": "
+                + _jsonata_object(names) + ", \"ExpressionAttributeValues\": {\":pk\": {\"S\": $pk}, "
+                "\":prefix\": {\"S\": \"" + layout.prefix + "\"}}, \"Limit\": " + str(page_size) + "}, "
+                f"($type({token}) = \"string\" and {token} != \"\") ? {{\"ExclusiveStartKey\": "
+                f"{{\"{layout.pk_attr}\": {{\"S\": $pk}}, \"{layout.sk_attr}\": {{\"S\": $base64decode({token})}}}}}}"
+                " : {}])) %}")
+        task = Task.sdk("dynamodb", "query", task_name, arguments=args, credentials=layout.credentials(),
+                        output=_items_output(layout, "$states.result"), catch=[_rejecting_catch(layout)])
+        return _machine(layout, name, task, f"One page of the caller's tenant's {layout.name}s")
+    params = {"TableName": layout.table, "KeyConditionExpression": condition, "ExpressionAttributeNames": names,
+              "ExpressionAttributeValues": {":pk": layout.pk_path(), ":prefix": {"S": layout.prefix}},
+              "Limit": page_size}
+    page = _unmarshal_pass(_items_output(layout, "$states.input"))
+    first = Task.sdk("dynamodb", "query", task_name, parameters=params, credentials=layout.credentials())
+    start_key = {layout.pk_attr: layout.pk_path(),
+                 layout.sk_attr: {"S.$": "States.Base64Decode($.arguments.nextToken)"}}
+    following = Task.sdk("dynamodb", "query", f"{task_name}After", parameters=params | {"ExclusiveStartKey": start_key},
+                         credentials=layout.credentials())
+    token = Var("$.arguments.nextToken")
+    first_page = first >> page
+    # after the guard's rules; one test per rule since a type or value test on an absent path fails
+    route: State = (guard(layout, following >> page)
+                    .when(~token.is_present(), first_page)
+                    .when(~token.is_string(), first_page)
+                    .when(token == "", first_page))
+    return _machine(layout, name, route, f"One page of the caller's tenant's {layout.name}s")
+
+
+def _jsonata_object(mapping: dict[str, str]) -> str:
+    return "{" + ", ".join(f'"{k}": "{v}"' for k, v in mapping.items()) + "}"

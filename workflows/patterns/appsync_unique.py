@@ -1,0 +1,168 @@
+"""Unique fields for tenant items: a constraint record per value, written in the same transaction.
+
+Why a record per value: DynamoDB has no unique index. One TransactWriteItems puts, per unique
+field, a record keyed by the value with ``attribute_not_exists(pk) OR ownerId = :id``, plus the
+item itself; a value held by another item cancels the whole transaction, which the machine turns
+into ``UniqueConstraintViolation`` naming the field(s). The constraint key starts with the tenant id
+(``<tenant>#UNIQUE#<Entity>.<field>#<value>``), so uniqueness is per tenant -- a tenant's role
+cannot even read another tenant's constraint records, which is the point.
+
+A changed or removed value leaves its old record behind (the transaction cannot know the old
+value). ``unique_cleanup`` consumes the table's stream record (MODIFY with a changed value, or
+REMOVE) and deletes the old record under the tenant's role, only while it still names the same
+owner. Where the role comes from: the record's ``pk`` starts with the tenant id (written by the
+tenant-scoped machines from resolverContext); the machine reads that tenant's ``tenantRoleArn``
+from the tenants table (``${TenantsTable}``, key ``tenantId``) with its OWN execution role, puts it
+where resolverContext would be, and runs the delete with it. It never builds a role ARN. That
+registry read is the one data task without tenant Credentials, so this machine is not marked
+tenant_scoped; the tests pin that it is the only task the isolation lint would name.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from workflows.core import (EXPRESS, JSONATA, BuildError, Catch, Choice, Credentials, Fail, Pass, StateMachine,
+                            Succeed, Task, Var)
+from workflows.patterns.appsync import _rejecting_catch, _machine, guard
+from workflows.patterns.appsync_layout import TenantTable
+from workflows.patterns.appsync_marshal import marshal_jsonata, marshal_paths
+
+__all__ = ["put_unique", "unique_cleanup", "UNIQUE_VIOLATION", "CONSTRAINT_SK", "constraint_key"]
+
+UNIQUE_VIOLATION = "UniqueConstraintViolation"
+CONSTRAINT_SK = "UNIQUE"
+_CANCELLED = "DynamoDb.TransactionCanceledException"
+
+
+def constraint_key(layout: TenantTable, tenant_id: str, field: str, value: str) -> dict[str, dict[str, str]]:
+    """The constraint record's key as DynamoDB JSON (for tests and operators)."""
+    return {layout.pk_attr: {"S": f"{tenant_id}#UNIQUE#{layout.name}.{field}#{value}"},
+            layout.sk_attr: {"S": CONSTRAINT_SK}}
+
+
+def _check_fields(layout: TenantTable, unique: Sequence[str]) -> list[str]:
+    known = {f.name: f for f in layout.shape.fields}
+    if isinstance(unique, str) or not unique:
+        raise BuildError("unique needs a non-empty sequence of field names", rule="appsync-unique")
+    for name in unique:
+        f = known.get(name)
+        if f is None:
+            raise BuildError(f"{layout.name} has no field {name!r}", rule="appsync-unique")
+        if f.kind.value != "S" or f.optional:
+            raise BuildError(f"unique field {layout.name}.{name} must be a required str", rule="appsync-unique")
+        if name == layout.key_field:
+            raise BuildError(f"{name!r} is the key field; it is unique already", rule="appsync-unique")
+    return list(unique)
+
+
+def _violation(layout: TenantTable, unique: list[str]) -> Fail:
+    """Reads the cancellation reasons (one per TransactItems element, constraint records first)."""
+    fields = "[" + ", ".join(f'"{f}"' for f in unique) + "]"
+    reasons = '$split($match($states.input.Cause, /\\[([^\\]]*)\\]/).groups[0], ", ")'
+    taken = (f'($r := {reasons}; $f := {fields}; $filter($f, function($v, $i){{ $r[$i] = "ConditionalCheckFailed" }}))')
+    return Fail(
+        UNIQUE_VIOLATION, query_language=JSONATA,
+        error=f'{{% $count({taken}) > 0 ? "{UNIQUE_VIOLATION}" : "Resolver.TransactionCanceled" %}}',
+        cause=(f'{{% ($t := {taken}; $count($t) > 0 ? $join($t, ", ") & " already used by another {layout.name}"'
+               f' : $string($states.input.Cause)) %}}'),
+    )
+
+
+def put_unique(layout: TenantTable, name: str, unique: Sequence[str]) -> StateMachine:
+    """``put<Entity>(input)`` that refuses a value of a unique field held by another item of the tenant."""
+    fields = _check_fields(layout, unique)
+    shape = layout.shape
+    condition = f"attribute_not_exists(#pk) OR ownerId = :id"
+    names = {"#pk": layout.pk_attr}
+    violation = _violation(layout, fields)
+    if layout.jsonata:
+        src = "$states.input.arguments.input"
+        tenant = layout.tenant_expr()
+        items = []
+        for f in fields:
+            items.append(
+                '{"Put": {"TableName": "' + layout.table + '", "Item": {'
+                f'"{layout.pk_attr}": {{"S": $t & "#UNIQUE#{layout.name}.{f}#" & {src}.`{f}`}}, '
+                f'"{layout.sk_attr}": {{"S": "{CONSTRAINT_SK}"}}, "ownerId": {{"S": {src}.`{layout.key_field}`}}, '
+                f'"field": {{"S": "{f}"}}}}, "ConditionExpression": "{condition}", '
+                f'"ExpressionAttributeNames": {{"#pk": "{layout.pk_attr}"}}, '
+                f'"ExpressionAttributeValues": {{":id": {{"S": {src}.`{layout.key_field}`}}}}}}}}')
+        main = ('{"Put": {"TableName": "' + layout.table + '", "Item": $merge([' + marshal_jsonata(shape, src)
+                + f', {{"{layout.pk_attr}": {{"S": $t & "{layout.partition_suffix}"}}, '
+                f'"{layout.sk_attr}": {{"S": {layout.sk_expr(f"{src}.`{layout.key_field}`")}}}}}])}}}}')
+        args = "{% ($t := " + tenant + '; {"TransactItems": [' + ", ".join(items + [main]) + "]}) %}"
+        names_list = "[" + ", ".join(f'"{f.name}"' for f in shape.fields) + "]"
+        task = Task.sdk("dynamodb", "transactWriteItems", f"Put{layout.name}Unique", arguments=args,
+                        credentials=layout.credentials(),
+                        output="{% $sift(" + src + ", function($v, $k){ $k in " + names_list + " }) %}",
+                        catch=[_rejecting_catch(layout),
+                               Catch([_CANCELLED], violation, output="{% $states.errorOutput %}")])
+        return _machine(layout, name, task, f"Put one {layout.name} with unique {', '.join(fields)}")
+    src = "$.arguments.input"
+    tenant = layout.context.tenant_path
+    puts: list[dict[str, Any]] = []
+    for f in fields:
+        puts.append({"Put": {
+            "TableName": layout.table,
+            "Item": {layout.pk_attr: {"S.$": f"States.Format('{{}}#UNIQUE#{layout.name}.{f}#{{}}', {tenant}, {src}.{f})"},
+                     layout.sk_attr: {"S": CONSTRAINT_SK},
+                     "ownerId": {"S.$": f"{src}.{layout.key_field}"}, "field": {"S": f}},
+            "ConditionExpression": condition, "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {":id": {"S.$": f"{src}.{layout.key_field}"}}}})
+    puts.append({"Put": {"TableName": layout.table,
+                         "Item": {**layout.key_path(f"{src}.{layout.key_field}"), **marshal_paths(shape, src)}}})
+    task = Task.sdk("dynamodb", "transactWriteItems", f"Put{layout.name}Unique",
+                    parameters={"TransactItems": puts}, credentials=layout.credentials(),
+                    result_path=None, output_path=src, catch=[Catch([_CANCELLED], violation)])
+    return _machine(layout, name, guard(layout, task), f"Put one {layout.name} with unique {', '.join(fields)}")
+
+
+def unique_cleanup(layout: TenantTable, name: str, unique: Sequence[str], *,
+                   tenants_table: str = "${TenantsTable}", tenants_default: str = "tenants") -> StateMachine:
+    """Stream record in (MODIFY/REMOVE of an entity item) -> old constraint records deleted, tenant's role."""
+    fields = _check_fields(layout, unique)
+    tenant_of_pk = f"States.ArrayGetItem(States.StringSplit($.dynamodb.Keys.{layout.pk_attr}.S, '#'), 0)"
+    done = Succeed("Cleaned")
+    nxt: Any = done
+    for f in reversed(fields):
+        old, new = Var(f"$.dynamodb.OldImage.{f}.S"), Var(f"$.dynamodb.NewImage.{f}.S")
+        label = f[0].upper() + f[1:]
+        delete = Task.dynamodb(
+            "deleteItem", f"Release{label}",
+            parameters={"TableName": layout.table, "Key": {
+                layout.pk_attr: {"S.$": f"States.Format('{{}}#UNIQUE#{layout.name}.{f}#{{}}', "
+                                        f"$.identity.resolverContext.tenantId, $.dynamodb.OldImage.{f}.S)"},
+                layout.sk_attr: {"S": CONSTRAINT_SK}},
+                "ConditionExpression": "ownerId = :id",
+                "ExpressionAttributeValues": {":id": {"S.$": f"$.dynamodb.OldImage.{layout.key_field}.S"}}},
+            credentials=Credentials.from_path("$.identity.resolverContext.tenantRoleArn"),
+            result_path=None,
+            # another item took the value since: its record is not ours to delete
+            catch=[Catch(["DynamoDB.ConditionalCheckFailedException"], nxt, result_path=None)])
+        nxt = (Choice(f"{label}Released")
+               .when(~old.is_present(), nxt)
+               .when(Var("$.eventName") == "REMOVE", delete >> nxt)
+               .when(~new.is_present(), delete >> nxt)
+               .when(new.string_equals_path(old.path), nxt)
+               .otherwise(delete >> nxt))
+    context = Pass("TenantContext", parameters={"tenantId.$": tenant_of_pk,
+                                                "tenantRoleArn.$": "$.tenant.Item.tenantRoleArn.S"},
+                   result_path="$.identity.resolverContext")
+    lookup = Task.dynamodb("getItem", "LookupTenantRole", parameters={
+        "TableName": tenants_table, "Key": {"tenantId": {"S.$": tenant_of_pk}},
+        "ProjectionExpression": "tenantRoleArn"}, result_path="$.tenant")
+    known = (Choice("TenantKnown")
+             .when(Var("$.tenant.Item.tenantRoleArn.S").is_present(), context >> nxt)
+             .otherwise(Fail("UnknownTenant", error="Tenant.NotFound",
+                             cause="the tenants table has no tenantRoleArn for the record's tenant")))
+    sk = Var(f"$.dynamodb.Keys.{layout.sk_attr}.S")
+    relevant = (Choice("IsEntityChange")
+                .when(sk.matches(f"{layout.prefix}*") & ((Var("$.eventName") == "MODIFY") |
+                                                         (Var("$.eventName") == "REMOVE")), lookup >> known)
+                .otherwise(Succeed("NothingToRelease")))
+    table_defaults = dict(layout.placeholders)
+    if tenants_table.startswith("${"):
+        table_defaults[tenants_table[2:-1]] = tenants_default
+    return StateMachine(name, start=relevant, type=EXPRESS, placeholders=table_defaults,
+                        comment=f"Delete {layout.name} constraint records a stream record released")
