@@ -43,6 +43,7 @@ def main(ctx: click.Context, asl_dir: str) -> None:
 
     \b
     Typical loop:
+      workflows demo                 the whole multi-tenant story on the embedded engine
       workflows list                 what the catalog holds
       workflows build                compile every workflow into asl/<name>.asl.json
       workflows check                fail if asl/ differs from the catalog (the golden gate)
@@ -169,6 +170,34 @@ def local(port: int, mock_config: str | None) -> None:
         machines.append((name, machine.substituted(), machine.type))
     serve(port=port, machines=machines, mock_config=mock_config,
           ready=lambda url: click.echo(f"local engine on {url} with {len(machines)} machines; Ctrl-C stops it"))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report instead of text.")
+@click.option("--step", type=click.IntRange(1, 6), default=6, show_default=True,
+              help="Run the story up to this step.")
+def demo(as_json: bool, step: int) -> None:
+    """Run the product end to end on a fresh embedded engine, checking every step.
+
+    \b
+    1. tenant-stack-create for two tenants: stacks, random role names under /tenant-role/
+    2. AppSync resolver machines as each tenant: put (one unique field), get, update, paged query
+    3. isolation: tenant A's role with tenant B's key -> AccessDenied; duplicate unique -> named error
+    4. the table's stream records through the Pipes enrichment machine, raw next to flattened
+    5. a new template version: tenant-stack-update updates every tenant, with its summary
+    6. tenant-stack-delete for tenant B: its role is gone, tenant A still works
+
+    Exits 1 if any step does not behave as stated (CI runs it as a smoke test).
+    """
+    from workflows.demo import render, report, run_demo
+
+    steps = run_demo(until=step)
+    if as_json:
+        click.echo(json.dumps(report(steps), indent=2))
+    else:
+        click.echo(render(steps), nl=False)
+    if not report(steps)["ok"]:
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,12 +7,9 @@ compared with boto3's TypeDeserializer applied to the same images (tests/pattern
 
 from __future__ import annotations
 
-import base64
-import datetime
 from decimal import Decimal
 from typing import Any
 
-import boto3
 import pytest
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
@@ -20,50 +17,11 @@ from tests.patterns.dynamodb_oracle import assert_matches
 from workflows.catalog.pipes import User
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_table
+from workflows.local.streams import as_pipes_json, read_stream
 from workflows.patterns.pipes import flatten_stream, typed_events
 
 _DESER = TypeDeserializer()
 _SER = TypeSerializer()
-
-
-def streams_client(engine: LocalEngine) -> Any:
-    """A DynamoDB Streams client for the mocked account.
-
-    Workaround: botocore 1.44 sends ARN-taking Streams calls to the account endpoint
-    ``<account>.streams-ddb.<region>.amazonaws.com``, which moto 5.2.5 does not route (404 "Not yet
-    implemented"); the classic endpoint is routed, so it is set explicitly.
-    """
-    return boto3.client("dynamodbstreams", region_name=engine.region, aws_access_key_id="testing",
-                        aws_secret_access_key="testing",
-                        endpoint_url=f"https://streams.dynamodb.{engine.region}.amazonaws.com")
-
-
-def as_pipes_json(value: Any) -> Any:
-    """A boto-parsed record back to the JSON Pipes sends (bytes -> base64, datetimes -> epoch)."""
-    if isinstance(value, dict):
-        return {k: as_pipes_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [as_pipes_json(v) for v in value]
-    if isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(value).decode()
-    if isinstance(value, datetime.datetime):
-        return value.timestamp()
-    return value
-
-
-def read_stream(engine: LocalEngine, table: str) -> list[dict[str, Any]]:
-    """Every record of the table's stream, in order, as boto parses them (what an oracle reads)."""
-    arn = engine.client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
-    streams = streams_client(engine)
-    records: list[dict[str, Any]] = []
-    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
-                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-        while iterator:
-            page = streams.get_records(ShardIterator=iterator)
-            records.extend(page["Records"])
-            iterator = page.get("NextShardIterator") if page["Records"] else None
-    return records
 
 
 def plain(image: dict[str, Any] | None) -> dict[str, Any] | None:

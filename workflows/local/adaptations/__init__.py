@@ -19,6 +19,8 @@ ORDER: tuple[str, ...] = (
     "execution_output",
     "mock_config",
     "sync_execution",
+    "sdk_error_names",
+    "cfn_role_policies",
     "parser_error_codes",
     "instant_waits",
     "blob_parameters",

@@ -1,0 +1,103 @@
+"""tenant-stack-create on the local engine: real moto CloudFormation, IAM, S3 and DynamoDB."""
+
+from __future__ import annotations
+
+import ast
+import json
+
+import pytest
+
+from tests.patterns.tenant_stacks_fakes import StackScript, cfn_error_names, deploy_template, stack_script  # noqa: F401
+from workflows.catalog.tenant_stacks import tenant_template
+from workflows.local.engine import LocalEngine
+from workflows.local.pytest_plugin import create_table
+from workflows.patterns.tenant_stacks import CREATE_FAILED, PLACEHOLDERS, tenant_stack_create
+
+TABLE = PLACEHOLDERS["TenantsTable"]
+
+
+def created(tenant: str) -> dict:
+    return {"source": "tenants", "detail-type": "Tenant Created", "detail": {"tenantId": tenant}}
+
+
+@pytest.fixture
+def engine(local_engine: LocalEngine) -> LocalEngine:
+    create_table(local_engine, TABLE, sk=None)
+    deploy_template(local_engine)
+    machine = tenant_stack_create()
+    local_engine.create_state_machine(machine.name, machine.substituted())
+    return local_engine
+
+
+def tenant_item(engine: LocalEngine, tenant: str) -> dict:
+    item = engine.client("dynamodb").get_item(TableName=TABLE, Key={"pk": {"S": tenant}})["Item"]
+    return {k: next(iter(v.values())) for k, v in item.items()}
+
+
+def test_create_two_tenants_records_roles(engine: LocalEngine, stack_script: StackScript) -> None:
+    for tenant in ("acme", "globex"):
+        result = engine.run("tenant-stack-create", created(tenant))
+        assert result.ok(), (result.error, result.cause)
+    iam, cfn = engine.client("iam"), engine.client("cloudformation")
+    roles = {r["RoleName"]: r for r in iam.list_roles(PathPrefix="/tenant-role/")["Roles"]}
+    assert len(roles) == 2
+    for tenant in ("acme", "globex"):
+        stack = cfn.describe_stacks(StackName=f"tenant-{tenant}")["Stacks"][0]
+        assert stack["StackStatus"] == "CREATE_COMPLETE"
+        assert {"Key": "TenantId", "Value": tenant} in stack["Tags"]
+        item = tenant_item(engine, tenant)
+        assert item["status"] == "ACTIVE" and item["stackName"] == f"tenant-{tenant}"
+        role_name = item["tenantRoleArn"].rsplit("/", 1)[-1]
+        assert item["tenantRoleArn"] == roles[role_name]["Arn"]
+        assert roles[role_name]["Path"] == "/tenant-role/"
+        assert tenant not in role_name  # random, never derived from the tenant id
+        tags = iam.list_role_tags(RoleName=role_name)["Tags"]
+        assert {"Key": "TenantId", "Value": tenant} in tags
+        policy = iam.get_role_policy(RoleName=role_name, PolicyName="tenant-items")["PolicyDocument"]
+        if isinstance(policy, str):  # moto stores a CloudFormation-made inline policy as a Python repr
+            policy = ast.literal_eval(policy)
+        keys = policy["Statement"][0]["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        assert keys == [tenant, f"{tenant}#*"]
+        trust = roles[role_name]["AssumeRolePolicyDocument"]
+        assert "arn:aws:iam::123456789012:root" in json.dumps(trust)
+
+
+def test_create_again_adopts_existing_stack(engine: LocalEngine, stack_script: StackScript) -> None:
+    first = engine.run("tenant-stack-create", created("acme"))
+    arn = tenant_item(engine, "acme")["tenantRoleArn"]
+    again = engine.run("tenant-stack-create", created("acme"))
+    assert first.ok() and again.ok(), (again.error, again.cause)
+    assert len(engine.client("cloudformation").describe_stacks()["Stacks"]) == 1
+    assert len(engine.client("iam").list_roles(PathPrefix="/tenant-role/")["Roles"]) == 1
+    assert stack_script.calls[("CreateStack", "tenant-acme")] == 2  # refused the second time...
+    assert "DescribeStack" in again.state_names  # ...and polled instead
+    assert tenant_item(engine, "acme")["tenantRoleArn"] == arn
+
+
+def test_create_waits_with_growing_capped_delay(engine: LocalEngine, stack_script: StackScript) -> None:
+    stack_script.hold("tenant-acme", "CREATE_IN_PROGRESS", 6)
+    result = engine.run("tenant-stack-create", created("acme"))
+    assert result.ok(), result.cause
+    waits = [s for kind, s in result.waits if kind == "Wait"]
+    assert waits == [5, 10, 20, 40, 60, 60]
+    assert tenant_item(engine, "acme")["status"] == "ACTIVE"
+
+
+def test_create_failure_is_named_and_recorded(engine: LocalEngine, stack_script: StackScript) -> None:
+    stack_script.held["tenant-acme"] = ["CREATE_IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE"]
+    result = engine.run("tenant-stack-create", created("acme"))
+    assert result.status == "FAILED" and result.error == CREATE_FAILED
+    assert result.cause  # the status reason (or that CloudFormation gave none)
+    item = tenant_item(engine, "acme")
+    assert item["status"] == "CREATE_FAILED" and item["stackStatus"] == "ROLLBACK_COMPLETE"
+    assert "tenantRoleArn" not in item
+
+
+def test_throttled_twice_then_retried(engine: LocalEngine, stack_script: StackScript) -> None:
+    stack_script.throttle["tenant-acme"] = 2
+    result = engine.run("tenant-stack-create", created("acme"))
+    assert result.ok(), result.cause
+    assert stack_script.calls[("DescribeStacks", "tenant-acme")] == 3
+    failures = [e for e in result.history if e["type"] == "TaskFailed"]
+    assert [e["taskFailedEventDetails"]["error"] for e in failures] == ["CloudFormation.CloudFormationException"] * 2
+    assert "Rate exceeded" in failures[0]["taskFailedEventDetails"]["cause"]

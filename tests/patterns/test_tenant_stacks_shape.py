@@ -1,0 +1,76 @@
+"""The tenant stack machines' shape: what AWS needs that moto does not check."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from workflows.catalog import all_workflows
+from workflows.catalog.tenant_stacks import tenant_template
+
+NAMES = ("tenant-stack-create", "tenant-stack-delete", "tenant-stack-update")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def states(asl: dict):
+    for name, state in asl["States"].items():
+        yield name, state
+        for branch in state.get("Branches", []):
+            yield from states(branch)
+        if "ItemProcessor" in state:
+            yield from states(state["ItemProcessor"])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_registered_standard_and_throttle_safe(name: str) -> None:
+    machine = all_workflows()[name].build()
+    machine.validate()
+    asl = machine.to_asl()
+    for state_name, state in states(asl):
+        resource = state.get("Resource", "")
+        if ":cloudformation:" in resource and state_name not in ("UpdateTenantStack", "DescribeBeforeDelete"):
+            retry = state["Retry"][0]
+            assert retry["ErrorEquals"] == ["CloudFormation.CloudFormationException"], state_name
+            assert retry["JitterStrategy"] == "FULL" and retry["MaxDelaySeconds"] <= 60, state_name
+        if state.get("Type") == "Parallel":  # classified calls: only real throttling is retried
+            assert state["Retry"][0]["ErrorEquals"] == ["CloudFormation.Throttling"]
+            assert state["Retry"][0]["JitterStrategy"] == "FULL"
+
+
+def test_update_pages_through_a_bounded_distributed_map() -> None:
+    asl = all_workflows()["tenant-stack-update"].build().to_asl()
+    page = asl["States"]["UpdatePage"]
+    assert page["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+    assert 1 <= page["MaxConcurrency"] <= 20
+    more = asl["States"]["ScanMoreTenants"]["Parameters"]
+    assert more["ExclusiveStartKey.$"] == "$.page.LastEvaluatedKey" and more["Limit"] == 100
+
+
+def test_role_name_is_random() -> None:
+    asl = all_workflows()["tenant-stack-create"].build().to_asl()
+    assert asl["States"]["ChooseRoleName"]["Parameters"] == {"value.$": "States.UUID()"}
+    params = asl["States"]["CreateStack"]["Parameters"]["Parameters"]
+    assert {"ParameterKey": "RoleName", "ParameterValue.$": "$.roleName.value"} in params
+
+
+@pytest.mark.skipif(shutil.which("npx") is None, reason="node/npx is not installed")
+def test_asl_validator_accepts_all(tmp_path: Path) -> None:
+    for name in NAMES:
+        path = tmp_path / f"{name}.json"
+        path.write_text(all_workflows()[name].build().substituted())
+        done = subprocess.run(["npx", "--no-install", "asl-validator", "--json-path", str(path)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_template_passes_cfn_lint(tmp_path: Path) -> None:
+    path = tmp_path / "tenant-stack.json"
+    path.write_text(tenant_template())
+    done = subprocess.run(["cfn-lint", str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    outputs = json.loads(tenant_template())["Outputs"]
+    assert outputs["TenantRoleArn"]["Value"] == {"Fn::GetAtt": ["TenantRole", "Arn"]}

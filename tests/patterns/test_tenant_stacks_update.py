@@ -1,0 +1,115 @@
+"""tenant-stack-update on the local engine: pages of the tenants table, a Distributed Map per page."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.patterns.tenant_stacks_fakes import (  # noqa: F401
+    StackScript, cfn_error_names, changed_template, deploy_template, stack_script,
+)
+from workflows.local.engine import LocalEngine
+from workflows.local.pytest_plugin import create_table
+from workflows.patterns.tenant_stacks import PLACEHOLDERS, TEMPLATE_PARAMETERS, UPDATE_FAILED, tenant_stack_update
+
+TABLE = PLACEHOLDERS["TenantsTable"]
+PAGE = 40
+
+
+def template_event() -> dict:
+    return {"source": "aws.s3", "detail-type": "Object Created",
+            "detail": {"bucket": {"name": PLACEHOLDERS["TemplateBucket"]},
+                       "object": {"key": PLACEHOLDERS["TemplateKey"]}}}
+
+
+def seed(engine: LocalEngine, count: int) -> list[str]:
+    """``count`` tenants with CREATE_COMPLETE stacks from the current template (made directly, faster
+    than running tenant-stack-create for each), plus one deleted tenant that must be skipped."""
+    url = deploy_template(engine)
+    cfn, ddb = engine.client("cloudformation"), engine.client("dynamodb")
+    tenants = [f"t{i:04d}" for i in range(count)]
+    for tenant in tenants:
+        cfn.create_stack(StackName=f"tenant-{tenant}", TemplateURL=url, Capabilities=["CAPABILITY_NAMED_IAM"],
+                         Parameters=[{"ParameterKey": "TenantId", "ParameterValue": tenant},
+                                     {"ParameterKey": "RoleName", "ParameterValue": f"r-{tenant}-x"},
+                                     {"ParameterKey": "AppTableName", "ParameterValue": "app-table"}])
+        ddb.put_item(TableName=TABLE, Item={"pk": {"S": tenant}, "stackName": {"S": f"tenant-{tenant}"},
+                                            "status": {"S": "ACTIVE"}})
+    ddb.put_item(TableName=TABLE, Item={"pk": {"S": "gone"}, "stackName": {"S": "tenant-gone"},
+                                        "status": {"S": "DELETED"}})
+    return tenants
+
+
+@pytest.fixture
+def engine(local_engine: LocalEngine, stack_script: StackScript) -> LocalEngine:
+    create_table(local_engine, TABLE, sk=None)
+    machine = tenant_stack_update(page_size=PAGE)
+    local_engine.create_state_machine(machine.name, machine.substituted())
+    return local_engine
+
+
+def uses_new_template(engine: LocalEngine, tenant: str) -> bool:
+    body = engine.client("cloudformation").get_template(StackName=f"tenant-{tenant}")["TemplateBody"]
+    return "dynamodb:DescribeTable" in (body if isinstance(body, str) else json.dumps(body))
+
+
+def test_small_update_succeeds_with_summary(engine: LocalEngine, stack_script: StackScript) -> None:
+    tenants = seed(engine, 5)
+    deploy_template(engine, changed_template())
+    result = engine.run("tenant-stack-update", template_event())
+    assert result.ok(), (result.error, result.cause)
+    assert result.output == {"updated": 5, "unchanged": 0, "failed": []}
+    assert all(uses_new_template(engine, t) for t in tenants)
+    assert ("UpdateStack", "tenant-gone") not in stack_script.calls
+
+
+def test_250_tenants_over_pages_one_failure_does_not_stop_others(
+        engine: LocalEngine, stack_script: StackScript) -> None:
+    tenants = seed(engine, 250)
+    new_url = deploy_template(engine, changed_template())
+    cfn = engine.client("cloudformation")
+    # already on the new template -> "No updates are to be performed"
+    cfn.update_stack(StackName="tenant-t0011", TemplateURL=new_url, Capabilities=["CAPABILITY_NAMED_IAM"],
+                     Parameters=[{"ParameterKey": k, "UsePreviousValue": True} for k in TEMPLATE_PARAMETERS])
+    stack_script.hold("tenant-t0007", "CREATE_IN_PROGRESS", 2)  # still being created: waited for
+    stack_script.after_update["tenant-t0013"] = ("UPDATE_ROLLBACK_COMPLETE", "TenantRole: policy too large")
+    updates_before = sum(n for (call, _), n in stack_script.calls.items() if call == "UpdateStack")
+
+    result = engine.run("tenant-stack-update", template_event(), timeout=300)
+
+    assert result.status == "FAILED" and result.error == UPDATE_FAILED
+    summary = json.loads(result.cause)
+    assert summary == {"updated": 248, "unchanged": 1, "failed": [
+        {"tenantId": "t0013", "status": "UPDATE_ROLLBACK_COMPLETE", "reason": "TenantRole: policy too large"}]}
+    assert all(uses_new_template(engine, t) for t in tenants if t != "t0013")
+    calls = stack_script.calls
+    # 249: the unchanged tenant's UpdateStack is refused by moto's API layer before its backend
+    assert sum(n for (call, _), n in calls.items() if call == "UpdateStack") - updates_before == 249
+    assert calls[("DescribeStacks", "tenant-t0007")] == 4  # 2 held + updatable + after update
+    scans = [e for e in result.history if e["type"] == "TaskScheduled"
+             and e["taskScheduledEventDetails"]["resourceType"] == "aws-sdk:dynamodb"]
+    assert len(scans) == 7  # 251 items (one deleted, filtered) at 40 per page
+    # the parent's history grows with pages, not tenants
+    assert len(result.history) < 20 * len(scans)
+
+
+def test_tenant_without_result_is_counted_failed(engine: LocalEngine, stack_script: StackScript) -> None:
+    """moto 5.2.5 crashes a child whose UpdateStack hits its UsePreviousValue KeyError (a parameter
+    left to its default at creation) and its Distributed Map then yields null for that item; the
+    summary must still name the tenant."""
+    seed(engine, 2)
+    url = deploy_template(engine)
+    engine.client("cloudformation").create_stack(
+        StackName="tenant-old", TemplateURL=url, Capabilities=["CAPABILITY_NAMED_IAM"],
+        Parameters=[{"ParameterKey": "TenantId", "ParameterValue": "old"},
+                    {"ParameterKey": "RoleName", "ParameterValue": "r-old-x"}])
+    engine.client("dynamodb").put_item(TableName=TABLE, Item={"pk": {"S": "old"}, "stackName": {"S": "tenant-old"},
+                                                              "status": {"S": "ACTIVE"}})
+    deploy_template(engine, changed_template())
+    result = engine.run("tenant-stack-update", template_event())
+    assert result.error == UPDATE_FAILED
+    summary = json.loads(result.cause)
+    assert summary["updated"] == 2
+    assert summary["failed"] == [{"tenantId": "old", "status": "UNKNOWN",
+                                  "reason": "the tenant update ended without a result"}]
