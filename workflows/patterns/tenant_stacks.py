@@ -238,7 +238,8 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
         "}}])) %}"))
     failed = Fail("UpdateFailed", query_language=JSONATA, error=UPDATE_FAILED,
                   cause="{% $string($states.input.summary) %}")
-    done = Succeed("AllTenantsUpdated", output_path="$.summary")
+    # A Pass, not a Succeed: cfn-lint 1.58's schema refuses OutputPath on Succeed (ASL allows it).
+    done = Pass("AllTenantsUpdated", output_path="$.summary")
     more = (Choice("MorePages")
             .when(Var("$.page.LastEvaluatedKey").is_present(), next_page >> per_page)
             .when(Var("$.summary.failed[0]").is_present(), failed)
