@@ -1,7 +1,8 @@
 """Tenant stack lifecycle machines (issue 6) and the tenant template they deploy.
 
-The template is package data so tests and the local demo deploy the same file; issue 7 replaces it
-with a CDK synth uploaded to ${TemplateBucket}/${TemplateKey}.
+The template is package data so tests and the local demo deploy the same file without CDK installed.
+It is the CDK synth of infra/tenant_template.py, byte for byte (tests/infra pins it), the same
+template infra/ uploads to ${TemplateBucket}/${TemplateKey}.
 """
 
 from __future__ import annotations

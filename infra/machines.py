@@ -1,0 +1,88 @@
+"""One deployed state machine: the asl/ text unchanged, its ``${Name}`` substitutions, its own role.
+
+Why ``DefinitionBody.from_string``: it keeps ``DefinitionString`` the exact asl/ text (with
+``DefinitionSubstitutions`` beside it), which cfn-lint validates and a test compares byte for byte;
+``from_file`` would make an S3 asset and ``from_chainable`` an ``Fn::Join``.
+Why an explicit machine name: a Distributed Map's role must name its own machine's ARN, which would
+otherwise be a dependency cycle (role -> machine -> role).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra.sources import MachineSource
+from infra.task_permissions import UnsupportedTask, runs_distributed_map, task_uses
+
+TENANT_ROLE_PATH = "tenant-role"
+
+
+def tenant_role_arns(scope: Construct) -> str:
+    """arn:<partition>:iam::<account>:role/tenant-role/* -- the only roles a machine may assume."""
+    return cdk.Stack.of(scope).format_arn(service="iam", region="", resource="role",
+                                          resource_name=f"{TENANT_ROLE_PATH}/*")
+
+
+class WorkflowMachine(Construct):
+    """A machine from asl/ with logging, tracing and a role granted exactly what its tasks call."""
+
+    def __init__(self, scope: Construct, construct_id: str, source: MachineSource, *, prefix: str,
+                 substitutions: Mapping[str, str], tables: Mapping[str, dynamodb.ITable],
+                 stack_arn: str | None = None) -> None:
+        super().__init__(scope, construct_id)
+        missing = set(source.placeholders) - set(substitutions)
+        if missing:
+            raise UnsupportedTask(f"{source.name}: no deploy value for placeholders {sorted(missing)}")
+        stack = cdk.Stack.of(self)
+        self.machine_name = f"{prefix}-{source.name}"
+        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
+                             description=f"Execution role of {source.name}")
+        log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_MONTH,
+                                  removal_policy=cdk.RemovalPolicy.DESTROY)
+        self.machine = sfn.StateMachine(
+            self, "Machine", state_machine_name=self.machine_name,
+            state_machine_type=sfn.StateMachineType[source.type],
+            definition_body=sfn.DefinitionBody.from_string(source.definition),
+            # None, not {}: an empty DefinitionSubstitutions is invalid CloudFormation (cfn-lint E3002)
+            definition_substitutions={name: substitutions[name] for name in source.placeholders} or None,
+            role=self.role, tracing_enabled=True,
+            # payloads stay out of the shared log group: they carry tenants' data
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False))
+        self.actions = self._grant(source, tables, stack_arn)
+        self.distributed = runs_distributed_map(source.asl)
+        if self.distributed:
+            own = stack.format_arn(service="states", resource="stateMachine", resource_name=self.machine_name,
+                                   arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
+            runs = stack.format_arn(service="states", resource="execution", resource_name=f"{self.machine_name}/*",
+                                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
+            self.role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[own]))
+            self.role.add_to_policy(iam.PolicyStatement(
+                actions=["states:DescribeExecution", "states:StopExecution"], resources=[runs]))
+
+    def _grant(self, source: MachineSource, tables: Mapping[str, dynamodb.ITable],
+               stack_arn: str | None) -> set[str]:
+        by_resource: dict[str, set[str]] = defaultdict(set)
+        for use in task_uses(source.asl):
+            if use.as_tenant:
+                by_resource[tenant_role_arns(self)].add("sts:AssumeRole")
+            elif use.action.startswith("dynamodb:"):
+                named = [tables[p] for p in use.placeholders if p in tables]
+                if not named:
+                    raise UnsupportedTask(f"{source.name}.{use.state}: {use.action} names no known table")
+                for table in named:
+                    by_resource[table.table_arn].add(use.action)
+            elif use.action.startswith("cloudformation:") and stack_arn is not None:
+                by_resource[stack_arn].add(use.action)
+            else:
+                raise UnsupportedTask(f"{source.name}.{use.state}: no resource rule for {use.action}")
+        for resource, actions in by_resource.items():
+            self.role.add_to_policy(iam.PolicyStatement(actions=sorted(actions), resources=[resource]))
+        return {action for actions in by_resource.values() for action in actions}

@@ -1,0 +1,81 @@
+"""cdk-nag AwsSolutions acknowledgments, each on the narrowest scope and with the reason it holds.
+
+Every acknowledgment names the exact finding (rule plus the resource or action it is about), so a
+new wildcard elsewhere is still reported.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aws_cdk as cdk
+from constructs import IConstruct
+
+if TYPE_CHECKING:
+    from infra.stack import SaasWorkflowsStack
+
+_PREFIX = "AwsSolutions::"
+# CDK's own singleton Lambdas (construct id prefix -> what it does)
+CDK_HANDLERS = {
+    "Custom::CDKBucketDeployment": "BucketDeployment copies the tenant template into the template bucket",
+    "BucketNotificationsHandler": "turns on the template bucket's EventBridge notifications",
+    "LogRetention": "sets the retention of the AppSync log group",
+}
+_CDK_HANDLER_FINDINGS = (
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+    "AwsSolutions-IAM5[Resource::*]", "AwsSolutions-IAM5[Action::s3:GetObject*]",
+    "AwsSolutions-IAM5[Action::s3:GetBucket*]", "AwsSolutions-IAM5[Action::s3:List*]",
+    "AwsSolutions-IAM5[Action::s3:DeleteObject*]", "AwsSolutions-IAM5[Action::s3:Abort*]",
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]",
+    "AwsSolutions-L1",
+)
+
+
+def _ack(scope: IConstruct, finding: str, reason: str) -> None:
+    cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=_PREFIX + finding, reason=reason))
+
+
+def acknowledge_findings(stack: "SaasWorkflowsStack") -> None:
+    """Acknowledge the findings reviewed as intended for this design."""
+    arn = "arn:<AWS::Partition>"
+    for deployed in stack.machines.values():
+        _ack(deployed.role, "AwsSolutions-IAM5[Resource::*]",
+             "X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery "
+             "(CreateLogDelivery, ...) APIs that Step Functions logging/tracing need accept only Resource '*'")
+        if "sts:AssumeRole" in deployed.actions:
+            _ack(deployed.role, f"AwsSolutions-IAM5[Resource::{arn}:iam::<AWS::AccountId>:role/tenant-role/*]",
+                 "tenant roles are created per tenant with random names under /tenant-role/; the machine assumes "
+                 "the one named in resolverContext, and that role's own policy limits it to the tenant's keys")
+        if any(action.startswith("cloudformation:") for action in deployed.actions):
+            _ack(deployed.role, f"AwsSolutions-IAM5[Resource::{arn}:cloudformation:<AWS::Region>:<AWS::AccountId>"
+                                ":stack/tenant-*/*]",
+                 "one stack per tenant, named tenant-<id> with a CloudFormation-generated id suffix")
+            _ack(deployed.role, f"AwsSolutions-IAM5[Resource::{arn}:iam::<AWS::AccountId>:role/tenant-role/*]",
+                 "CloudFormation creates/updates/deletes each tenant's role (random name, path /tenant-role/) "
+                 "with this machine's credentials")
+        if deployed.distributed:
+            _ack(deployed.role, f"AwsSolutions-IAM5[Resource::{arn}:states:<AWS::Region>:<AWS::AccountId>:"
+                                f"execution:{deployed.machine_name}/*]",
+                 "the Distributed Map describes and stops its own child executions, whose names it generates")
+    if hasattr(stack, "stream"):
+        _ack(stack.stream.role, "AwsSolutions-IAM5[Resource::*]",
+             "dynamodb:ListStreams has no resource-level permissions; the stream itself is named exactly")
+    api = stack.api.api
+    _ack(api, "AwsSolutions-ASC3",
+         "verbose request logging would write the Authorization header (the caller's JWT) and tenant data to "
+         "CloudWatch; field-level ERROR logging is on")
+    _ack(api, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+              "AWSAppSyncPushToCloudWatchLogs]",
+         "the AWS-managed AppSync logging policy; an own policy would have to name the API's log group, "
+         "which depends on the API id (a cycle)")
+    _ack(stack.templates.bucket, "AwsSolutions-S1",
+         "the bucket holds one template written by this stack's deployment; access logs would need a second "
+         "bucket for no reader (CloudTrail data events are the audit option)")
+    bucket_id = stack.resolve(stack.get_logical_id(stack.templates.bucket.node.default_child))
+    handler_findings = (*_CDK_HANDLER_FINDINGS, f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/*]")
+    for child in stack.node.children:
+        for prefix, purpose in CDK_HANDLERS.items():
+            if child.node.id.startswith(prefix):
+                for finding in handler_findings:
+                    _ack(child, finding, f"CDK-provided deploy-time handler that {purpose}; its code, runtime "
+                                         "and policy are CDK's, scoped by CDK to the buckets involved")

@@ -1,0 +1,65 @@
+"""The IAM actions a machine's own role needs, read from its ASL.
+
+Why derive instead of listing per machine: the grants then follow the definitions in asl/. A task with
+``Credentials`` needs only ``sts:AssumeRole`` on tenant roles -- its data call is made, and
+authorized, as the tenant -- so a tenant-scoped machine ends up with no data permission of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_OPTIMIZED = re.compile(r"arn:aws:states:::(dynamodb|events|sqs|sns):(\w+)\Z")
+_SDK = re.compile(r"arn:aws:states:::aws-sdk:([a-z0-9]+):(\w+)\Z")
+_PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
+
+
+class UnsupportedTask(ValueError):
+    """A Task resource this module cannot grant (add a rule here rather than a wildcard)."""
+
+
+@dataclass(frozen=True)
+class TaskUse:
+    """One IAM action a task performs; ``as_tenant`` = made with the tenant's assumed role."""
+
+    state: str
+    action: str                     # "dynamodb:GetItem"
+    as_tenant: bool
+    placeholders: tuple[str, ...]   # ${Name}s in the task's parameters (e.g. the table)
+
+
+def _states(states: dict) -> Iterator[tuple[str, dict]]:
+    for name, state in states.items():
+        yield name, state
+        for branch in state.get("Branches", []):
+            yield from _states(branch["States"])
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if processor:
+            yield from _states(processor["States"])
+
+
+def task_uses(asl: dict) -> list[TaskUse]:
+    """Every Task's IAM action, in document order."""
+    uses = []
+    for name, state in _states(asl["States"]):
+        if state.get("Type") != "Task":
+            continue
+        resource = state.get("Resource", "")
+        match = _OPTIMIZED.match(resource) or _SDK.match(resource)
+        if match is None:
+            raise UnsupportedTask(f"state {name!r}: no IAM rule for resource {resource!r}")
+        service, api = match.groups()
+        body = json.dumps({k: state.get(k) for k in ("Parameters", "Arguments")})
+        uses.append(TaskUse(name, f"{service}:{api[0].upper()}{api[1:]}", "Credentials" in state,
+                            tuple(sorted(set(_PLACEHOLDER.findall(body))))))
+    return uses
+
+
+def runs_distributed_map(asl: dict) -> bool:
+    """A Distributed Map starts child executions of its own machine (states:StartExecution on itself)."""
+    return any(state.get("Type") == "Map"
+               and (state.get("ItemProcessor") or {}).get("ProcessorConfig", {}).get("Mode") == "DISTRIBUTED"
+               for _, state in _states(asl["States"]))

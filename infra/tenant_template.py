@@ -1,0 +1,79 @@
+"""The per-tenant CloudFormation template, written as a CDK stack and synthesized to one JSON file.
+
+Why a CDK stack and not hand-written JSON: the tenant's resources are then reviewed with the same tools
+as the rest of the app (L2 constructs, cdk-nag). Why BootstraplessSynthesizer in its own Stage: the
+template is deployed by tenant-stack-create with CreateStack, not by ``cdk deploy``, so it must not
+reference bootstrap resources; a Stage gives it its own assembly that can be synthesized in-process.
+
+The parameters are exactly the ones the lifecycle machines pass (tenant_stacks.TEMPLATE_PARAMETERS).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+TEMPLATE_KEY = "tenant-stack.json"
+TENANT_ROLE_PATH = "/tenant-role/"
+TENANT_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                  "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
+                  "dynamodb:ConditionCheckItem")
+
+
+class TenantTemplateStack(cdk.Stack):
+    """One tenant's role: DynamoDB access limited to items whose partition key starts with the tenant id."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: object) -> None:
+        super().__init__(scope, construct_id, synthesizer=cdk.BootstraplessSynthesizer(),
+                         analytics_reporting=False,
+                         description="Per-tenant resources: the tenant's role, limited to its own items", **kwargs)
+        tenant_id = cdk.CfnParameter(self, "TenantId", type="String", allowed_pattern="^[A-Za-z0-9_-]{1,64}$",
+                                     description="The tenant this stack belongs to.").value_as_string
+        role_name = cdk.CfnParameter(
+            self, "RoleName", type="String", allowed_pattern="^[A-Za-z0-9+=,.@_-]{1,64}$",
+            description="A random role name chosen by tenant-stack-create (never derived from the tenant id).",
+        ).value_as_string
+        table_name = cdk.CfnParameter(self, "AppTableName", type="String", default="app-table",
+                                      description="The shared application table keyed by tenant.").value_as_string
+        table_arn = self.format_arn(service="dynamodb", resource="table", resource_name=table_name)
+        # inline, so CloudFormation creates the role and its permissions as one resource
+        items = iam.PolicyDocument(statements=[iam.PolicyStatement(
+            actions=list(TENANT_ACTIONS), resources=[table_arn],
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [tenant_id, f"{tenant_id}#*"]}})])
+        role = iam.Role(self, "TenantRole", role_name=role_name, path=TENANT_ROLE_PATH,
+                        assumed_by=iam.AccountRootPrincipal(), inline_policies={"tenant-items": items},
+                        description="Assumed by the resolver machines for this tenant's data calls")
+        cdk.Tags.of(role).add("TenantId", tenant_id)
+        cdk.CfnOutput(self, "TenantRoleArn", value=role.role_arn,
+                      description="Recorded in the tenants table by tenant-stack-create for the authorizer")
+        # logical ids without CDK's hash suffix keep the template readable and stable across versions
+        self.node.find_child("TenantRole").node.default_child.override_logical_id("TenantRole")  # type: ignore[union-attr]
+
+
+def template_stage(scope: Construct, construct_id: str = "TenantTemplate") -> TenantTemplateStack:
+    """A TenantTemplateStack in a Stage of its own, so ``template_file`` can synthesize it in-process."""
+    return TenantTemplateStack(cdk.Stage(scope, construct_id), "Template")
+
+
+def template_file(stack: TenantTemplateStack) -> Path:
+    """The synthesized template's path inside its stage's assembly (CDK chooses a long file name)."""
+    assembly = cdk.Stage.of(stack).synth()  # type: ignore[union-attr]
+    return Path(assembly.directory) / assembly.get_stack_artifact(stack.artifact_id).template_file
+
+
+def synth_tenant_template() -> str:
+    """The tenant template as JSON text, synthesized in a throwaway app (what tests and the demo can deploy)."""
+    with tempfile.TemporaryDirectory(prefix="tenant-template-") as out:
+        app = cdk.App(outdir=out)
+        return json.dumps(json.loads(template_file(template_stage(app)).read_text(encoding="utf-8")), indent=2) + "\n"
+
+
+if __name__ == "__main__":  # the explicit regeneration command of workflows/catalog/templates/tenant-stack.json
+    import sys
+
+    sys.stdout.write(synth_tenant_template())

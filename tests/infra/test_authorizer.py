@@ -1,0 +1,126 @@
+"""The authorizer against tokens signed by PyJWT/cryptography (an independent signer) and a moto tenants table."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import boto3
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+from moto import mock_aws
+
+from infra.authorizer import handler
+from infra.authorizer.rs256 import TokenError, decode
+
+ISSUER = "https://issuer.example.com/"
+AUDIENCE = "saas-workflows"
+ROLE = "arn:aws:iam::123456789012:role/tenant-role/3f1c"
+
+
+@pytest.fixture(scope="module")
+def key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="module")
+def jwks(key: rsa.RSAPrivateKey) -> dict:
+    public = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    return {"keys": [public | {"kid": "k1", "use": "sig", "alg": "RS256"}]}
+
+
+def token(key: rsa.RSAPrivateKey, **claims: object) -> str:
+    body = {"iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 600, "tenantId": "acme"} | claims
+    return jwt.encode({k: v for k, v in body.items() if v is not None}, key, algorithm="RS256",
+                      headers={"kid": "k1"})
+
+
+@pytest.fixture
+def tenants(monkeypatch: pytest.MonkeyPatch, jwks: dict):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("JWKS", json.dumps(jwks))
+    monkeypatch.setenv("ISSUER", ISSUER)
+    monkeypatch.setenv("AUDIENCE", AUDIENCE)
+    monkeypatch.setenv("TENANTS_TABLE", "tenants")
+    monkeypatch.setenv("TTL_SECONDS", "120")
+    with mock_aws():
+        ddb = boto3.client("dynamodb")
+        ddb.create_table(TableName="tenants", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+        ddb.put_item(TableName="tenants", Item={"pk": {"S": "acme"}, "status": {"S": "ACTIVE"},
+                                                "tenantRoleArn": {"S": ROLE}})
+        ddb.put_item(TableName="tenants", Item={"pk": {"S": "gone"}, "status": {"S": "DELETED"}})
+        yield ddb
+
+
+def test_valid_token_gives_the_tenants_role(tenants, key) -> None:
+    answer = handler.handler({"authorizationToken": "Bearer " + token(key)})
+    assert answer == {"isAuthorized": True, "ttlOverride": 120,
+                      "resolverContext": {"tenantId": "acme", "tenantRoleArn": ROLE}}
+
+
+@pytest.mark.parametrize("claims", [
+    pytest.param({"exp": int(time.time()) - 5}, id="expired"),
+    pytest.param({"exp": None}, id="no-exp"),
+    pytest.param({"iss": "https://evil.example.com/"}, id="wrong-issuer"),
+    pytest.param({"aud": "another-app"}, id="wrong-audience"),
+    pytest.param({"tenantId": "nobody"}, id="unknown-tenant"),
+    pytest.param({"tenantId": "gone"}, id="deleted-tenant"),
+    pytest.param({"tenantId": None}, id="no-tenant-claim"),
+    pytest.param({"nbf": int(time.time()) + 600}, id="not-yet-valid"),
+])
+def test_refusals(tenants, key, claims) -> None:
+    assert handler.handler({"authorizationToken": token(key, **claims)}) == {"isAuthorized": False}
+
+
+def test_audience_list_containing_ours_is_accepted(tenants, key) -> None:
+    assert handler.handler({"authorizationToken": token(key, aud=["x", AUDIENCE])})["isAuthorized"] is True
+
+
+def test_tampered_payload_is_refused(tenants, key) -> None:
+    head, _, sig = token(key).split(".")
+    forged = jwt.utils.base64url_encode(json.dumps(
+        {"iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 600, "tenantId": "acme", "admin": True}
+    ).encode()).decode()
+    assert handler.handler({"authorizationToken": f"{head}.{forged}.{sig}"}) == {"isAuthorized": False}
+
+
+def test_tampered_signature_is_refused(tenants, key) -> None:
+    head, body, sig = token(key).split(".")
+    raw = bytearray(jwt.utils.base64url_decode(sig))
+    raw[-1] ^= 1
+    bad = jwt.utils.base64url_encode(bytes(raw)).decode()
+    assert handler.handler({"authorizationToken": f"{head}.{body}.{bad}"}) == {"isAuthorized": False}
+
+
+def test_token_from_another_key_is_refused(tenants) -> None:
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    assert handler.handler({"authorizationToken": token(other)}) == {"isAuthorized": False}
+
+
+def test_other_algorithms_are_refused(tenants, key) -> None:
+    hs = jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 600, "tenantId": "acme"},
+                    "secret-secret-secret-secret-secret", algorithm="HS256", headers={"kid": "k1"})
+    assert handler.handler({"authorizationToken": hs}) == {"isAuthorized": False}
+
+
+@pytest.mark.parametrize("text", ["", "a.b", "not.a.jwt", "Bearer"])
+def test_garbage_is_refused(tenants, text) -> None:
+    assert handler.handler({"authorizationToken": text}) == {"isAuthorized": False}
+
+
+def test_missing_configuration_fails_closed(tenants, key, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JWKS")
+    assert handler.handler({"authorizationToken": token(key)}) == {"isAuthorized": False}
+
+
+def test_decode_names_what_is_wrong(key, jwks) -> None:
+    with pytest.raises(TokenError, match="issuer"):
+        decode(token(key, iss="x"), jwks, issuer=ISSUER, audience=AUDIENCE)
+    with pytest.raises(TokenError, match="signature"):
+        head, body, sig = token(key).split(".")
+        decode(f"{head}.{body}.{sig[:-4]}AAAA", jwks, issuer=ISSUER, audience=AUDIENCE)
+    assert decode(token(key), jwks, issuer=ISSUER, audience=AUDIENCE)["tenantId"] == "acme"

@@ -1,0 +1,254 @@
+"""The synthesized app against what it must deploy: asl/ unchanged, least privilege, the wiring."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from aws_cdk.assertions import Match, Template
+
+from infra.schema import schema_fields
+from infra.sources import load_machines
+from infra.task_permissions import task_uses
+from infra.tenant_template import TEMPLATE_KEY
+from workflows.catalog import all_workflows, resolvers
+
+MACHINE = "AWS::StepFunctions::StateMachine"
+
+
+def resources(synth, kind: str) -> dict[str, dict]:
+    return {k: v for k, v in synth.template["Resources"].items() if v["Type"] == kind}
+
+
+def machine_resource(synth, name: str) -> dict:
+    cfn = synth.stack.machines[name].machine.node.default_child
+    return synth.template["Resources"][synth.stack.resolve(synth.stack.get_logical_id(cfn))]
+
+
+def role_statements(synth, role) -> list[dict]:
+    logical = synth.stack.resolve(synth.stack.get_logical_id(role.node.default_child))
+    statements = []
+    for res in synth.template["Resources"].values():
+        if res["Type"] == "AWS::IAM::Policy" and {"Ref": logical} in res["Properties"]["Roles"]:
+            statements += res["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def actions(statement: dict) -> list[str]:
+    value = statement["Action"]
+    return [value] if isinstance(value, str) else value
+
+
+def test_every_asl_file_is_deployed_byte_for_byte(synth) -> None:
+    files = {p.name.removesuffix(".asl.json"): p for p in synth.asl_dir.glob("*.asl.json")}
+    assert files and set(files) == set(resources_names(synth))
+    for name, path in files.items():
+        props = machine_resource(synth, name)["Properties"]
+        assert props["DefinitionString"] == path.read_text(encoding="utf-8"), name
+        placeholders = all_workflows()[name].build().placeholders
+        assert set(props.get("DefinitionSubstitutions", {})) == set(placeholders), name
+
+
+def resources_names(synth) -> list[str]:
+    return [r["Properties"]["StateMachineName"].removeprefix("SaasWorkflows-") for r in resources(synth, MACHINE).values()]
+
+
+def test_substitutions_name_the_deployed_resources(synth) -> None:
+    stack = synth.stack
+    expected = {"AppTable": stack.resolve(stack.app_table.table_name),
+                "TenantsTable": stack.resolve(stack.tenants_table.table_name),
+                "TemplateBucket": stack.resolve(stack.templates.bucket.bucket_name),
+                "TemplateKey": TEMPLATE_KEY}
+    create = machine_resource(synth, "tenant-stack-create")["Properties"]["DefinitionSubstitutions"]
+    assert create == expected
+    for name in resolvers():
+        assert machine_resource(synth, name)["Properties"]["DefinitionSubstitutions"] == {"AppTable": expected["AppTable"]}
+
+
+def test_machine_types_and_logging(synth) -> None:
+    for name, flow in all_workflows().items():
+        props = machine_resource(synth, name)["Properties"]
+        assert props["StateMachineType"] == str(flow.build().type)
+        assert props["LoggingConfiguration"]["Level"] == "ALL"
+        assert props["TracingConfiguration"] == {"Enabled": True}
+    for name in resolvers():
+        assert machine_resource(synth, name)["Properties"]["StateMachineType"] == "EXPRESS"
+
+
+def test_resolver_machine_roles_assume_only_tenant_roles_and_have_no_dynamodb(synth) -> None:
+    assert resolvers(), "the catalog declares no resolver machines"
+    for name in resolvers():
+        statements = role_statements(synth, synth.stack.machines[name].role)
+        every = [a for s in statements for a in actions(s)]
+        assert not [a for a in every if a.lower().startswith("dynamodb:")], name
+        assume = [s for s in statements if "sts:AssumeRole" in actions(s)]
+        assert len(assume) == 1 and actions(assume[0]) == ["sts:AssumeRole"], name
+        resource = json.dumps(synth.stack.resolve(assume[0]["Resource"]))
+        assert resource.endswith(':role/tenant-role/*"]]}') and ":iam::" in resource, resource
+        assert all(s["Resource"] == "*" for s in statements if s not in assume), name  # logs/X-Ray only
+        assert not [a for s in statements if s not in assume for a in actions(s)
+                    if not a.startswith(("logs:", "xray:"))], name
+
+
+def test_data_source_may_only_start_the_resolver_machines(synth) -> None:
+    ds_role = synth.stack.api.data_source.grant_principal
+    statements = role_statements(synth, ds_role)
+    assert {a for s in statements for a in actions(s)} == {"states:StartSyncExecution"}
+    arns = [synth.stack.resolve(synth.stack.machines[n].machine.state_machine_arn) for n in resolvers()]
+    granted = [r for s in statements for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])]
+    assert sorted(map(json.dumps, granted)) == sorted(map(json.dumps, arns))
+
+
+def test_http_data_source_is_signed_for_states(synth) -> None:
+    Template.from_json(synth.template).has_resource_properties("AWS::AppSync::DataSource", {
+        "Type": "HTTP", "HttpConfig": {
+            "Endpoint": {"Fn::Join": ["", ["https://sync-states.", {"Ref": "AWS::Region"}, ".",
+                                           {"Ref": "AWS::URLSuffix"}, "/"]]},
+            "AuthorizationConfig": {"AuthorizationType": "AWS_IAM", "AwsIamConfig": {
+                "SigningRegion": {"Ref": "AWS::Region"}, "SigningServiceName": "states"}}}})
+
+
+def test_a_pipeline_resolver_for_every_schema_field(synth) -> None:
+    fields = schema_fields()
+    declared = {(r.type_name, r.field_name): (name, r) for name, r in resolvers().items()}
+    assert set(fields) == set(declared), "schema fields and catalog resolvers differ"
+    deployed = {(r["Properties"]["TypeName"], r["Properties"]["FieldName"]): r
+                for r in resources(synth, "AWS::AppSync::Resolver").values()}
+    assert set(deployed) == set(fields)
+    for key, res in deployed.items():
+        name, resolver = declared[key]
+        assert res["Properties"]["Kind"] == "PIPELINE"
+        code = json.dumps(synth.stack.resolve(res["Properties"]["Code"]))
+        logical = synth.stack.resolve(synth.stack.get_logical_id(synth.stack.machines[name].machine.node.default_child))
+        assert "ctx.stash.stateMachineArn" in code and logical in code, key
+        if resolver.arguments is not None:
+            assert set(resolver.arguments) <= set(fields[key]), f"{key}: arguments not in the schema"
+    functions = resources(synth, "AWS::AppSync::FunctionConfiguration").values()
+    codes = {f["Properties"]["Name"]: f["Properties"]["Code"] for f in functions}
+    for name, resolver in resolvers().items():
+        assert f'const MACHINE = "{name}";' in codes[name.replace("-", "_")]
+
+
+def test_api_uses_the_lambda_authorizer(synth) -> None:
+    api = next(iter(resources(synth, "AWS::AppSync::GraphQLApi").values()))["Properties"]
+    assert api["AuthenticationType"] == "AWS_LAMBDA"
+    assert api["LambdaAuthorizerConfig"]["AuthorizerUri"] == {
+        "Fn::GetAtt": [synth.stack.resolve(synth.stack.get_logical_id(
+            synth.stack.node.find_child("Authorizer").function.node.default_child)), "Arn"]}
+    env = next(iter(resources(synth, "AWS::Lambda::Function").values()))  # noqa: F841 (any)
+    Template.from_json(synth.template).has_resource_properties("AWS::Lambda::Function", {
+        "Handler": "handler.handler", "Environment": {"Variables": Match.object_like({
+            "TENANTS_TABLE": {"Ref": Match.string_like_regexp("TenantsTable")}})}})
+
+
+def test_tables(synth) -> None:
+    t = Template.from_json(synth.template)
+    t.has_resource_properties("AWS::DynamoDB::Table", {
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"}})
+    t.has_resource_properties("AWS::DynamoDB::Table", {"KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]})
+
+
+def test_pipe_wiring_and_role(synth) -> None:
+    stack = synth.stack
+    pipe = next(iter(resources(synth, "AWS::Pipes::Pipe").values()))["Properties"]
+    app_table = stack.resolve(stack.get_logical_id(stack.app_table.node.default_child))
+    assert pipe["Source"] == {"Fn::GetAtt": [app_table, "StreamArn"]}
+    assert pipe["Enrichment"] == stack.resolve(stack.machines["pipes-flatten-stream"].machine.state_machine_arn)
+    assert pipe["Target"] == stack.resolve(stack.bus.event_bus_arn)
+    assert pipe["SourceParameters"]["DynamoDBStreamParameters"]["StartingPosition"] == "LATEST"
+    statements = role_statements(synth, stack.stream.role)
+    by_action = {a: s["Resource"] for s in statements for a in actions(s)}
+    assert set(by_action) == {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                              "dynamodb:ListStreams", "states:StartSyncExecution", "events:PutEvents"}
+    assert by_action["dynamodb:GetRecords"] == {"Fn::GetAtt": [app_table, "StreamArn"]}
+    assert by_action["states:StartSyncExecution"] == pipe["Enrichment"]
+    assert by_action["events:PutEvents"] == stack.resolve(stack.bus.event_bus_arn)
+
+
+def test_lifecycle_rules(synth) -> None:
+    stack = synth.stack
+    rules = list(resources(synth, "AWS::Events::Rule").values())
+    by_target = {json.dumps(r["Properties"]["Targets"][0]["Arn"]): r["Properties"] for r in rules}
+    assert all(len(r["Properties"]["Targets"]) == 1 for r in rules)
+
+    def rule_for(name: str) -> dict:
+        return by_target[json.dumps(stack.resolve(stack.machines[name].machine.state_machine_arn))]
+
+    bus = stack.resolve(stack.bus.event_bus_name)
+    assert rule_for("tenant-stack-create")["EventPattern"] == {"source": ["tenants"], "detail-type": ["Tenant Created"]}
+    assert rule_for("tenant-stack-create")["EventBusName"] == bus
+    assert rule_for("tenant-stack-delete")["EventPattern"] == {"source": ["tenants"], "detail-type": ["Tenant Deleted"]}
+    assert rule_for("tenant-stack-delete")["EventBusName"] == bus
+    update = rule_for("tenant-stack-update")
+    assert "EventBusName" not in update  # S3 notifications arrive on the default bus
+    assert update["EventPattern"] == {"source": ["aws.s3"], "detail-type": ["Object Created"], "detail": {
+        "bucket": {"name": [stack.resolve(stack.templates.bucket.bucket_name)]}, "object": {"key": [TEMPLATE_KEY]}}}
+
+
+def test_template_bucket(synth) -> None:
+    t = Template.from_json(synth.template)
+    t.has_resource_properties("AWS::S3::Bucket", {
+        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                           "IgnorePublicAcls": True, "RestrictPublicBuckets": True}})
+    t.has_resource_properties("AWS::S3::BucketPolicy", {"PolicyDocument": {"Statement": Match.array_with([
+        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
+    t.has_resource_properties("Custom::S3BucketNotifications", {
+        "NotificationConfiguration": {"EventBridgeConfiguration": {}}})
+
+
+def test_template_uploaded_as_one_file_under_the_stable_key(synth) -> None:
+    deployment = next(iter(resources(synth, "Custom::CDKBucketDeployment").values()))["Properties"]
+    assert deployment["Prune"] is False and len(deployment["SourceObjectKeys"]) == 1
+    asset = next(p for p in synth.outdir.glob("asset.*") if p.is_dir() and (p / TEMPLATE_KEY).exists())
+    assert [p.name for p in asset.iterdir()] == [TEMPLATE_KEY]
+    uploaded = json.loads((asset / TEMPLATE_KEY).read_text(encoding="utf-8"))
+    nested = [p for p in synth.templates if "assembly-" in str(p)]
+    assert len(nested) == 1 and uploaded == json.loads(nested[0].read_text(encoding="utf-8"))
+    assert set(uploaded["Parameters"]) == {"TenantId", "RoleName", "AppTableName"}
+
+
+def test_provisioning_is_scoped_to_tenant_stacks_and_roles(synth) -> None:
+    for name in ("tenant-stack-create", "tenant-stack-delete", "tenant-stack-update"):
+        for statement in role_statements(synth, synth.stack.machines[name].role):
+            resource = json.dumps(synth.stack.resolve(statement["Resource"]))
+            for action in actions(statement):
+                if action.startswith("cloudformation:"):
+                    assert ':stack/tenant-*/*"' in resource, (name, action)
+                elif action.startswith("iam:"):
+                    assert ':role/tenant-role/*"' in resource, (name, action)
+                elif action.startswith("s3:"):
+                    assert action == "s3:GetObject" and f'/{TEMPLATE_KEY}"' in resource, (name, action)
+                elif action.startswith("dynamodb:"):
+                    assert "TenantsTable" in resource, (name, action)
+            assert "iam:PassRole" not in actions(statement) and "*" not in actions(statement)
+
+
+def test_every_task_action_is_granted(synth) -> None:
+    for name, source in load_machines(synth.asl_dir).items():
+        granted = {a for s in role_statements(synth, synth.stack.machines[name].role) for a in actions(s)}
+        for use in task_uses(source.asl):
+            assert ("sts:AssumeRole" if use.as_tenant else use.action) in granted, (name, use)
+
+
+def test_an_empty_asl_dir_is_refused(tmp_path) -> None:
+    import pytest
+
+    from infra.app import build_app
+    from infra.sources import InfraSourceError
+
+    with pytest.raises(InfraSourceError, match="workflows build"):
+        build_app(str(tmp_path / "out"), asl_dir=tmp_path)
+
+
+def test_a_file_the_catalog_does_not_know_is_refused(tmp_path) -> None:
+    import pytest
+
+    from infra.sources import InfraSourceError
+
+    (tmp_path / "stray-machine.asl.json").write_text('{"StartAt": "A", "States": {}}', encoding="utf-8")
+    with pytest.raises(InfraSourceError, match="stray-machine"):
+        load_machines(tmp_path)
