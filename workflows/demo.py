@@ -16,7 +16,7 @@ from typing import Any, Callable
 from workflows.catalog import all_workflows, resolvers
 from workflows.catalog.tenant_stacks import tenant_template
 from workflows.local.engine import ExecutionResult, LocalEngine
-from workflows.local.pytest_plugin import create_bucket, create_role, create_table
+from workflows.local.resources import create_bucket, create_role, create_table
 from workflows.local.streams import as_pipes_json, read_stream
 
 TENANTS = ("acme", "globex")
