@@ -237,3 +237,26 @@ def test_jsonata_role_arn_is_resolved_and_enforced(aws: dict[str, Any]) -> None:
     assert run(aws, states, {"role": tenant_role_arn("t1")}).status == "SUCCEEDED"
     denied = run(aws, states, {"role": tenant_role_arn("t2")})
     assert denied.error == "DynamoDB.AccessDeniedException"
+
+
+def test_a_mocked_task_needs_no_assumable_role() -> None:
+    """A MockConfigFile response replaces the whole task call, role assumption included (as in SFN Local);
+    the RoleArn is still evaluated, so a missing path still fails."""
+    import json as _json
+
+    from workflows.local.engine import LocalEngine as _Engine
+
+    definition = {"StartAt": "Get", "States": {"Get": {
+        "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem", "End": True,
+        "Credentials": {"RoleArn.$": "$.role"},
+        "Parameters": {"TableName": "t", "Key": {"pk": {"S": "a"}}}}}}
+    mocks = {"StateMachines": {"mocked": {"TestCases": {"Ok": {"Get": "Item"}}}},
+             "MockedResponses": {"Item": {"0": {"Return": {"Item": {"pk": {"S": "a"}}}}}}}
+    with _Engine(mock_config=mocks) as engine:
+        engine.create_state_machine("mocked", _json.dumps(definition))
+        ok = engine.run("mocked", {"role": "arn:aws:iam::123456789012:role/not-created"}, test_case="Ok")
+        assert ok.ok() and ok.output == {"Item": {"pk": {"S": "a"}}}
+        missing = engine.run("mocked", {}, test_case="Ok")
+        assert missing.error == "States.Runtime"
+        real = engine.run("mocked", {"role": "arn:aws:iam::123456789012:role/not-created"})
+        assert real.error == "States.TaskFailed" and "does not exist" in real.cause

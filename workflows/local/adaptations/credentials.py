@@ -222,6 +222,11 @@ def install() -> None:
                     env, "States.Runtime", f"The task's Credentials.RoleArn could not be evaluated: {cause}"
                 ) from exc
             evaluated = env.stack.pop()
+            if env.is_mocked_mode():
+                # A MockConfigFile response stands in for the whole task call, assuming its role
+                # included (as in Step Functions Local); the RoleArn was still evaluated above.
+                env.stack.append(evaluated)
+                return
             details = env.aws_execution_details
             execution = env.states.context_object.context_object_data.get("Execution", {})
             try:
