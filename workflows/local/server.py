@@ -19,6 +19,7 @@ sends it to ``sync-127.0.0.1``, which does not resolve (the same holds for Step 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -26,7 +27,7 @@ import socket
 import sys
 import threading
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -428,27 +429,33 @@ def _install_mock_config(mock_config: dict[str, Any] | str | os.PathLike[str] | 
     mock_adaptation.set_mock_config(mock_config)
 
 
-def _wait_for_stop_signal() -> None:
-    """Block until SIGINT (Ctrl-C) or SIGTERM; both end the wait the same way.
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[threading.Event]:
+    """SIGINT (Ctrl-C) and SIGTERM set the yielded event, from the moment this is entered.
 
-    Both signals only set an event, so no KeyboardInterrupt can land half-way through the
-    shutdown that follows; outside the main thread (where handlers cannot be installed)
-    Ctrl-C still arrives as KeyboardInterrupt.
+    Installed before the endpoint starts and announces itself, so a signal sent right after the
+    ready line cannot reach Python's default handlers (which would exit non-zero); both signals
+    only set an event, so no KeyboardInterrupt lands half-way through the shutdown. Outside the
+    main thread (where handlers cannot be installed) Ctrl-C still arrives as KeyboardInterrupt.
     """
     stop = threading.Event()
-    handled = (signal.SIGINT, signal.SIGTERM)
     previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        for signum in handled:
+        for signum in (signal.SIGINT, signal.SIGTERM):
             previous[signum] = signal.signal(signum, lambda *_: stop.set())
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _wait(stop: threading.Event) -> None:
     try:
         while not stop.wait(0.2):
             pass
     except KeyboardInterrupt:
         pass
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def serve(
@@ -463,9 +470,9 @@ def serve(
     ready line (default: print it), so a CLI can route it through its own output.
     """
     announce = ready or (lambda line: print(line, flush=True))
-    with LocalEndpoint(port=port, machines=machines, mock_config=mock_config) as endpoint:
+    with _stop_signals() as stop, LocalEndpoint(port=port, machines=machines, mock_config=mock_config) as endpoint:
         announce(endpoint.ready_line())
-        _wait_for_stop_signal()
+        _wait(stop)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ import threading
 
 ORDER: tuple[str, ...] = (
     "jsonata",
+    "jsonata_functions",
     "jsonpath",
     "assign_literals",
     "sdk_results",

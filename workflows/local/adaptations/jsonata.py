@@ -5,6 +5,8 @@ JSONata machine and every ``$var`` read in JSONPath mode fails with "NoneType is
 We fill the hook, convert jsonata-python's own types (JList, lambdas) into JSON values, report
 evaluation errors as ``States.QueryEvaluationError`` as AWS does, and quote string variables as
 JSON (moto writes them between bare double quotes, so a value containing ``"`` broke the query).
+Each expression gets AWS's added functions bound (see ``jsonata_functions``), and whole numbers
+beyond 2**53 come back as floats, the doubles they were in AWS's JavaScript JSONata.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any, Callable
 
 import jsonata as jsonata_python
 
-from workflows.local.errors import EngineAdaptationError
+from workflows.local.adaptations import jsonata_functions
 from workflows.local.adaptations._patching import (
     import_module,
     is_patched,
@@ -22,6 +24,7 @@ from workflows.local.adaptations._patching import (
     replace_references,
     require_attr,
 )
+from workflows.local.errors import EngineAdaptationError
 
 NAME = "jsonata"
 _JSONATA_MODULE = "moto.stepfunctions.parser.asl.jsonata.jsonata"
@@ -32,14 +35,24 @@ class _Unsupported(Exception):
     """Raised while converting a JSONata result that has no JSON form (a function)."""
 
 
+# Past 2**53 not every integer is a double. JavaScript (AWS's JSONata) keeps such numbers as doubles
+# and prints 1.5e+125; jsonata-python hands back whole doubles as Python ints (126 digits here).
+MAX_SAFE_INTEGER = 2**53
+
+
 def _to_json(value: Any) -> Any:
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
-        return value
+        if abs(value) <= MAX_SAFE_INTEGER:
+            return value
+        try:
+            return float(value)  # it was a double in JSONata; the float prints as AWS prints it
+        except OverflowError as exc:
+            raise _Unsupported("a whole number beyond the range of a double") from exc
     if isinstance(value, float):
         # JSONata numbers are doubles: 3.0 prints as 3 in AWS's output.
-        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+        return int(value) if value.is_integer() and abs(value) <= MAX_SAFE_INTEGER else value
     if isinstance(value, dict):
         return {str(k): _to_json(v) for k, v in value.items()}
     if isinstance(value, list):  # includes jsonata's JList
@@ -52,7 +65,7 @@ def make_evaluator(exception_type: type[Exception]) -> Callable[[str], Any]:
 
     def evaluate(expression: str) -> Any:
         try:
-            result = jsonata_python.Jsonata(expression).evaluate(None)
+            result = jsonata_functions.bind(jsonata_python.Jsonata(expression)).evaluate(None)
         except Exception as exc:  # jsonata-python raises JException (a RuntimeError) and others
             raise exception_type("UNKNOWN", str(exc)) from exc
         try:

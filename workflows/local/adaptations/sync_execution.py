@@ -3,6 +3,12 @@
 The execution goes through moto's own StartExecution (so names, input validation, mock test cases
 and every other adaptation apply), with the worker told to run inline in the calling thread (as
 moto's unused SyncExecutionWorker would); the response has AWS's StartSyncExecution shape.
+
+Every EXPRESS execution (sync, or async through StartExecution) gets AWS's express ARN
+(``arn:aws:states:<region>:<account>:express:<machine>:<name>:<uuid>``) before its worker is built,
+so ``$$.Execution.Id`` and the responses agree with AWS; STANDARD ones keep ``:execution:``. moto
+only accepts ``:execution:`` ARNs in DescribeExecution/GetExecutionHistory; we widen that check to
+``:express:`` so the engine can still read the history (AWS itself cannot describe EXPRESS runs).
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ import contextvars
 import functools
 import json
 import math
+import re
+import uuid
 from typing import Any, Callable
 
 from workflows.local.adaptations._patching import import_module, is_patched, mark, require_attr
@@ -19,6 +27,9 @@ from workflows.local.errors import EngineAdaptationError
 NAME = "sync_execution"
 _MODELS_MODULE = "moto.stepfunctions.parser.models"
 _WORKER_MODULE = "moto.stepfunctions.parser.backend.execution_worker"
+_EXECUTION_MODULE = "moto.stepfunctions.parser.backend.execution"
+_ARN_CHECK_MODULE = "moto.stepfunctions.models"
+_STANDARD_ARN = re.compile(r"^(arn:[^:]+:states:[^:]+:[0-9]{12}):execution:([^:]+):([^:]+)$")
 _RESPONSES_MODULE = "moto.stepfunctions.responses"
 
 _run_inline: contextvars.ContextVar[bool] = contextvars.ContextVar("run_inline", default=False)
@@ -36,6 +47,32 @@ def _inline_start(original: Callable[..., Any]) -> Callable[..., Any]:
         original(self)
 
     return mark(start, NAME, original)
+
+
+def express_arn(execution_arn: str) -> str:
+    """``...:execution:<machine>:<name>`` -> AWS's ``...:express:<machine>:<name>:<uuid>``."""
+    match = _STANDARD_ARN.match(execution_arn)
+    if match is None:
+        raise EngineAdaptationError(NAME, f"moto made an execution ARN of an unknown form: {execution_arn!r}")
+    prefix, machine, name = match.groups()
+    return f"{prefix}:express:{machine}:{name}:{uuid.uuid4()}"
+
+
+def _express_arn_start(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def start(self: Any) -> None:
+        # moto's Execution.sm_type is always "STANDARD"; the machine's own ``type`` is the real one.
+        if getattr(getattr(self, "state_machine", None), "type", None) == "EXPRESS" and ":execution:" in self.exec_arn:
+            self.exec_arn = self.execution_arn = express_arn(self.exec_arn)
+        original(self)
+
+    return mark(start, NAME, original)
+
+
+def _accepting_express(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    if ":execution:" not in pattern.pattern:
+        raise EngineAdaptationError(NAME, f"moto's execution ARN check changed: {pattern.pattern!r}")
+    return re.compile(pattern.pattern.replace(":execution:", ":(?:execution|express):"), pattern.flags)
 
 
 def _billing(start: Any, stop: Any) -> dict[str, int]:
@@ -124,5 +161,12 @@ def install() -> None:
         raise EngineAdaptationError(NAME, "moto now implements start_sync_execution itself; drop this adaptation")
     if not is_patched(worker.start, NAME):
         worker.start = _inline_start(worker.start)
+    execution_cls = require_attr(NAME, import_module(NAME, _EXECUTION_MODULE), "Execution")
+    if not is_patched(require_attr(NAME, execution_cls, "start"), NAME):
+        execution_cls.start = _express_arn_start(execution_cls.start)
+    arn_checker = require_attr(NAME, import_module(NAME, _ARN_CHECK_MODULE), "StepFunctionBackend")
+    check = require_attr(NAME, arn_checker, "accepted_exec_arn_format")
+    if "express" not in check.pattern:
+        arn_checker.accepted_exec_arn_format = _accepting_express(check)
     backend.start_sync_execution = _make_backend_method(not_supported)
     response_cls.start_sync_execution = _make_response_method(action_result, validation)
