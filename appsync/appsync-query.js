@@ -11,7 +11,7 @@ import { util } from "@aws-appsync/utils";
 const MACHINE = "appsync-query";
 const STASH_KEY = "stateMachineArn";
 const CONTEXT_KEYS = ["tenantId", "tenantRoleArn"];
-const ARGUMENT_NAMES = ["nextToken"];
+const ARGUMENT_NAMES = ["nextToken", "prefix", "limit"];
 
 function pick(source, keys) {
   const picked = {};

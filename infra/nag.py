@@ -57,9 +57,10 @@ def acknowledge_findings(stack: "SaasWorkflowsStack") -> None:
             _ack(deployed.role, f"AwsSolutions-IAM5[Resource::{arn}:states:<AWS::Region>:<AWS::AccountId>:"
                                 f"execution:{deployed.machine_name}/*]",
                  "the Distributed Map describes and stops its own child executions, whose names it generates")
-    if hasattr(stack, "stream"):
-        _ack(stack.stream.role, "AwsSolutions-IAM5[Resource::*]",
-             "dynamodb:ListStreams has no resource-level permissions; the stream itself is named exactly")
+    for reader in ("stream", "cleanup_stream"):
+        if hasattr(stack, reader):
+            _ack(getattr(stack, reader).role, "AwsSolutions-IAM5[Resource::*]",
+                 "dynamodb:ListStreams has no resource-level permissions; the stream itself is named exactly")
     api = stack.api.api
     _ack(api, "AwsSolutions-ASC3",
          "verbose request logging would write the Authorization header (the caller's JWT) and tenant data to "

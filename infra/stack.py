@@ -16,10 +16,11 @@ from constructs import Construct
 from infra.data_plane import Authorizer, GraphqlApi, table
 from infra.machines import WorkflowMachine
 from infra.sources import MachineSource
-from infra.stream_events import StreamToBus
+from infra.stream_events import StreamToBus, StreamToMachine
 from infra.tenant_management import LifecycleRules, TemplateStore, provisioning_grants, tenant_stack_arns
 
 ENRICHMENT = "pipes-flatten-stream"
+UNIQUE_CLEANUP = "appsync-unique-cleanup"
 LIFECYCLE = {"create": "tenant-stack-create", "delete": "tenant-stack-delete", "update": "tenant-stack-update"}
 
 
@@ -58,6 +59,12 @@ class SaasWorkflowsStack(cdk.Stack):
         if ENRICHMENT in self.machines:
             self.stream = StreamToBus(self, "StreamEvents", table=self.app_table,
                                       enrichment=self.machines[ENRICHMENT].machine, bus=self.bus)
+        if UNIQUE_CLEANUP in self.machines:
+            from workflows.catalog.appsync import CLEANUP_FILTER  # the filter belongs with the machine it feeds
+
+            self.cleanup_stream = StreamToMachine(self, "UniqueCleanup", table=self.app_table,
+                                                  machine=self.machines[UNIQUE_CLEANUP].machine,
+                                                  filters=CLEANUP_FILTER)
         lifecycle = {step: self.machines[name] for step, name in LIFECYCLE.items() if name in self.machines}
         for step, deployed in lifecycle.items():
             provisioning_grants(deployed.role, self.templates, reads_template=step != "delete")

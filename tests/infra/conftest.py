@@ -2,6 +2,7 @@
 
 asl/ is what infra deploys; while it is still empty (the lead builds it), the catalog is built into a
 temporary folder with the same CLI so the tests judge the same files ``workflows build`` would write.
+``SAAS_WORKFLOWS_ASL_DIR`` points the tests at another built folder (catalog changes not yet in asl/).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ class Synth:
 def asl_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from infra.sources import ASL_DIR
 
+    chosen = os.environ.get("SAAS_WORKFLOWS_ASL_DIR")  # e.g. a `workflows --asl-dir DIR build` of a work in progress
+    if chosen:
+        return Path(chosen)
     if any(ASL_DIR.glob("*.asl.json")):
         return ASL_DIR
     built = tmp_path_factory.mktemp("asl")

@@ -154,7 +154,8 @@ def test_tables(synth) -> None:
 
 def test_pipe_wiring_and_role(synth) -> None:
     stack = synth.stack
-    pipe = next(iter(resources(synth, "AWS::Pipes::Pipe").values()))["Properties"]
+    pipe = pipe_resource(synth, stack.stream)
+    assert "FilterCriteria" not in pipe["SourceParameters"]  # every change becomes an event
     app_table = stack.resolve(stack.get_logical_id(stack.app_table.node.default_child))
     assert pipe["Source"] == {"Fn::GetAtt": [app_table, "StreamArn"]}
     assert pipe["Enrichment"] == stack.resolve(stack.machines["pipes-flatten-stream"].machine.state_machine_arn)
@@ -167,6 +168,50 @@ def test_pipe_wiring_and_role(synth) -> None:
     assert by_action["dynamodb:GetRecords"] == {"Fn::GetAtt": [app_table, "StreamArn"]}
     assert by_action["states:StartSyncExecution"] == pipe["Enrichment"]
     assert by_action["events:PutEvents"] == stack.resolve(stack.bus.event_bus_arn)
+
+
+def pipe_resource(synth, construct) -> dict:
+    logical = synth.stack.resolve(synth.stack.get_logical_id(construct.pipe))
+    return synth.template["Resources"][logical]["Properties"]
+
+
+def test_unique_cleanup_pipe_wiring_and_role(synth) -> None:
+    from moto.events.models import EventPattern
+
+    from workflows.catalog.appsync import CLEANUP_FILTER
+
+    stack = synth.stack
+    assert len(resources(synth, "AWS::Pipes::Pipe")) == 2  # a DynamoDB stream serves two readers at most
+    pipe = pipe_resource(synth, stack.cleanup_stream)
+    app_table = stack.resolve(stack.get_logical_id(stack.app_table.node.default_child))
+    machine = stack.resolve(stack.machines["appsync-unique-cleanup"].machine.state_machine_arn)
+    assert pipe["Source"] == {"Fn::GetAtt": [app_table, "StreamArn"]}
+    assert pipe["Target"] == machine and "Enrichment" not in pipe
+    assert pipe["TargetParameters"] == {"StepFunctionStateMachineParameters": {"InvocationType": "FIRE_AND_FORGET"}}
+    source = pipe["SourceParameters"]
+    assert source["DynamoDBStreamParameters"]["StartingPosition"] == "LATEST"
+    patterns = [json.loads(f["Pattern"]) for f in source["FilterCriteria"]["Filters"]]
+    assert patterns == CLEANUP_FILTER
+    record = {"eventName": "REMOVE", "dynamodb": {"Keys": {"pk": {"S": "t1#User"}, "sk": {"S": "USER#u1"}},
+                                                  "OldImage": {"email": {"S": "a@x.io"}}}}
+    assert EventPattern.load(pipe["SourceParameters"]["FilterCriteria"]["Filters"][0]["Pattern"]).matches_event(record)
+    assert machine_resource(synth, "appsync-unique-cleanup")["Properties"]["StateMachineType"] == "EXPRESS"
+    statements = role_statements(synth, stack.cleanup_stream.role)
+    by_action = {a: s["Resource"] for s in statements for a in actions(s)}
+    assert set(by_action) == {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                              "dynamodb:ListStreams", "states:StartExecution"}
+    assert by_action["dynamodb:GetRecords"] == {"Fn::GetAtt": [app_table, "StreamArn"]}
+    assert by_action["states:StartExecution"] == machine
+    assert by_action["dynamodb:ListStreams"] == "*"
+
+
+def test_unique_cleanup_machine_role_reads_only_the_tenants_table(synth) -> None:
+    stack = synth.stack
+    statements = role_statements(synth, stack.machines["appsync-unique-cleanup"].role)
+    dynamo = [(a, s["Resource"]) for s in statements for a in actions(s) if a.startswith("dynamodb:")]
+    tenants = stack.resolve(stack.tenants_table.table_arn)
+    assert dynamo == [("dynamodb:GetItem", tenants)]  # the constraint deletes run as the tenant
+    assert any("sts:AssumeRole" in actions(s) for s in statements)
 
 
 def test_lifecycle_rules(synth) -> None:

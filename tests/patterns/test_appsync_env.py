@@ -23,7 +23,8 @@ def tenant_policy(tenant: str) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
                                       "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"],
-        "Resource": f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/app-table",
+        "Resource": [f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/app-table",
+                     f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/app-table/index/*"],
         "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [tenant, f"{tenant}#*"]}}}]}
 
 

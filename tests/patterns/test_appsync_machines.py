@@ -273,3 +273,14 @@ def test_layout_refuses_bad_configuration() -> None:
         appsync.update_item(TenantTable(Note), "x", ["body"])
     with pytest.raises(BuildError, match="page_size"):
         appsync.query_items(TenantTable(Note), "x", page_size=0)
+
+
+@pytest.mark.parametrize("ql", [JSONPATH, JSONATA])
+def test_put_returns_only_the_entity_fields(env: Env, ql: str) -> None:
+    env.deploy(_machines(ql)["put"])
+    given = _note(1, "ta") | {"admin": True, "pk": "tb#Note"}  # unknown fields, one named like a key
+    r = env.engine.run("note-put", env.ctx("ta") | {"arguments": {"input": given}})
+    assert r.ok(), r.cause
+    assert r.output == _note(1, "ta")
+    [item] = stored(env.engine)
+    assert item["pk"] == {"S": "ta#Note"} and "admin" not in item

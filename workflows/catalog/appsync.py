@@ -13,6 +13,7 @@ from workflows.catalog.registry import Resolver, workflow
 from workflows.core import JSONATA, StateMachine
 from workflows.patterns import appsync, appsync_unique
 from workflows.patterns.appsync_layout import TenantTable
+from workflows.patterns.appsync_unique import cleanup_filter
 
 
 @dataclass
@@ -29,6 +30,8 @@ class User:
 USERS = TenantTable(User, query_language=JSONATA)
 UPDATABLE = ("name", "admin", "logins")
 UNIQUE = ("email",)
+#: The stream filter of the pipe that feeds appsync-unique-cleanup (infra/stream_events.py deploys it).
+CLEANUP_FILTER = cleanup_filter(USERS, UNIQUE)
 
 
 @workflow("appsync-get-item", resolver=Resolver("Query", "getUser", ("id",)))
@@ -51,7 +54,7 @@ def delete_item() -> StateMachine:
     return appsync.delete_item(USERS, "appsync-delete-item")
 
 
-@workflow("appsync-query", resolver=Resolver("Query", "listUsers", ("nextToken",)))
+@workflow("appsync-query", resolver=Resolver("Query", "listUsers", ("nextToken", "prefix", "limit")))
 def query() -> StateMachine:
     return appsync.query_items(USERS, "appsync-query")
 

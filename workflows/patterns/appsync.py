@@ -16,9 +16,8 @@ Shapes (input is what ``appsync_js`` resolvers send: ``{"identity": {"resolverCo
 - JSONPath: a guard Choice, the Task, and an ``Unmarshal`` Pass that is a JSONata state (the one
   unmarshaller is JSONata; ASL lets a JSONPath machine hold JSONata states).
 
-Query paging: ``nextToken`` is base64 of the LastEvaluatedKey's sort-key value only. The partition
-half of ExclusiveStartKey is always rebuilt from resolverContext, so a forged token can move the
-cursor within the caller's own partition but never into another tenant's.
+Query (``appsync_query``): begins_with on the sort key, optional index, ``limit`` capped at the
+page size, opaque ``nextToken`` whose partition half is always rebuilt from resolverContext.
 """
 
 from __future__ import annotations
@@ -26,15 +25,16 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from workflows.core import (EXPRESS, JSONATA, BuildError, Catch, Choice, Fail, Pass, StateMachine, Task, Var)
-from workflows.core.states import State
 from workflows.patterns.appsync_layout import MISSING_CONTEXT, TenantTable
-from workflows.patterns.appsync_marshal import field_jsonata, field_path, marshal_jsonata, marshal_paths
-from workflows.patterns.dynamodb_json import unmarshal_expr, unmarshal_list_expr
+from workflows.patterns.appsync_marshal import echo_paths, field_jsonata, field_path, marshal_jsonata, marshal_paths
+from workflows.patterns.dynamodb_json import unmarshal_expr
 
 __all__ = ["get_item", "put_item", "update_item", "delete_item", "query_items", "guard", "rejected",
-           "item_output", "DEFAULT_PAGE_SIZE"]
+           "item_output", "DEFAULT_PAGE_SIZE", "INVALID_ARGUMENT"]
 
 DEFAULT_PAGE_SIZE = 20
+#: The error a machine fails with when an argument is unusable (e.g. a query's ``limit`` below 1).
+INVALID_ARGUMENT = "Resolver.InvalidArgument"
 _EVALUATION_ERRORS = ["States.QueryEvaluationError", "States.Runtime"]
 _MISSING_CAUSE = "resolverContext needs non-empty {t} and {r} (set by the Lambda authorizer)"
 
@@ -61,38 +61,37 @@ def guard(layout: TenantTable, then: Any) -> Choice:
 
 
 def rejected(layout: TenantTable) -> Fail:
-    """JSONata: the Fail a task's evaluation errors go to; names missing context Tenant.MissingContext."""
+    """JSONata: the Fail a task's evaluation errors go to.
+
+    Missing context is ``Tenant.MissingContext``; an argument the machine refused (the catch put its
+    reason in ``invalid``) is ``Resolver.InvalidArgument``; any other evaluation error ``Resolver.<name>``.
+    """
     cause = _MISSING_CAUSE.format(t=layout.context.tenant_id, r=layout.context.role_arn)
     return Fail(
         "Rejected",
-        error='{% $states.input.missing ? "' + MISSING_CONTEXT
-              + '" : "Resolver." & $substringAfter($states.input.error, "States.") %}',
-        cause='{% $states.input.missing ? "' + cause + '" : $string($states.input.cause) %}',
+        error='{% $states.input.missing ? "' + MISSING_CONTEXT + '" : $exists($states.input.invalid) ? "'
+              + INVALID_ARGUMENT + '" : "Resolver." & $substringAfter($states.input.error, "States.") %}',
+        cause='{% $states.input.missing ? "' + cause + '" : $exists($states.input.invalid) ? $states.input.invalid'
+              ' : $string($states.input.cause) %}',
     )
 
 
-def _rejecting_catch(layout: TenantTable) -> Catch:
+def _rejecting_catch(layout: TenantTable, invalid: str | None = None) -> Catch:
+    """``invalid``: bare JSONata giving the reason the arguments are refused, or undefined when they are fine."""
+    extra = f', "invalid": {invalid}' if invalid else ""
     return Catch(_EVALUATION_ERRORS, rejected(layout), output=(
         "{% {\"missing\": $not(" + layout.context_ok() + "), \"error\": $states.errorOutput.Error, "
-        "\"cause\": $states.errorOutput.Cause} %}"))
+        "\"cause\": $states.errorOutput.Cause" + extra + "} %}"))
 
 
 def _strip_keys(layout: TenantTable, value: str) -> str:
-    keys = f'["{layout.pk_attr}", "{layout.sk_attr}"]'
+    keys = "[" + ", ".join(f'"{a}"' for a in layout.key_attrs) + "]"
     return (f'$type({value}) = "object" ? $sift({value}, function($v, $k){{ $not($k in {keys}) }}) : {value}')
 
 
 def item_output(layout: TenantTable, target: str) -> str:
     """``{% %}`` Output: the attribute map at ``target`` as plain JSON without key attributes (null if absent)."""
     return "{% ($i := " + unmarshal_expr(target) + "; " + _strip_keys(layout, "$i") + ") %}"
-
-
-def _items_output(layout: TenantTable, result: str) -> str:
-    strip = "function($i){ " + _strip_keys(layout, "$i") + " }"
-    token = (f"$exists({result}.LastEvaluatedKey) ? $base64encode({result}.LastEvaluatedKey.{layout.sk_attr}.S)"
-             " : null")
-    return ("{% {\"items\": [$map(" + unmarshal_list_expr(f"{result}.Items") + ", " + strip + ")], "
-            "\"nextToken\": " + token + "} %}")
 
 
 def _unmarshal_pass(output: str) -> Pass:
@@ -158,7 +157,9 @@ def put_item(layout: TenantTable, name: str) -> StateMachine:
                  {"TableName": layout.table, "Item": item_path},
                  {"TableName": layout.table, "Item": item_j}, None,
                  jsonata_output="{% $sift($states.input.arguments.input, function($v, $k){ $k in " + names + " }) %}",
-                 path_fields={"result_path": None, "output_path": src})
+                 # PutItem returns {}: the selector replaces it with the stored fields, read from the execution
+                 # input (the guard before this task passes the input on unchanged)
+                 path_fields={"result_selector": echo_paths(shape, "$$.Execution.Input.arguments.input")})
     return _finish(layout, name, task, None, f"Put one {layout.name} of the caller's tenant, under the tenant's role")
 
 
@@ -210,44 +211,9 @@ def delete_item(layout: TenantTable, name: str) -> StateMachine:
                    f"Delete one {layout.name} of the caller's tenant, under the tenant's role")
 
 
-def query_items(layout: TenantTable, name: str, page_size: int = DEFAULT_PAGE_SIZE) -> StateMachine:
-    """``list<Entity>s(nextToken)``: one page (``page_size`` items) of the tenant's items whose sort
-    key begins with the entity prefix, as ``{"items": [...], "nextToken": str | null}``."""
-    if not isinstance(page_size, int) or not 1 <= page_size <= 1000:
-        raise BuildError(f"page_size must be an int in 1..1000, got {page_size!r}", rule="appsync-query")
-    condition = "#pk = :pk AND begins_with(#sk, :prefix)"
-    names = {"#pk": layout.pk_attr, "#sk": layout.sk_attr}
-    task_name = f"Query{layout.name}s"
-    if layout.jsonata:
-        token = "$states.input.arguments.nextToken"
-        args = ("{% ($pk := " + layout.pk_expr() + "; $merge([{\"TableName\": \"" + layout.table + "\", "
-                "\"KeyConditionExpression\": \"" + condition + "\", \"ExpressionAttributeNames\": "
-                + _jsonata_object(names) + ", \"ExpressionAttributeValues\": {\":pk\": {\"S\": $pk}, "
-                "\":prefix\": {\"S\": \"" + layout.prefix + "\"}}, \"Limit\": " + str(page_size) + "}, "
-                f"($type({token}) = \"string\" and {token} != \"\") ? {{\"ExclusiveStartKey\": "
-                f"{{\"{layout.pk_attr}\": {{\"S\": $pk}}, \"{layout.sk_attr}\": {{\"S\": $base64decode({token})}}}}}}"
-                " : {}])) %}")
-        task = Task.sdk("dynamodb", "query", task_name, arguments=args, credentials=layout.credentials(),
-                        output=_items_output(layout, "$states.result"), catch=[_rejecting_catch(layout)])
-        return _machine(layout, name, task, f"One page of the caller's tenant's {layout.name}s")
-    params = {"TableName": layout.table, "KeyConditionExpression": condition, "ExpressionAttributeNames": names,
-              "ExpressionAttributeValues": {":pk": layout.pk_path(), ":prefix": {"S": layout.prefix}},
-              "Limit": page_size}
-    page = _unmarshal_pass(_items_output(layout, "$states.input"))
-    first = Task.sdk("dynamodb", "query", task_name, parameters=params, credentials=layout.credentials())
-    start_key = {layout.pk_attr: layout.pk_path(),
-                 layout.sk_attr: {"S.$": "States.Base64Decode($.arguments.nextToken)"}}
-    following = Task.sdk("dynamodb", "query", f"{task_name}After", parameters=params | {"ExclusiveStartKey": start_key},
-                         credentials=layout.credentials())
-    token = Var("$.arguments.nextToken")
-    first_page = first >> page
-    # after the guard's rules; one test per rule since a type or value test on an absent path fails
-    route: State = (guard(layout, following >> page)
-                    .when(~token.is_present(), first_page)
-                    .when(~token.is_string(), first_page)
-                    .when(token == "", first_page))
-    return _machine(layout, name, route, f"One page of the caller's tenant's {layout.name}s")
+def query_items(layout: TenantTable, name: str, page_size: int = DEFAULT_PAGE_SIZE,
+                index: str | None = None) -> StateMachine:
+    """``list<Entity>s(nextToken, prefix, limit)``: one page of the tenant's items (see ``appsync_query``)."""
+    from workflows.patterns.appsync_query import query_page  # appsync_query builds on this module's pieces
 
-
-def _jsonata_object(mapping: dict[str, str]) -> str:
-    return "{" + ", ".join(f'"{k}": "{v}"' for k, v in mapping.items()) + "}"
+    return query_page(layout, name, page_size=page_size, index=index)

@@ -20,7 +20,7 @@ from workflows.core import JSONATA, JSONPATH, BuildError, Credentials
 from workflows.patterns.entity import Entity, entity_of
 
 __all__ = [
-    "PARTITION_TENANT", "PARTITION_TENANT_ENTITY", "ContextKeys", "TenantTable", "MISSING_CONTEXT",
+    "PARTITION_TENANT", "PARTITION_TENANT_ENTITY", "ContextKeys", "TenantTable", "SecondaryIndex", "MISSING_CONTEXT",
 ]
 
 PARTITION_TENANT = "tenant"
@@ -54,6 +54,38 @@ class ContextKeys:
 
 
 @dataclass(frozen=True)
+class SecondaryIndex:
+    """A GSI (or LSI) the entity's items are also reachable by.
+
+    Its partition key holds ``{tenantId}{partition_suffix}``, so the tenant role's
+    ``dynamodb:LeadingKeys`` condition (which IAM applies to the index's partition key on a Query)
+    still confines a caller to its own items; its sort key holds ``{sk_prefix}...``. The writer of
+    the items sets both attributes; the resolver machines only read them (and strip them from output).
+    """
+
+    name: str
+    pk_attr: str
+    sk_attr: str
+    partition_suffix: str = ""
+    sk_prefix: str = ""
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", self.name):
+            raise BuildError(f"index name {self.name!r} must be 3-255 of A-Za-z0-9_.-", rule="appsync-layout")
+        for name in (self.pk_attr, self.sk_attr):
+            if not _IDENT.match(name):
+                raise BuildError(f"index {self.name}: key attribute {name!r} must be an identifier",
+                                 rule="appsync-layout")
+        if self.pk_attr == self.sk_attr:
+            raise BuildError(f"index {self.name}: partition and sort key are both {self.pk_attr!r}",
+                             rule="appsync-layout")
+        for text in (self.partition_suffix, self.sk_prefix):
+            if not _LITERAL.match(text):
+                raise BuildError(f"index {self.name}: {text!r} may only hold letters, digits and _.#:-",
+                                 rule="appsync-layout")
+
+
+@dataclass(frozen=True)
 class TenantTable:
     """One entity's items in a (single-table) DynamoDB table, partitioned by tenant."""
 
@@ -67,6 +99,7 @@ class TenantTable:
     query_language: str = JSONPATH
     pk_attr: str = "pk"
     sk_attr: str = "sk"
+    indexes: tuple[SecondaryIndex, ...] = ()
 
     def __post_init__(self) -> None:
         if self.partition not in (PARTITION_TENANT, PARTITION_TENANT_ENTITY):
@@ -85,6 +118,31 @@ class TenantTable:
         for name in (self.pk_attr, self.sk_attr):
             if not _IDENT.match(name):
                 raise BuildError(f"key attribute {name!r} must be an identifier", rule="appsync-layout")
+        names = [i.name for i in self.indexes]
+        if len(set(names)) != len(names):
+            raise BuildError(f"index names must be unique, got {names}", rule="appsync-layout")
+        for index in self.indexes:
+            if index.pk_attr == self.pk_attr and index.partition_suffix != self.partition_suffix:
+                raise BuildError(f"index {index.name} shares the table's partition key {self.pk_attr!r}, so its "
+                                 f"partition_suffix must be {self.partition_suffix!r}", rule="appsync-layout")
+            if index.sk_attr == self.pk_attr:
+                # the paging token carries the index sort key; the table partition must come from resolverContext
+                raise BuildError(f"index {index.name}: its sort key is the table's partition key "
+                                 f"{self.pk_attr!r}", rule="appsync-layout")
+
+    def index(self, name: str) -> SecondaryIndex:
+        """The declared index called ``name`` (BuildError listing the declared ones otherwise)."""
+        for index in self.indexes:
+            if index.name == name:
+                return index
+        raise BuildError(f"{self.name} has no index {name!r} (declared: {[i.name for i in self.indexes]})",
+                         rule="appsync-layout")
+
+    @property
+    def key_attrs(self) -> tuple[str, ...]:
+        """Every key attribute the layout writes (table and index keys): never part of an output."""
+        attrs = [self.pk_attr, self.sk_attr] + [a for i in self.indexes for a in (i.pk_attr, i.sk_attr)]
+        return tuple(dict.fromkeys(attrs))
 
     # -- names -------------------------------------------------------------------------------
     @property

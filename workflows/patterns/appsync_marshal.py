@@ -17,7 +17,7 @@ from typing import Any
 from workflows.core import BuildError
 from workflows.patterns.entity import Entity, Field, Kind
 
-__all__ = ["marshal_paths", "marshal_jsonata", "field_path", "field_jsonata"]
+__all__ = ["marshal_paths", "marshal_jsonata", "field_path", "field_jsonata", "echo_paths"]
 
 _JSONPATH_UNSUPPORTED = {Kind.L_S: "a list of strings", Kind.L_M: "a list of maps", Kind.NS: "a number set"}
 
@@ -76,3 +76,19 @@ def marshal_jsonata(entity: Entity, source: str) -> str:
         typed = field_jsonata(f, value)
         parts.append(f'"{f.name}": $exists({value}) ? {typed} : undefined' if f.optional else f'"{f.name}": {typed}')
     return "{" + ", ".join(parts) + "}"
+
+
+def echo_paths(entity: Entity, source: str) -> dict[str, Any]:
+    """JSONPath template copying only the entity's declared fields (nested entities too) from ``source``.
+
+    Why: a put returns what it stored; echoing ``arguments.input`` whole would hand back fields the
+    entity does not declare (and the item never got). Optional fields are not supported (JSONPath
+    cannot leave an absent field out; ``marshal_paths`` refuses them first).
+    """
+    out: dict[str, Any] = {}
+    for f in entity.fields:
+        if f.kind is Kind.M and f.entity is not None:
+            out[f.name] = echo_paths(f.entity, f"{source}.{f.name}")
+        else:
+            out[f"{f.name}.$"] = f"{source}.{f.name}"
+    return out

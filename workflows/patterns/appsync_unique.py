@@ -8,8 +8,9 @@ into ``UniqueConstraintViolation`` naming the field(s). The constraint key start
 cannot even read another tenant's constraint records, which is the point.
 
 A changed or removed value leaves its old record behind (the transaction cannot know the old
-value). ``unique_cleanup`` consumes the table's stream record (MODIFY with a changed value, or
-REMOVE) and deletes the old record under the tenant's role, only while it still names the same
+value). ``unique_cleanup`` consumes the table's stream records -- one record, or the array an
+EventBridge Pipe sends to a Step Functions target, handled one at a time in stream order (MODIFY
+with a changed value, or REMOVE) and deletes the old record under the tenant's role, only while it still names the same
 owner. Where the role comes from: the record's ``pk`` starts with the tenant id (written by the
 tenant-scoped machines from resolverContext); the machine reads that tenant's ``tenantRoleArn``
 from the tenants table (``${TenantsTable}``, key ``tenantId``) with its OWN execution role, puts it
@@ -22,13 +23,13 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from workflows.core import (EXPRESS, JSONATA, BuildError, Catch, Choice, Credentials, Fail, Pass, StateMachine,
-                            Succeed, Task, Var)
+from workflows.core import (EXPRESS, JSONATA, BuildError, Catch, Choice, Credentials, Fail, Map, Pass,
+                            StateMachine, Succeed, Task, Var)
 from workflows.patterns.appsync import _rejecting_catch, _machine, guard
 from workflows.patterns.appsync_layout import TenantTable
-from workflows.patterns.appsync_marshal import marshal_jsonata, marshal_paths
+from workflows.patterns.appsync_marshal import echo_paths, marshal_jsonata, marshal_paths
 
-__all__ = ["put_unique", "unique_cleanup", "UNIQUE_VIOLATION", "CONSTRAINT_SK", "constraint_key"]
+__all__ = ["put_unique", "unique_cleanup", "cleanup_filter", "UNIQUE_VIOLATION", "CONSTRAINT_SK", "constraint_key"]
 
 UNIQUE_VIOLATION = "UniqueConstraintViolation"
 CONSTRAINT_SK = "UNIQUE"
@@ -114,13 +115,18 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str]) -> StateMa
                          "Item": {**layout.key_path(f"{src}.{layout.key_field}"), **marshal_paths(shape, src)}}})
     task = Task.sdk("dynamodb", "transactWriteItems", f"Put{layout.name}Unique",
                     parameters={"TransactItems": puts}, credentials=layout.credentials(),
-                    result_path=None, output_path=src, catch=[Catch([_CANCELLED], violation)])
+                    result_selector=echo_paths(shape, "$$.Execution.Input.arguments.input"),
+                    catch=[Catch([_CANCELLED], violation)])
     return _machine(layout, name, guard(layout, task), f"Put one {layout.name} with unique {', '.join(fields)}")
 
 
 def unique_cleanup(layout: TenantTable, name: str, unique: Sequence[str], *,
                    tenants_table: str = "${TenantsTable}", tenants_default: str = "tenants") -> StateMachine:
-    """Stream record in (MODIFY/REMOVE of an entity item) -> old constraint records deleted, tenant's role."""
+    """Stream record(s) in (MODIFY/REMOVE of an entity item) -> old constraint records deleted, tenant's role.
+
+    Input: one DynamoDB stream record, or an array of them (a Pipe's batch). A record of an unknown
+    tenant fails the execution with ``Tenant.NotFound`` (the records before it are done).
+    """
     fields = _check_fields(layout, unique)
     tenant_of_pk = f"States.ArrayGetItem(States.StringSplit($.dynamodb.Keys.{layout.pk_attr}.S, '#'), 0)"
     done = Succeed("Cleaned")
@@ -164,5 +170,22 @@ def unique_cleanup(layout: TenantTable, name: str, unique: Sequence[str], *,
     table_defaults = dict(layout.placeholders)
     if tenants_table.startswith("${"):
         table_defaults[tenants_table[2:-1]] = tenants_default
-    return StateMachine(name, start=relevant, type=EXPRESS, placeholders=table_defaults,
+    # a Pipe's Step Functions target receives the batch as an array; a direct caller may send one record
+    records = Pass("Records", query_language=JSONATA, output=(
+        '{% {"records": $type($states.input) = "array" ? $states.input : [$states.input]} %}'))
+    each = Map("EachRecord", item_processor=relevant, items_path="$.records", max_concurrency=1)
+    return StateMachine(name, start=records >> each, type=EXPRESS, placeholders=table_defaults,
                         comment=f"Delete {layout.name} constraint records a stream record released")
+
+
+def cleanup_filter(layout: TenantTable, unique: Sequence[str]) -> list[dict[str, Any]]:
+    """EventBridge filter patterns (OR'ed) for the stream records ``unique_cleanup`` may act on.
+
+    Why this coarse: a filter cannot compare OldImage with NewImage, so it passes every MODIFY/REMOVE
+    of an entity item whose old image holds a unique value; the machine decides whether the value
+    changed. INSERTs and other entities' records never start an execution.
+    """
+    fields = _check_fields(layout, unique)
+    return [{"eventName": ["MODIFY", "REMOVE"],
+             "dynamodb": {"Keys": {layout.sk_attr: {"S": [{"prefix": layout.prefix}]}},
+                          "OldImage": {f: {"S": [{"exists": True}]}}}} for f in fields]
