@@ -94,8 +94,9 @@ def test_optional_fields_absent_or_null_do_not_fail(local_engine):
         assert result.output[1]["active"] is False and result.output[2]["address"]["zip"] == "01234", mode
 
 
-def test_typed_list_element_of_wrong_type_is_named(local_engine):
-    machine = typed_events("l-a", User, mode="jsonata")
+@pytest.mark.parametrize("mode", ["jsonata", "jsonpath"])
+def test_typed_list_element_of_wrong_type_is_named(local_engine, mode):
+    machine = typed_events(f"l-{mode}", User, mode=mode)
     result = run(local_engine, machine, [record("ev-l", groups={"L": [{"S": "a"}, {"N": "1"}]})])
     assert result.error == SHAPE_ERROR
     assert result.cause.startswith("record ev-l field dynamodb.NewImage.groups[1]"), result.cause
@@ -107,7 +108,7 @@ GENERIC_BAD = [
     (lambda: {**record("g2"), "dynamodb": {"Keys": {"pk": {"S": "g2"}},
                                              "NewImage": {"l": {"L": [{"M": {"n": {"N": "1e"}}}]}}}},
      "record g2 field dynamodb.NewImage.l[0].n: N is not a decimal number: 1e"),
-    (lambda: {"eventName": "INSERT", "dynamodb": {}}, "record (no eventID) field eventID"),
+    (lambda: {"eventName": "INSERT", "dynamodb": {}}, "record at index 1 (no eventID) field eventID"),
     (lambda: {**record("g3"), "dynamodb": {"NewImage": {}}}, "record g3 field dynamodb.Keys: missing"),
 ]
 

@@ -24,11 +24,21 @@ declared, malformed DynamoDB JSON) is never dropped silently:
 
 - ``on_bad_record="fail"`` (default): the execution fails with ``Stream.UnexpectedShape`` and a
   cause ``record <eventID> field <path>: <problem>`` for the first such record (Pipes then retries
-  the batch or sends it to its DLQ, as configured on the pipe);
+  the batch or sends it to its DLQ, as configured on the pipe). A record without an eventID is
+  named ``record at index <i> (no eventID, SequenceNumber <n>)`` (its 0-based place in the batch;
+  the SequenceNumber only when it has one). ``<path>`` points into lists: ``...groups[1]``,
+  ``...tags[0].k`` (JSONPath mode names a bad NS element's set, not its index);
 - ``on_bad_record="skip"``: the record's place in the output holds a report element instead of an
-  event: ``{"skipped": {"eventId", "eventName", "error", "cause"}}`` (flat shapes) or
-  ``{"detailType": "StreamRecordSkipped", "detail": {...same...}}`` (``shape="eventbridge"``), so
-  the report travels to the target like any event and can be routed by a rule.
+  event: ``{"skipped": {"eventId", "eventName", "batchIndex", "error", "cause"}}`` (flat shapes;
+  eventId/eventName only when the record has them) or ``{"detailType": "StreamRecordSkipped",
+  "detail": {...same...}}`` (``shape="eventbridge"``), so the report travels to the target like any
+  event and can be routed by a rule; ``batchIndex`` finds the record even when filtered event
+  names shifted the output.
+
+List elements: JSONata checks every element as it unmarshals. JSONPath projects lists of S with
+``L[*].S``, which skips elements of another type silently, so it compares the lengths of ``L`` and
+of the projection (one Pass and one Choice per map on the happy path) and, only on a mismatch, runs
+a Map that fails on the first element that is not an S; lists of maps check each item in their Map.
 
 Numbers follow ``dynamodb_json``'s rule (a JSON number only where a double holds DynamoDB's digits
 exactly, else the exact string); in JSONPath mode the entity's declared Python type decides
@@ -112,17 +122,23 @@ _RECORD_PROBLEM = r"""$recordProblem := function($r){(
   : undefined
 )};"""
 
-_CAUSE = r"""$cause := function($r, $p){
-  "record " & ($type($r) = "object" and $type($r.eventID) = "string" ? $r.eventID : "(no eventID)")
+# Who a record is in a cause: its eventID, else its index in the batch and SequenceNumber (when it
+# has one), so a record without eventID can still be found in the batch Pipes sent.
+_CAUSE = r"""$cause := function($r, $p, $i){
+  "record " & ($type($r) = "object" and $type($r.eventID) = "string" ? $r.eventID
+    : $exists($i) ? "at index " & $string($i) & " (no eventID"
+        & ($type($r) = "object" and $type($r.dynamodb) = "object" and $type($r.dynamodb.SequenceNumber) = "string"
+           ? ", SequenceNumber " & $r.dynamodb.SequenceNumber : "") & ")"
+    : "(no eventID)")
   & " field " & $p.field & ": " & $p.problem
 };"""
 
 
 def _skip_report(shape: Shape) -> str:
-    """JSONata building the report element for record ``$r`` with problem ``$p``."""
+    """JSONata building the report element for record ``$r`` (at batch index ``$i``) with problem ``$p``."""
     detail = (
         '{"eventId": $type($r) = "object" ? $r.eventID, "eventName": $type($r) = "object" ? $r.eventName, '
-        f'"error": "{SHAPE_ERROR}", "cause": $cause($r, $p)}}'
+        f'"batchIndex": $i, "error": "{SHAPE_ERROR}", "cause": $cause($r, $p, $i)}}'
     )
     if shape == "eventbridge":
         return f'{{"detailType": "{SKIPPED_DETAIL_TYPE}", "detail": {detail}}}'
@@ -152,7 +168,7 @@ def _batch_machine(name: str, comment: str, functions: str, on_bad_record: OnBad
     events = "$reduce($states.input, function($acc, $r){ $kept($r) ? $append($acc, [$event($r)]) : $acc }, [])"
     if on_bad_record == "skip":
         per_record = (
-            "$reduce($states.input, function($acc, $r){(\n"
+            "$reduce($states.input, function($acc, $r, $i){(\n"
             "  $p := $problem($r);\n"
             f"  $exists($p) ? $append($acc, [{_skip_report(shape)}])\n"
             "  : $kept($r) ? $append($acc, [$event($r)]) : $acc\n"
@@ -164,13 +180,13 @@ def _batch_machine(name: str, comment: str, functions: str, on_bad_record: OnBad
     first_bad = (
         f"$bp := {batch_problem};\n"
         "$bad := $exists($bp) ? {\"r\": null, \"p\": $bp}\n"
-        "  : $reduce($states.input, function($found, $r){ $exists($found) ? $found\n"
-        "      : ($p := $problem($r); $exists($p) ? {\"r\": $r, \"p\": $p}) }, undefined);\n"
+        "  : $reduce($states.input, function($found, $r, $i){ $exists($found) ? $found\n"
+        "      : ($p := $problem($r); $exists($p) ? {\"r\": $r, \"p\": $p, \"i\": $i}) }, undefined);\n"
     )
     # $reduce with an undefined initial value starts from the first element: guard that by a null.
     first_bad = first_bad.replace("}, undefined);", "}, null);").replace("$exists($found) ?", "$found ?")
     ok = jsonata(_one_line(f"(\n{head}{first_bad}$not($exists($bad))\n)"))
-    cause = jsonata(_one_line(f"(\n{head}{first_bad}$cause($bad.r, $bad.p)\n)"))
+    cause = jsonata(_one_line(f"(\n{head}{first_bad}$cause($bad.r, $bad.p, $bad.i)\n)"))
     emit = Succeed("Emit events", output=jsonata(_one_line(f"(\n{head}{events}\n)")))
     fail = Fail("Unexpected shape", error=SHAPE_ERROR, cause=cause)
     check = Choice("Check records").when(ok, emit).otherwise(fail)
@@ -385,10 +401,18 @@ class _Names:
 
 
 def _label_param(label: str, at_path: str | None) -> dict[str, Any]:
-    """Parameters fragment for a field label: static at the record level, indexed inside lists."""
+    """Parameters fragment for a field label: static at the record level; inside a list of maps,
+    ``label`` is relative to the item, whose own label (``...tags[2]``) is at ``at_path``."""
     if at_path is None:
         return {"field": label}
     return {"field.$": f"States.Format('{{}}.{label}', {at_path})"}
+
+
+def _item_label(label: str, at_path: str | None) -> str:
+    """Intrinsic naming element ``[i]`` of the list labelled ``label``, for a Map's ItemSelector."""
+    if at_path is None:
+        return f"States.Format('{label}[{{}}]', $$.Map.Item.Index)"
+    return f"States.Format('{{}}.{label}[{{}}]', {at_path}, $$.Map.Item.Index)"
 
 
 def _guarded(conditions: list[Any]) -> Any:
@@ -398,10 +422,14 @@ def _guarded(conditions: list[Any]) -> Any:
     return out
 
 
+# (condition that means 'bad', bad-report parameters, readable field name for state names)
+_Check = tuple[Any, dict[str, Any], str]
+
+
 def _jsonpath_checks(entity: Entity, src: str, label: str, at_path: str | None,
-                     guards: list[Any]) -> list[tuple[Any, dict[str, Any]]]:
-    """(condition that means 'bad', bad-report parameters) for every field, parents first."""
-    out: list[tuple[Any, dict[str, Any]]] = []
+                     guards: list[Any]) -> list[_Check]:
+    """Every field's descriptor check, parents first (a nested map's fields only when it is an M)."""
+    out: list[_Check] = []
     for f in entity.fields:
         path = f"{src}.{f.name}" if f.name.isidentifier() else f"{src}['{f.name}']"
         name = f"{label}{f.name}"
@@ -413,11 +441,31 @@ def _jsonpath_checks(entity: Entity, src: str, label: str, at_path: str | None,
         else:
             bad = ~typed
             problem = f"missing or not {desc}"
-        out.append((_guarded([*guards, bad]), {**_label_param(name, at_path), "problem": problem}))
+        out.append((_guarded([*guards, bad]), {**_label_param(name, at_path), "problem": problem}, name))
         if f.kind is Kind.M:
             assert f.entity is not None
             out.extend(_jsonpath_checks(f.entity, f"{path}.M", f"{name}.", at_path, [*guards, typed]))
     return out
+
+
+def _string_lists(entity: Entity, prefix: str = "") -> list[str]:
+    """Dotted paths of the list-of-S fields one projection copies (required all the way down):
+    the ones whose elements ``_JsonPathBuilder.lists_check`` must count."""
+    out: list[str] = []
+    for f in entity.fields:
+        if f.optional:
+            continue
+        if f.kind is Kind.L_S:
+            out.append(prefix + f.name)
+        elif f.kind is Kind.M:
+            assert f.entity is not None
+            out.extend(_string_lists(f.entity, f"{prefix}{f.name}."))
+    return out
+
+
+def _attribute_path(src: str, dotted: str) -> str:
+    """The DynamoDB-JSON path of a dotted field path through nested maps."""
+    return f"{src}.{'.M.'.join(dotted.split('.'))}"
 
 
 def _value_path(f: Field, path: str) -> tuple[dict[str, Any], bool]:
@@ -426,9 +474,20 @@ def _value_path(f: Field, path: str) -> tuple[dict[str, Any], bool]:
         return {"v.$": f"States.StringToJson({path}.N)"}, False
     if f.kind in (Kind.L_M,) or (f.kind is Kind.NS and not f.exact_numbers):
         return {"v.$": f"{path}.{_DESCRIPTOR[f.kind]}"}, True
-    if f.kind is Kind.L_S:
-        return {"v.$": f"{path}.L[*].S"}, False
+    if f.kind is Kind.L_S:  # the raw length travels along for the element check
+        return {"v.$": f"{path}.L[*].S", "n.$": f"States.ArrayLength({path}.L)"}, False
     return {"v.$": f"{path}.{_DESCRIPTOR[f.kind]}"}, False
+
+
+def _chain(parts: Sequence[Any]) -> Chain | None:
+    out: Chain | None = None
+    for part in parts:
+        out = Chain.coerce(part) if out is None else out >> part
+    return out
+
+
+# Errors an intrinsic raises on a string that is not JSON (States.StringToJson on an NS element).
+_INTRINSIC_ERRORS = ["States.Runtime", "States.IntrinsicFailure"]
 
 
 class _JsonPathBuilder:
@@ -441,30 +500,67 @@ class _JsonPathBuilder:
         return Fail(self.names("Unexpected shape"), error=SHAPE_ERROR,
                     cause_path="States.Format('record {} field {}: {}', $.eventID, $.bad.field, $.bad.problem)")
 
-    def bad(self, title: str, report: dict[str, Any]) -> Chain:
-        shown = report.get("field", report.get("field.$", ""))
+    def bad(self, title: str, report: dict[str, Any], shown: str) -> Chain:
         return Pass(self.names(f"{title}: bad {shown}"), parameters=report, result_path="$.bad") >> self.fail()
 
     def entity_chain(self, entity: Entity, src: str, dest: str, title: str, at_path: str | None, label: str,
-                     pre: Sequence[tuple[Any, dict[str, Any]]] = ()) -> Chain:
-        """Check the attribute map at ``src`` and write its plain object at ``dest``; the returned
-        chain's open end is the happy path's end."""
+                     pre: Sequence[_Check] = (), then: Any = None) -> Chain:
+        """Check the attribute map at ``src`` and write its plain object at ``dest``, then go on to
+        ``then`` (or leave the happy path's end open when it is None)."""
         check = Choice(self.names(f"{title}: check shape"))
-        for condition, report in [*pre, *_jsonpath_checks(entity, src, label, at_path, [])]:
-            check = check.when(condition, self.bad(title, report))
+        for condition, report, shown in [*pre, *_jsonpath_checks(entity, src, label, at_path, [])]:
+            check = check.when(condition, self.bad(title, report, shown))
         proj = projection(entity, src)
-        chain = Chain.of(Pass(self.names(f"{title}: project"), parameters=proj.selector, result_path=dest))
+        project = Pass(self.names(f"{title}: project"), parameters=proj.selector, result_path=dest)
+        rest: list[Any] = []
         for dotted in proj.optional:
-            chain = chain >> self.optional_step(entity, src, dest, dotted, title, at_path, label)
+            rest.append(self.optional_step(entity, src, dest, dotted, title, at_path, label))
         for dotted in proj.needs_map:
-            chain = chain >> self.list_map(entity.field(dotted), f"{dest}.{dotted}", title, at_path,
-                                           f"{label}{dotted}")
-        return Chain.of(check.otherwise(chain))
+            rest.append(self.list_map(entity.field(dotted), f"{dest}.{dotted}", title, at_path, f"{label}{dotted}"))
+        if then is not None:
+            rest.append(then)
+        tail = _chain(rest)
+        lists = [(f"{_attribute_path(src, d)}.L", f"{dest}.{d}", f"{label}{d}") for d in _string_lists(entity)]
+        if lists:
+            body = project >> self.lists_check(lists, title, at_path, tail)
+        else:
+            body = Chain.of(project) if tail is None else project >> tail
+        return Chain.of(check.otherwise(body))
+
+    def lists_check(self, lists: Sequence[tuple[str, str, str]], title: str, at_path: str | None,
+                    then: Any) -> Chain:
+        """``L[*].S`` silently skips elements that are not S, so for each (raw L path, projected list
+        path, label) the two lengths are compared; on a mismatch a Map finds the element and fails
+        naming it. Happy path: one Pass and one Choice for all the lists of a map."""
+        counts: dict[str, Any] = {}
+        choice = Choice(self.names(f"{title}: every list element an S?"))
+        for n, (raw, projected, label) in enumerate(lists):
+            key = f"l{n}"
+            counts[key] = {"raw.$": f"States.ArrayLength({raw})", "kept.$": f"States.ArrayLength({projected})"}
+            mismatch = ~Var(f"$.counts.{key}.raw").compare_path("NumericEqualsPath", f"$.counts.{key}.kept")
+            choice = choice.when(mismatch, self.find_non_s(raw, title, at_path, label))
+        count = Pass(self.names(f"{title}: count list elements"), parameters=counts, result_path="$.counts")
+        return count >> choice.otherwise(then if then is not None else Pass(self.names(f"{title}: lists ok")))
+
+    def find_non_s(self, raw: str, title: str, at_path: str | None, label: str) -> Chain:
+        """A Map over the raw list, one element at a time, that fails on the first element that is
+        not an S with the element's index in the field (runs only when the counts differ)."""
+        t = f"{title}.{label.rsplit('.', 1)[-1]}[]"
+        selector = {"eventID.$": "$.eventID", "at.$": _item_label(label, at_path), "item.$": "$$.Map.Item.Value"}
+        report = {"field.$": "$.at",
+                  "problem.$": "States.Format('expected S, got {}', States.JsonToString($.item))"}
+        is_s = (Choice(self.names(f"{t}: is an S?"))
+                .when(~Var("$.item.S").is_present(), self.bad(t, report, "element"))
+                .otherwise(Pass(self.names(f"{t}: an S"))))
+        find = Map(self.names(f"{t}: find the element that is not S"), items_path=raw, item_selector=selector,
+                   item_processor=is_s, max_concurrency=1, result_path=None)
+        # Not reached (a length mismatch means some element has no S), but no path may end open.
+        return find >> self.bad(t, {**_label_param(label, at_path), "problem": "an element is not S"}, "list")
 
     def optional_step(self, entity: Entity, src: str, dest: str, dotted: str, title: str,
                       at_path: str | None, label: str) -> Choice:
         f = entity.field(dotted)
-        path = f"{src}.{'.M.'.join(dotted.split('.'))}"
+        path = _attribute_path(src, dotted)
         target = f"{dest}.{dotted}"
         if f.kind is Kind.M:
             assert f.entity is not None
@@ -472,8 +568,13 @@ class _JsonPathBuilder:
                                              f"{label}{dotted}.")
         else:
             params, needs_map = _value_path(f, path)
-            present = (Pass(self.names(f"{title}: read {dotted}"), parameters=params, result_path="$.tmp")
-                       >> Pass(self.names(f"{title}: set {dotted}"), input_path="$.tmp.v", result_path=target))
+            read = Pass(self.names(f"{title}: read {dotted}"), parameters=params, result_path="$.tmp")
+            store = Pass(self.names(f"{title}: set {dotted}"), input_path="$.tmp.v", result_path=target)
+            if f.kind is Kind.L_S:
+                present = read >> self.lists_check([(f"{path}.L", "$.tmp.v", f"{label}{dotted}")], title,
+                                                   at_path, store)
+            else:
+                present = read >> store
             if needs_map:
                 present = present >> self.list_map(f, target, title, at_path, f"{label}{dotted}")
         return (Choice(self.names(f"{title}: has {dotted}?"))
@@ -486,59 +587,101 @@ class _JsonPathBuilder:
         if f.kind is Kind.NS:
             selector: dict[str, Any] = {"v.$": "States.StringToJson($$.Map.Item.Value)"}
             processor: Any = Pass(self.names(f"{inner_title}: number"), output_path="$.v")
+            report = {**_label_param(label, at_path), "problem": "an NS element is not a decimal number"}
+            handler: Any = self.bad(inner_title, report, "element")
         else:
             assert f.entity is not None
-            at = (f"States.Format('{label}[{{}}]', $$.Map.Item.Index)" if at_path is None
-                  else f"States.Format('{{}}{label}[{{}}]', {at_path}, $$.Map.Item.Index)")
-            selector = {"eventID.$": "$.eventID", "at.$": at, "item.$": "$$.Map.Item.Value"}
-            body = self.entity_chain(f.entity, "$.item.M", "$.out", inner_title, "$.at", ".",
-                                     pre=[(~Var("$.item.M").is_present(), {"field.$": "$.at", "problem": "expected M"})])
-            processor = body >> Pass(self.names(f"{inner_title}: done"), input_path="$.out")
-        return Map(self.names(f"{title}: {label.rsplit('.', 1)[-1]}[]"), items_path=target, item_selector=selector,
+            selector = {"eventID.$": "$.eventID", "at.$": _item_label(label, at_path), "item.$": "$$.Map.Item.Value"}
+            done = Pass(self.names(f"{inner_title}: done"), input_path="$.out")
+            processor = self.entity_chain(
+                f.entity, "$.item.M", "$.out", inner_title, "$.at", "",
+                pre=[(~Var("$.item.M").is_present(), {"field.$": "$.at", "problem": "expected M"}, "item")],
+                then=done)
+            handler = None
+        step = Map(self.names(f"{title}: {label.rsplit('.', 1)[-1]}[]"), items_path=target, item_selector=selector,
                    item_processor=processor, result_path=target)
+        if handler is not None:
+            step = step.add_catch(_INTRINSIC_ERRORS, handler, result_path="$.caught")
+        return step
 
 
 def _jsonpath_typed(name: str, entity: Entity, kept: Mapping[str, str], image: str, include_old_image: bool,
                     shape: Shape, on_bad_record: OnBadRecord, comment: str) -> StateMachine:
+    """Map over the batch (each item ``{index, record}``), one typed event or report per record.
+
+    ``Tag <eventName>`` unwraps the record and keeps ``{detailType, batchIndex}`` at ``$.meta``.
+    """
     b = _JsonPathBuilder()
     src = f"$.dynamodb.{image}"
-    record = b.entity_chain(entity, src, "$.event", image, None, f"dynamodb.{image}.",
-                            pre=[(~Var(src).is_present(), {"field": f"dynamodb.{image}", "problem": "missing"})])
+    tail: Chain = Chain.of(Pass(b.names("Emit event"), parameters={"out.$": "States.Array($.event)"}))
+    if shape == "eventbridge":
+        tail = Pass(b.names("Wrap for EventBridge"), result_path="$.event",
+                    parameters={"detailType.$": "$.meta.detailType", "detail.$": "$.event"}) >> tail
     if include_old_image:
         old = b.entity_chain(entity, "$.dynamodb.OldImage", f"$.event.{_OLD_KEY}", "OldImage", None,
-                             "dynamodb.OldImage.")
-        record = record >> (Choice(b.names("Has OldImage?"))
-                            .when(Var("$.dynamodb.OldImage").is_present(), old)
-                            .otherwise(Pass(b.names("No OldImage"), result=None, result_path=f"$.event.{_OLD_KEY}")))
-    if shape == "eventbridge":
-        record = record >> Pass(b.names("Wrap for EventBridge"), result_path="$.event",
-                                parameters={"detailType.$": "$.detailType", "detail.$": "$.event"})
-    record = record >> Pass(b.names("Emit event"), parameters={"out.$": "States.Array($.event)"})
+                             "dynamodb.OldImage.", then=tail)
+        tail = Chain.of(Choice(b.names("Has OldImage?"))
+                        .when(Var("$.dynamodb.OldImage").is_present(), old)
+                        .otherwise(Pass(b.names("No OldImage"), result=None, result_path=f"$.event.{_OLD_KEY}")
+                                   >> tail))
+    record = b.entity_chain(entity, src, "$.event", image, None, f"dynamodb.{image}.",
+                            pre=[(~Var(src).is_present(), {"field": f"dynamodb.{image}", "problem": "missing"},
+                                  f"dynamodb.{image}")],
+                            then=tail)
     body: Any = record
+    cause = "States.Format('record {} field {}: {}', $.bad.who, $.bad.field, $.bad.problem)"
     if on_bad_record == "skip":
-        report = {"eventId.$": "$.eventID", "eventName.$": "$.eventName", "error.$": "$.caught.Error",
-                  "cause.$": "$.caught.Cause"}
-        wrapped = ({"detailType": SKIPPED_DETAIL_TYPE, "detail": report} if shape == "eventbridge"
-                   else {"skipped": report})
+        report = {"eventId.$": "$.eventID", "eventName.$": "$.eventName", "batchIndex.$": "$.meta.batchIndex",
+                  "error.$": "$.caught.Error", "cause.$": "$.caught.Cause"}
+        malformed_report = {"batchIndex.$": "$.index", "error": SHAPE_ERROR, "cause.$": cause}
         skip = Pass(b.names("Report skipped record"), parameters={"out.$": "States.Array($.report)"})
         body = Parallel(b.names("Per record"), branches=[record], output_path="$[0]").add_catch(
-            [SHAPE_ERROR], Pass(b.names("Skip record"), parameters=wrapped, result_path="$.report") >> skip,
+            [SHAPE_ERROR], Pass(b.names("Skip record"), parameters=_wrap_report(report, shape),
+                                result_path="$.report") >> skip,
             result_path="$.caught")
+        malformed: Any = Pass(b.names("Skip malformed record"), parameters=_wrap_report(malformed_report, shape),
+                              result_path="$.report") >> skip
+    else:
+        malformed = Fail(b.names("Malformed record"), error=SHAPE_ERROR, cause_path=cause)
     keep = Choice(b.names("Keep event?"))
     for event_name, detail_type in kept.items():
-        tag = Pass(b.names(f"Tag {event_name}"), result=detail_type, result_path="$.detailType")
-        keep = keep.when(Var("$.eventName") == event_name, tag >> body)
+        tag = Pass(b.names(f"Tag {event_name}"), parameters={"detailType": detail_type, "batchIndex.$": "$.index"},
+                   result_path="$.record.meta", output_path="$.record")
+        keep = keep.when(Var("$.record.eventName") == event_name, tag >> body)
     keep = keep.otherwise(Pass(b.names("Drop event"), result={"out": []}))
-    malformed = Fail(b.names("Malformed record"), error=SHAPE_ERROR,
-                     cause="record (no eventID) field eventID/eventName: a stream record needs both")
-    per_record = (Choice(b.names("Record has ids?"))
-                  .when(~Var("$.eventID").is_present() | ~Var("$.eventName").is_present(), malformed)
-                  .otherwise(keep))
-    each = Map(b.names("Each record"), items_path="$", item_processor=per_record)
+    per_record = _ids_check(b, malformed).otherwise(keep)
+    each = Map(b.names("Each record"), items_path="$", item_processor=per_record,
+               item_selector={"index.$": "$$.Map.Item.Index", "record.$": "$$.Map.Item.Value"})
     # JSONPath cannot flatten [{"out": [..]}, {"out": []}] when every list is empty ("$[*].out[*]"
     # matches nothing and fails), so this one state concatenates in JSONata: "[$states.input.out]".
     collect = Pass(b.names("Collect events"), query_language=JSONATA, output=jsonata("[$states.input.out]"))
     return StateMachine(name, each >> collect, type=EXPRESS, comment=comment)
+
+
+def _wrap_report(report: dict[str, Any], shape: Shape) -> dict[str, Any]:
+    return {"detailType": SKIPPED_DETAIL_TYPE, "detail": report} if shape == "eventbridge" else {"skipped": report}
+
+
+def _ids_check(b: _JsonPathBuilder, malformed: Any) -> Choice:
+    """A record needs string eventID and eventName; without an eventID it is named by its index in
+    the batch and its SequenceNumber (when it has one), like the JSONata builders' ``$cause``."""
+    problem = "missing or not a string"
+    by_index = Pass(b.names("No eventID"), result_path="$.bad", parameters={
+        "field": "eventID", "problem": problem, "who.$": "States.Format('at index {} (no eventID)', $.index)"})
+    seq = "$.record.dynamodb.SequenceNumber"
+    by_sequence = Pass(b.names("Name it by SequenceNumber"), result_path="$.bad", parameters={
+        "field": "eventID", "problem": problem,
+        "who.$": f"States.Format('at index {{}} (no eventID, SequenceNumber {{}})', $.index, {seq})"})
+    no_id = by_index >> (Choice(b.names("Has SequenceNumber?"))
+                         .when(Var(seq).is_present() & Var(seq).is_string(), by_sequence >> malformed)
+                         .otherwise(malformed))
+    no_name = Pass(b.names("No eventName"), result_path="$.bad",
+                   parameters={"field": "eventName", "problem": problem, "who.$": "$.record.eventID"}) >> malformed
+    return (Choice(b.names("Record has ids?"))
+            .when(~Var("$.record.eventID").is_present(), no_id)
+            .when(~Var("$.record.eventID").is_string(), no_id)
+            .when(~Var("$.record.eventName").is_present(), no_name)
+            .when(~Var("$.record.eventName").is_string(), no_name))
 
 
 # --------------------------------------------------------------------------------------------
