@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
 
 from tests.patterns.dynamodb_oracle import assert_matches, marshal, oracle
 from workflows.local.engine import LocalEngine
@@ -93,8 +92,7 @@ def test_bad_dynamodb_json_fails_the_state_with_a_named_error(local_engine: Loca
 def test_asl_validator_accepts_machines_using_the_expressions(tmp_path: Path) -> None:
     """asl-validator (npm, not ours) checks JSONata strings with ``^{% .+ %}$``: one line required."""
     npx = shutil.which("npx")
-    if npx is None:
-        pytest.skip("npx (node) is not installed, so asl-validator cannot run")
+    assert npx is not None, "node/npm are required (README quick start); asl-validator is the judge here"
     path = tmp_path / "machine.json"
     path.write_text(json.dumps(_machine()))
     done = subprocess.run(
