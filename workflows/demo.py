@@ -23,6 +23,7 @@ TENANTS = ("acme", "globex")
 APP_TABLE, TENANTS_TABLE = "app-table", "tenants"
 TEMPLATE_BUCKET, TEMPLATE_KEY = "tenant-templates", "tenant-stack.json"
 RESOLVER_ROLE = "appsync-resolver-machines"
+TENANT_EVENT_SOURCE = "tenants"  # what infra/'s EventBridge rules match for Tenant Created / Tenant Deleted
 STEPS = {
     1: "Create two tenants (tenant-stack-create)",
     2: "Tenant data through the AppSync resolver machines",
@@ -122,7 +123,7 @@ def step_create(demo: Demo, step: Step) -> None:
     rows, roles = [], {}
     for tenant in TENANTS:
         result = demo.run(step, "tenant-stack-create",
-                          {"source": "saas.tenants", "detail-type": "Tenant Created", "detail": {"tenantId": tenant}})
+                          {"source": TENANT_EVENT_SOURCE, "detail-type": "Tenant Created", "detail": {"tenantId": tenant}})
         _check(result.ok(), f"tenant-stack-create {tenant}: {result.error}: {result.cause}")
         item = ddb.get_item(TableName=TENANTS_TABLE, Key={"pk": {"S": tenant}})["Item"]
         arn = item["tenantRoleArn"]["S"]
@@ -233,7 +234,7 @@ def step_delete(demo: Demo, step: Step) -> None:
     a, b = TENANTS
     role_name = demo.state["roles"][b].rsplit("/", 1)[-1]
     result = demo.run(step, "tenant-stack-delete",
-                      {"source": "saas.tenants", "detail-type": "Tenant Deleted", "detail": {"tenantId": b}})
+                      {"source": TENANT_EVENT_SOURCE, "detail-type": "Tenant Deleted", "detail": {"tenantId": b}})
     _check(result.ok(), f"tenant-stack-delete: {result.error}: {result.cause}")
     iam = demo.engine.client("iam")
     try:

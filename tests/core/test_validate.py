@@ -185,6 +185,26 @@ def test_tenant_isolation_lint() -> None:
     assert issues_for({"StartAt": "Get", "States": {"Get": dict(get)}}) == [], "only tenant-scoped machines"
 
 
+def test_tenant_isolation_lint_refuses_caller_controlled_or_missing_roles() -> None:
+    def scoped(task: dict) -> list:
+        return issues_for({"StartAt": "T", "States": {"T": task}}, tenant_scoped=True)
+
+    base_task = {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem", "End": True,
+                 "Parameters": {"TableName": "t", "Key": {}}}
+    # a role the caller sends in its own arguments is not the authorizer's
+    assert scoped(base_task | {"Credentials": {"RoleArn.$": "$.arguments.resolverContext.tenantRoleArn"}})
+    assert scoped(base_task | {"QueryLanguage": "JSONata", "Parameters": None} | {
+        "Credentials": {"RoleArn": "{% $states.input.arguments.resolverContext.tenantRoleArn %}"}})
+    # every task, not only data services: an STS call without the tenant role is refused too
+    sts = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sts:assumeRole", "End": True,
+           "Parameters": {"RoleArn": "arn:aws:iam::123456789012:role/x", "RoleSessionName": "s"}}
+    assert [i.rule for i in scoped(sts)] == ["tenant-isolation"]
+    ok = {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem", "End": True, "QueryLanguage": "JSONata",
+          "Arguments": {"TableName": "t", "Key": {}},
+          "Credentials": {"RoleArn": "{% $states.input.identity.resolverContext.tenantRoleArn %}"}}
+    assert scoped(ok) == []
+
+
 def test_machine_validate_raises_with_every_issue() -> None:
     task = Task.dynamodb("getItem", "Get", parameters={"TableName": "${T}", "Key": {}})
     machine = StateMachine("scoped", start=task, tenant_scoped=True)

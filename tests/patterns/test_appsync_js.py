@@ -13,7 +13,7 @@ import re
 import pytest
 
 from workflows.core.errors import BuildError
-from workflows.patterns.appsync_js import ResolverSpecError, resolver_code, resolver_files
+from workflows.patterns.appsync_js import ResolverSpecError, resolver_code
 
 
 def _constant(code: str, name: str) -> object:
@@ -73,13 +73,6 @@ def test_bad_spec_is_refused_with_a_named_error(kwargs: dict, rule: str, path: s
     assert fragment in str(info.value)
 
 
-def test_resolver_files_names_and_arguments() -> None:
-    files = resolver_files({"tenant_users": ["id"], "create_user": None})
-    assert list(files) == ["create_user.js", "tenant_users.js"]
-    assert files["tenant_users.js"] == resolver_code("tenant_users", arguments=["id"])
-    assert files["create_user.js"] == resolver_code("create_user")
-
-
-def test_resolver_files_refuses_a_bad_machine_name() -> None:
+def test_resolver_refuses_a_bad_machine_name() -> None:
     with pytest.raises(ResolverSpecError, match="../evil"):
-        resolver_files({"../evil": None})
+        resolver_code("../evil")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows.patterns.appsync_js import resolver_code, resolver_files
+from workflows.patterns.appsync_js import resolver_code
 
 ROOT = Path(__file__).resolve().parents[2]
 LINT_SCRIPT = ROOT / "tests" / "patterns" / "js" / "lint_resolvers.mjs"
@@ -28,7 +28,7 @@ GENERATED = {
     "listed": resolver_code("tenant_users", arguments=["id", "email"]),
     "no_arguments": resolver_code("list_users", arguments=[]),
     "custom": resolver_code("orders", stash_key="ordersArn", context_keys=["tenantRoleArn", "tenantId", "tier"]),
-    **{f"file_{name}": code for name, code in resolver_files({"create_user": ["email"], "get_user": None}).items()},
+    "create_user": resolver_code("create_user", arguments=["email"]),
 }
 
 # One snippet per APPSYNC_JS restriction we could be tempted into, with the rule that must reject it.

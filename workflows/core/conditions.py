@@ -171,9 +171,3 @@ ALL_OPERATORS = COMPARISON_OPERATORS | {
     f"{op}Path" for op in COMPARISON_OPERATORS if op not in
     {"StringMatches", "IsPresent", "IsNull", "IsString", "IsNumeric", "IsBoolean", "IsTimestamp"}
 }
-
-
-def rule_operator(rule: Mapping[str, Any]) -> str | None:
-    """The comparison operator of a leaf Choice rule, if it has exactly one."""
-    ops = [k for k in rule if k in ALL_OPERATORS]
-    return ops[0] if len(ops) == 1 else None

@@ -62,3 +62,13 @@ def check_jsonata_string(value: str) -> str | None:
     if error:
         return f"JSONata expression does not compile ({error})"
     return None
+
+
+def one_line(text: str) -> str:
+    """Fold a readable multi-line JSONata expression onto one line.
+
+    The ASL schema that asl-validator and cfn-lint apply matches JSONata values with ``{% .+ %}``,
+    which does not span newlines, so every expression is emitted on one line.
+    """
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+

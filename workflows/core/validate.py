@@ -52,7 +52,6 @@ PATH_FIELDS = {"InputPath": False, "OutputPath": False, "ItemsPath": False, "Res
 # Fields holding payload templates whose ``.$`` keys are evaluated.
 TEMPLATE_FIELDS = ("Parameters", "ResultSelector", "ItemSelector", "Arguments", "Output", "Assign",
                    "Credentials", "ItemReader", "ItemBatcher", "ResultWriter")
-DATA_SERVICES = ("dynamodb", "s3", "sqs", "sns", "secretsmanager", "ssm", "kms", "events", "eventbridge")
 
 
 class _Context:
@@ -350,39 +349,32 @@ def _check_placeholders(ctx: _Context, definition: Mapping[str, Any], declared: 
         ctx.add("(machine)", "placeholder", f"placeholder ${{{name}}} is declared but never used")
 
 
-_PLAIN_PATH = re.compile(r"^\$(\.[A-Za-z_][A-Za-z0-9_]*)+$")
-_PLAIN_JSONATA = re.compile(r"^\{%\s*\$states\.input(\.[A-Za-z_][A-Za-z0-9_]*)+\s*%\}$")
-
-
-def _is_data_task(resource: str) -> bool:
-    for service in DATA_SERVICES:
-        if resource.startswith(f"arn:aws:states:::{service}:") or \
-                resource.startswith(f"arn:aws:states:::aws-sdk:{service}:"):
-            return True
-    return False
+# The role comes unchanged from what the Lambda authorizer returned: $.identity.resolverContext.<key>.
+# Nothing under $.arguments (the caller's own input) and nothing computed.
+_CONTEXT_PATH = re.compile(r"^\$\.identity\.resolverContext\.[A-Za-z_][A-Za-z0-9_]*$")
+_CONTEXT_JSONATA = re.compile(r"^\{%\s*\$states\.input\.identity\.resolverContext\.[A-Za-z_][A-Za-z0-9_]*\s*%\}$")
 
 
 def _check_isolation(ctx: _Context, definition: Mapping[str, Any]) -> None:
-    """Tenant-scoped machines: every data task runs under the role the authorizer put in resolverContext."""
+    """Tenant-scoped machines: every Task runs under the role the authorizer put in resolverContext."""
     for path, state in iter_states(definition):
         if not isinstance(state, Mapping) or state.get("Type") != "Task":
             continue
-        if not _is_data_task(str(state.get("Resource", ""))):
-            continue
         creds = state.get("Credentials")
         if not isinstance(creds, Mapping):
-            ctx.add(path, "tenant-isolation", "a data task in a tenant-scoped machine must run with Credentials "
-                    "from resolverContext (the tenant's role)")
+            ctx.add(path, "tenant-isolation", "every task of a tenant-scoped machine must run with Credentials "
+                    "from $.identity.resolverContext (the tenant's role)")
             continue
         if "RoleArn.$" in creds:
             value = creds["RoleArn.$"]
             if is_intrinsic(value):
                 ctx.add(path, "tenant-isolation", "the machine must not build a role ARN (intrinsic in RoleArn.$); "
-                        "take it from resolverContext")
-            elif not (_PLAIN_PATH.match(value) and ".resolverContext." in value):
-                ctx.add(path, "tenant-isolation", f"RoleArn.$ {value!r} does not read resolverContext")
+                        "take it from $.identity.resolverContext")
+            elif not (isinstance(value, str) and _CONTEXT_PATH.match(value)):
+                ctx.add(path, "tenant-isolation", f"RoleArn.$ {value!r} is not $.identity.resolverContext.<key> "
+                        "(what the authorizer returned)")
         else:
             value = creds.get("RoleArn")
-            if not (isinstance(value, str) and _PLAIN_JSONATA.match(value) and ".resolverContext." in value):
+            if not (isinstance(value, str) and _CONTEXT_JSONATA.match(value)):
                 ctx.add(path, "tenant-isolation", f"RoleArn {value!r} is fixed or built; a tenant-scoped task must "
-                        "read it unchanged from resolverContext")
+                        "read it unchanged from $states.input.identity.resolverContext")

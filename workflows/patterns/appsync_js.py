@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from string import Template
 
 from workflows.core.errors import BuildError, Issue
 
-__all__ = ["ResolverSpecError", "resolver_code", "resolver_files"]
+__all__ = ["ResolverSpecError", "resolver_code"]
 
 # GraphQL names (arguments) and resolverContext keys end up as JS property names and JSON keys.
 _GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*\Z")
@@ -208,11 +208,3 @@ def resolver_code(
         argument_names_js=argument_names_js,
         arguments_expr=arguments_expr,
     )
-
-
-def resolver_files(machines: Mapping[str, Sequence[str] | None]) -> dict[str, str]:
-    """Return ``{"<machine>.js": code}`` for each machine (value = its arguments, ``None`` = all).
-
-    The CLI writes them to ``appsync/`` beside ``asl/``, which is where ``eslint.config.mjs`` lints them.
-    """
-    return {f"{machine}.js": resolver_code(machine, arguments=arguments) for machine, arguments in sorted(machines.items())}

@@ -28,6 +28,8 @@ parse as well.
 
 from __future__ import annotations
 
+from workflows.core.jsonata import one_line
+
 __all__ = [
     "UNMARSHAL_NAME",
     "UNMARSHAL_FUNCTION",
@@ -67,12 +69,7 @@ _NUMBER_BLOCK = r"""(
       : $x
     )"""
 
-def _one_line(text: str) -> str:
-    """Join a readable multi-line expression into one line: "{% .+ %}" checks (asl-validator) need it."""
-    return " ".join(line.strip() for line in text.splitlines() if line.strip())
-
-
-UNMARSHAL_FUNCTION: str = _one_line(
+UNMARSHAL_FUNCTION: str = one_line(
     r"""function($v){(
   $k := $type($v) = "object" ? $keys($v) : undefined;
   $not($type($k) = "string")
@@ -117,7 +114,7 @@ unwraps one-element sequences, which would turn ``[[1, 2]]`` into ``[1, 2]``.
 
 
 def _bound(body: str) -> str:
-    return _one_line(f"( {UNMARSHAL_NAME} := {UNMARSHAL_FUNCTION};\n{body} )")
+    return one_line(f"( {UNMARSHAL_NAME} := {UNMARSHAL_FUNCTION};\n{body} )")
 
 
 def unmarshal_expr(target: str) -> str:

@@ -48,13 +48,13 @@ exactly, else the exact string); in JSONPath mode the entity's declared Python t
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Literal, Mapping, Sequence
 
 from workflows.core import (
     EXPRESS, JSONATA, BuildError, Chain, Choice, Fail, Map, Parallel, Pass, StateMachine, Succeed, Var,
     jsonata,
 )
+from workflows.core.jsonata import one_line
 from workflows.patterns.dynamodb_json import UNMARSHAL_FUNCTION, UNMARSHAL_NAME
 from workflows.patterns.entity import Entity, Field, Kind, entity_of, projection
 
@@ -145,11 +145,6 @@ def _skip_report(shape: Shape) -> str:
     return f'{{"skipped": {detail}}}'
 
 
-def _one_line(expression: str) -> str:
-    """JSONata on one line: the ASL schema's ``{% .+ %}`` pattern does not span newlines."""
-    return re.sub(r"\s*\n\s*", " ", expression.strip())
-
-
 def _check_args(on_bad_record: str, shape: str) -> None:
     if on_bad_record not in ("fail", "skip"):
         raise BuildError(f"on_bad_record must be 'fail' or 'skip', not {on_bad_record!r}", rule="pipes-options")
@@ -175,7 +170,7 @@ def _batch_machine(name: str, comment: str, functions: str, on_bad_record: OnBad
             ")}, [])"
         )
         body = f"(\n{head}$bp := {batch_problem};\n$exists($bp) ? $error($bp.problem) : {per_record}\n)"
-        emit = Pass("Flatten batch", output=jsonata(_one_line(body)))
+        emit = Pass("Flatten batch", output=jsonata(one_line(body)))
         return StateMachine(name, emit, type=EXPRESS, query_language=JSONATA, comment=comment)
     first_bad = (
         f"$bp := {batch_problem};\n"
@@ -185,9 +180,9 @@ def _batch_machine(name: str, comment: str, functions: str, on_bad_record: OnBad
     )
     # $reduce with an undefined initial value starts from the first element: guard that by a null.
     first_bad = first_bad.replace("}, undefined);", "}, null);").replace("$exists($found) ?", "$found ?")
-    ok = jsonata(_one_line(f"(\n{head}{first_bad}$not($exists($bad))\n)"))
-    cause = jsonata(_one_line(f"(\n{head}{first_bad}$cause($bad.r, $bad.p, $bad.i)\n)"))
-    emit = Succeed("Emit events", output=jsonata(_one_line(f"(\n{head}{events}\n)")))
+    ok = jsonata(one_line(f"(\n{head}{first_bad}$not($exists($bad))\n)"))
+    cause = jsonata(one_line(f"(\n{head}{first_bad}$cause($bad.r, $bad.p, $bad.i)\n)"))
+    emit = Succeed("Emit events", output=jsonata(one_line(f"(\n{head}{events}\n)")))
     fail = Fail("Unexpected shape", error=SHAPE_ERROR, cause=cause)
     check = Choice("Check records").when(ok, emit).otherwise(fail)
     return StateMachine(name, check, type=EXPRESS, query_language=JSONATA, comment=comment)
