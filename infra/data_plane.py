@@ -21,7 +21,7 @@ from constructs import Construct
 
 from infra.machines import WorkflowMachine
 from infra.schema import SCHEMA_FILE, schema_fields
-from infra.sources import InfraSourceError, MachineSource, resolver_js
+from infra.sources import InfraSourceError, MachineSource
 
 AUTHORIZER_DIR = Path(__file__).resolve().parent / "authorizer"
 STASH_KEY = "stateMachineArn"
@@ -48,11 +48,16 @@ def table(scope: Construct, construct_id: str, *, sort_key: bool, stream: bool) 
 
 
 class Authorizer(Construct):
-    """The JWT authorizer Lambda (infra/authorizer), allowed one thing: GetItem on the tenants table."""
+    """The JWT authorizer Lambda (infra/authorizer), allowed one thing: GetItem on the tenants table.
+
+    ``ttl_seconds`` is kept on the construct because AppSync's result cache must use the same value the
+    function returns as ``ttlOverride``; GraphqlApi reads it from here instead of taking its own.
+    """
 
     def __init__(self, scope: Construct, construct_id: str, *, tenants: dynamodb.ITable, jwks: Mapping,
                  issuer: str, audience: str, ttl_seconds: int = 300) -> None:
         super().__init__(scope, construct_id)
+        self.ttl_seconds = ttl_seconds
         log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_MONTH,
                                   removal_policy=cdk.RemovalPolicy.DESTROY)
         role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
@@ -72,8 +77,8 @@ class Authorizer(Construct):
 class GraphqlApi(Construct):
     """The API: Lambda-authorized, an HTTP data source signed for ``states``, a resolver per machine."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, authorizer: lambda_.IFunction,
-                 machines: Mapping[str, tuple[MachineSource, WorkflowMachine]], ttl_seconds: int = 300) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, authorizer: Authorizer,
+                 machines: Mapping[str, tuple[MachineSource, WorkflowMachine]]) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         self.api = appsync.GraphqlApi(
@@ -82,7 +87,8 @@ class GraphqlApi(Construct):
             authorization_config=appsync.AuthorizationConfig(default_authorization=appsync.AuthorizationMode(
                 authorization_type=appsync.AuthorizationType.LAMBDA,
                 lambda_authorizer_config=appsync.LambdaAuthorizerConfig(
-                    handler=authorizer, results_cache_ttl=cdk.Duration.seconds(ttl_seconds)))),
+                    handler=authorizer.function,
+                    results_cache_ttl=cdk.Duration.seconds(authorizer.ttl_seconds)))),
             log_config=appsync.LogConfig(field_log_level=appsync.FieldLogLevel.ERROR, exclude_verbose_content=True,
                                          retention=logs.RetentionDays.ONE_MONTH),
             xray_enabled=True)
@@ -93,14 +99,15 @@ class GraphqlApi(Construct):
         fields = schema_fields()
         self.resolvers: dict[tuple[str, str], appsync.Resolver] = {}
         for name, (source, deployed) in sorted(machines.items()):
-            assert source.resolver is not None
+            if source.resolver is None or source.resolver_code is None:
+                raise InfraSourceError(f"{name} is wired as a resolver but declares no GraphQL field or code")
             key = (source.resolver.type_name, source.resolver.field_name)
             if key not in fields:
                 raise InfraSourceError(f"{name} resolves {'.'.join(key)}, which {SCHEMA_FILE.name} does not declare")
             deployed.machine.grant(self.data_source.grant_principal, "states:StartSyncExecution")
             function = appsync.AppsyncFunction(
                 self, f"Run-{name}", name=name.replace("-", "_"), api=self.api, data_source=self.data_source,
-                runtime=appsync.FunctionRuntime.JS_1_0_0, code=appsync.Code.from_inline(resolver_js(source)))
+                runtime=appsync.FunctionRuntime.JS_1_0_0, code=appsync.Code.from_inline(source.resolver_code))
             self.resolvers[key] = appsync.Resolver(
                 self, f"{key[0]}-{key[1]}", api=self.api, type_name=key[0], field_name=key[1],
                 runtime=appsync.FunctionRuntime.JS_1_0_0, pipeline_config=[function],

@@ -21,14 +21,7 @@ from constructs import Construct
 
 from infra.sources import MachineSource
 from infra.task_permissions import UnsupportedTask, runs_distributed_map, task_uses
-
-TENANT_ROLE_PATH = "tenant-role"
-
-
-def tenant_role_arns(scope: Construct) -> str:
-    """arn:<partition>:iam::<account>:role/tenant-role/* -- the only roles a machine may assume."""
-    return cdk.Stack.of(scope).format_arn(service="iam", region="", resource="role",
-                                          resource_name=f"{TENANT_ROLE_PATH}/*")
+from infra.tenant_template import tenant_role_arns
 
 
 class WorkflowMachine(Construct):

@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING
 import aws_cdk as cdk
 from constructs import IConstruct
 
+from infra.tenant_template import TENANT_ROLE_PATH, TENANT_ROLE_RESOURCE
+from workflows.patterns.tenant_stacks import STACK_PREFIX
+
 if TYPE_CHECKING:
     from infra.stack import SaasWorkflowsStack
 
@@ -38,20 +41,21 @@ def _ack(scope: IConstruct, finding: str, reason: str) -> None:
 def acknowledge_findings(stack: "SaasWorkflowsStack") -> None:
     """Acknowledge the findings reviewed as intended for this design."""
     arn = "arn:<AWS::Partition>"
+    tenant_roles = f"AwsSolutions-IAM5[Resource::{arn}:iam::<AWS::AccountId>:role/{TENANT_ROLE_RESOURCE}]"
     for deployed in stack.machines.values():
         _ack(deployed.role, "AwsSolutions-IAM5[Resource::*]",
              "X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery "
              "(CreateLogDelivery, ...) APIs that Step Functions logging/tracing need accept only Resource '*'")
         if "sts:AssumeRole" in deployed.actions:
-            _ack(deployed.role, f"AwsSolutions-IAM5[Resource::{arn}:iam::<AWS::AccountId>:role/tenant-role/*]",
-                 "tenant roles are created per tenant with random names under /tenant-role/; the machine assumes "
+            _ack(deployed.role, tenant_roles,
+                 f"tenant roles are created per tenant with random names under {TENANT_ROLE_PATH}; the machine assumes "
                  "the one named in resolverContext, and that role's own policy limits it to the tenant's keys")
         if any(action.startswith("cloudformation:") for action in deployed.actions):
             _ack(deployed.role, f"AwsSolutions-IAM5[Resource::{arn}:cloudformation:<AWS::Region>:<AWS::AccountId>"
-                                ":stack/tenant-*/*]",
-                 "one stack per tenant, named tenant-<id> with a CloudFormation-generated id suffix")
-            _ack(deployed.role, f"AwsSolutions-IAM5[Resource::{arn}:iam::<AWS::AccountId>:role/tenant-role/*]",
-                 "CloudFormation creates/updates/deletes each tenant's role (random name, path /tenant-role/) "
+                                f":stack/{STACK_PREFIX}*/*]",
+                 f"one stack per tenant, named {STACK_PREFIX}<id> with a CloudFormation-generated id suffix")
+            _ack(deployed.role, tenant_roles,
+                 f"CloudFormation creates/updates/deletes each tenant's role (random name, path {TENANT_ROLE_PATH}) "
                  "with this machine's credentials")
         if deployed.distributed:
             _ack(deployed.role, f"AwsSolutions-IAM5[Resource::{arn}:states:<AWS::Region>:<AWS::AccountId>:"
@@ -61,6 +65,9 @@ def acknowledge_findings(stack: "SaasWorkflowsStack") -> None:
         if hasattr(stack, reader):
             _ack(getattr(stack, reader).role, "AwsSolutions-IAM5[Resource::*]",
                  "dynamodb:ListStreams has no resource-level permissions; the stream itself is named exactly")
+            _ack(getattr(stack, reader).dead_letters, "AwsSolutions-SQS3",
+                 "this queue is the pipe's dead-letter queue (SourceParameters DeadLetterConfig); cdk-nag only "
+                 "recognises a DLQ named in another queue's RedrivePolicy")
     api = stack.api.api
     _ack(api, "AwsSolutions-ASC3",
          "verbose request logging would write the Authorization header (the caller's JWT) and tenant data to "

@@ -1,28 +1,30 @@
 """What infra deploys: every compiled machine in asl/, with the catalog's declarations about it.
 
-Why read asl/ and not build in-process: the files are what the golden tests pin, and deploying the same
-bytes is the point (issue 7). The catalog is read only for what a file cannot say: the machine type,
-the declared ``${Name}`` placeholders, and which GraphQL field a machine resolves.
+Why read asl/ and appsync/ and not build in-process: the files are what the golden tests pin, and
+deploying the same bytes is the point (issue 7); ``workflows build`` is the one route that writes them.
+The catalog is read only for what a file cannot say: the machine type, the declared ``${Name}``
+placeholders, and which GraphQL field a machine resolves.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from workflows.catalog import Resolver, all_workflows, resolvers
+from workflows.core.machine import PLACEHOLDER
+from workflows.golden import JS_SUFFIX, appsync_dir
 
 REPO = Path(__file__).resolve().parent.parent
 ASL_DIR = REPO / "asl"
-APPSYNC_DIR = REPO / "appsync"
-_PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
+APPSYNC_DIR = appsync_dir(ASL_DIR)
 
 
 class InfraSourceError(ValueError):
-    """asl/ and the catalog disagree (unknown machine, undeclared or unused placeholder, bad JSON)."""
+    """asl/ (or appsync/) and the catalog disagree: unknown machine, undeclared or unused placeholder,
+    bad JSON, or a resolver machine whose appsync/<name>.js was never built."""
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,15 @@ class MachineSource:
     type: str                                   # "EXPRESS" | "STANDARD"
     placeholders: Mapping[str, str]             # name -> local default (CDK substitutes real values)
     resolver: Resolver | None = None
+    resolver_code: str | None = None            # appsync/<name>.js exactly, for a machine that resolves a field
     asl: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def load_machines(asl_dir: Path = ASL_DIR) -> dict[str, MachineSource]:
-    """Every ``<name>.asl.json`` in ``asl_dir`` that the catalog declares; anything else is an error."""
+    """Every ``<name>.asl.json`` in ``asl_dir`` that the catalog declares; anything else is an error.
+
+    A resolver machine's code is read from the appsync/ folder ``workflows build`` writes beside ``asl_dir``.
+    """
     catalog = all_workflows()
     fields = resolvers()
     machines: dict[str, MachineSource] = {}
@@ -53,20 +59,21 @@ def load_machines(asl_dir: Path = ASL_DIR) -> dict[str, MachineSource]:
             raise InfraSourceError(f"{path} is not JSON: {exc}") from None
         machine = catalog[name].build()
         declared = dict(machine.placeholders)
-        used = set(_PLACEHOLDER.findall(text))
+        used = set(PLACEHOLDER.findall(text))
         if used != set(declared):
             raise InfraSourceError(f"{path} uses placeholders {sorted(used)} but the catalog declares "
                                    f"{sorted(declared)}: rebuild asl/ (workflows build)")
-        machines[name] = MachineSource(name, text, str(machine.type), declared, fields.get(name), asl)
+        resolver = fields.get(name)
+        code = resolver_js(name, appsync_dir(Path(asl_dir))) if resolver is not None else None
+        machines[name] = MachineSource(name, text, str(machine.type), declared, resolver, code, asl)
     return machines
 
 
-def resolver_js(source: MachineSource, appsync_dir: Path = APPSYNC_DIR) -> str:
-    """The machine's APPSYNC_JS code: appsync/<name>.js when built, else generated the same way."""
-    from workflows.patterns.appsync_js import resolver_code
-
-    assert source.resolver is not None, f"{source.name} resolves no GraphQL field"
-    built = Path(appsync_dir) / f"{source.name}.js"
-    if built.is_file():
-        return built.read_text(encoding="utf-8")
-    return resolver_code(source.name, arguments=source.resolver.arguments)
+def resolver_js(name: str, js_dir: Path = APPSYNC_DIR) -> str:
+    """The committed APPSYNC_JS code of machine ``name`` (``js_dir/<name>.js``), never generated here:
+    ``workflows build`` is the one writer, so what eslint and the golden check judged is what deploys."""
+    built = Path(js_dir) / f"{name}{JS_SUFFIX}"
+    if not built.is_file():
+        raise InfraSourceError(f"{built} does not exist: {name} resolves a GraphQL field and its resolver code "
+                               "comes only from `workflows build`; run it and commit appsync/")
+    return built.read_text(encoding="utf-8")

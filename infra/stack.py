@@ -54,7 +54,7 @@ class SaasWorkflowsStack(cdk.Stack):
         authorizer = Authorizer(self, "Authorizer", tenants=self.tenants_table, jwks=auth.jwks,
                                 issuer=auth.issuer, audience=auth.audience)
         resolved = {name: (source, self.machines[name]) for name, source in machines.items() if source.resolver}
-        self.api = GraphqlApi(self, "GraphQL", authorizer=authorizer.function, machines=resolved)
+        self.api = GraphqlApi(self, "GraphQL", authorizer=authorizer, machines=resolved)
 
         if ENRICHMENT in self.machines:
             self.stream = StreamToBus(self, "StreamEvents", table=self.app_table,

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from workflows.core.machine import PLACEHOLDER
+from workflows.core.validate import iter_states
 
 _OPTIMIZED = re.compile(r"arn:aws:states:::(dynamodb|events|sqs|sns):(\w+)\Z")
 _SDK = re.compile(r"arn:aws:states:::aws-sdk:([a-z0-9]+):(\w+)\Z")
-_PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 
 
 class UnsupportedTask(ValueError):
@@ -25,27 +27,17 @@ class UnsupportedTask(ValueError):
 class TaskUse:
     """One IAM action a task performs; ``as_tenant`` = made with the tenant's assumed role."""
 
-    state: str
+    state: str                      # path of the state, nested ones included
     action: str                     # "dynamodb:GetItem"
     as_tenant: bool
     placeholders: tuple[str, ...]   # ${Name}s in the task's parameters (e.g. the table)
 
 
-def _states(states: dict) -> Iterator[tuple[str, dict]]:
-    for name, state in states.items():
-        yield name, state
-        for branch in state.get("Branches", []):
-            yield from _states(branch["States"])
-        processor = state.get("ItemProcessor") or state.get("Iterator")
-        if processor:
-            yield from _states(processor["States"])
-
-
 def task_uses(asl: dict) -> list[TaskUse]:
-    """Every Task's IAM action, in document order."""
+    """Every Task's IAM action, in document order; ``state`` is the state's path (``Par/Branches[0]/Put``)."""
     uses = []
-    for name, state in _states(asl["States"]):
-        if state.get("Type") != "Task":
+    for name, state in iter_states(asl):
+        if not isinstance(state, Mapping) or state.get("Type") != "Task":
             continue
         resource = state.get("Resource", "")
         match = _OPTIMIZED.match(resource) or _SDK.match(resource)
@@ -54,12 +46,12 @@ def task_uses(asl: dict) -> list[TaskUse]:
         service, api = match.groups()
         body = json.dumps({k: state.get(k) for k in ("Parameters", "Arguments")})
         uses.append(TaskUse(name, f"{service}:{api[0].upper()}{api[1:]}", "Credentials" in state,
-                            tuple(sorted(set(_PLACEHOLDER.findall(body))))))
+                            tuple(sorted(set(PLACEHOLDER.findall(body))))))
     return uses
 
 
 def runs_distributed_map(asl: dict) -> bool:
     """A Distributed Map starts child executions of its own machine (states:StartExecution on itself)."""
-    return any(state.get("Type") == "Map"
+    return any(isinstance(state, Mapping) and state.get("Type") == "Map"
                and (state.get("ItemProcessor") or {}).get("ProcessorConfig", {}).get("Mode") == "DISTRIBUTED"
-               for _, state in _states(asl["States"]))
+               for _, state in iter_states(asl))

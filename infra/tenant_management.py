@@ -19,13 +19,12 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra.machines import TENANT_ROLE_PATH
-from infra.tenant_template import TEMPLATE_KEY, template_file, template_stage
+from infra.tenant_template import TEMPLATE_KEY, template_file, template_stage, tenant_role_arns
+from workflows.patterns.tenant_stacks import STACK_PREFIX  # the names the lifecycle machines give the stacks
 
 TENANT_EVENT_SOURCE = "tenants"
 TENANT_CREATED = "Tenant Created"
 TENANT_DELETED = "Tenant Deleted"
-STACK_PREFIX = "tenant-"
 # what CloudFormation does to the tenant role with the caller's permissions (create, update, delete)
 ROLE_PROVISIONING = ("iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:PutRolePolicy",
                      "iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:TagRole", "iam:UntagRole",
@@ -56,9 +55,8 @@ class TemplateStore(Construct):
 
 def provisioning_grants(role: iam.IRole, store: TemplateStore, *, reads_template: bool) -> None:
     """What CloudFormation needs from the calling machine to manage a tenant stack's role."""
-    stack = cdk.Stack.of(store)
-    roles = stack.format_arn(service="iam", region="", resource="role", resource_name=f"{TENANT_ROLE_PATH}/*")
-    role.add_to_principal_policy(iam.PolicyStatement(actions=list(ROLE_PROVISIONING), resources=[roles]))
+    role.add_to_principal_policy(iam.PolicyStatement(actions=list(ROLE_PROVISIONING),
+                                                     resources=[tenant_role_arns(store)]))
     if reads_template:
         role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"],
                                                          resources=[store.bucket.arn_for_objects(store.key)]))

@@ -19,10 +19,19 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 TEMPLATE_KEY = "tenant-stack.json"
+# the one definition of where tenant roles live: the template's IAM path, and (derived) the ARN pattern
+# that the machines may assume and the lifecycle machines may provision
 TENANT_ROLE_PATH = "/tenant-role/"
+TENANT_ROLE_RESOURCE = f"{TENANT_ROLE_PATH.lstrip('/')}*"   # role/<path-without-leading-slash><name>
 TENANT_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                   "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
                   "dynamodb:ConditionCheckItem")
+
+
+def tenant_role_arns(scope: Construct) -> str:
+    """arn:<partition>:iam::<account>:role/tenant-role/* -- every role this template can create, and no other."""
+    return cdk.Stack.of(scope).format_arn(service="iam", region="", resource="role",
+                                          resource_name=TENANT_ROLE_RESOURCE)
 
 
 class TenantTemplateStack(cdk.Stack):

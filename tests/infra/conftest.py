@@ -1,16 +1,15 @@
 """One synth per session, into a temporary folder, with CDK's built-in validation off and cdk-nag on.
 
-asl/ is what infra deploys; while it is still empty (the lead builds it), the catalog is built into a
-temporary folder with the same CLI so the tests judge the same files ``workflows build`` would write.
-``SAAS_WORKFLOWS_ASL_DIR`` points the tests at another built folder (catalog changes not yet in asl/).
+asl/ and appsync/ are what infra deploys; while asl/ is still empty (the lead builds it), the catalog is
+built into a temporary folder by ``workflows.golden.build`` -- the code behind ``workflows build`` --
+which writes asl/ and, beside it, appsync/, so the tests judge the same files a build would commit.
+``SAAS_WORKFLOWS_ASL_DIR`` points the tests at another built asl folder (its appsync/ sits beside it).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,9 +38,10 @@ def asl_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return Path(chosen)
     if any(ASL_DIR.glob("*.asl.json")):
         return ASL_DIR
-    built = tmp_path_factory.mktemp("asl")
-    subprocess.run([str(Path(sys.executable).parent / "workflows"), "--asl-dir", str(built), "build"], check=True,
-                   capture_output=True)
+    from workflows.golden import build
+
+    built = tmp_path_factory.mktemp("build") / "asl"
+    build(built)  # writes built/*.asl.json and built/../appsync/*.js
     return built
 
 

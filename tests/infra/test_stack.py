@@ -13,8 +13,10 @@ from aws_cdk.assertions import Match, Template
 from infra.schema import schema_fields
 from infra.sources import load_machines
 from infra.task_permissions import task_uses
+from infra.stream_events import MAX_RETRIES
 from infra.tenant_template import TEMPLATE_KEY
 from workflows.catalog import all_workflows, resolvers
+from workflows.golden import appsync_dir
 
 MACHINE = "AWS::StepFunctions::StateMachine"
 
@@ -128,8 +130,38 @@ def test_a_pipeline_resolver_for_every_schema_field(synth) -> None:
             assert set(resolver.arguments) <= set(fields[key]), f"{key}: arguments not in the schema"
     functions = resources(synth, "AWS::AppSync::FunctionConfiguration").values()
     codes = {f["Properties"]["Name"]: f["Properties"]["Code"] for f in functions}
+    js_dir = appsync_dir(synth.asl_dir)
     for name, resolver in resolvers().items():
-        assert f'const MACHINE = "{name}";' in codes[name.replace("-", "_")]
+        committed = (js_dir / f"{name}.js").read_text(encoding="utf-8")
+        assert codes[name.replace("-", "_")] == committed, name  # the built file, byte for byte
+        assert f'const MACHINE = "{name}";' in committed
+
+
+def test_a_resolver_machine_without_its_built_js_is_refused(synth, tmp_path) -> None:
+    """infra never generates resolver code: a missing appsync/<name>.js names the command that writes it."""
+    import pytest
+
+    from infra.sources import InfraSourceError
+
+    name = next(iter(resolvers()))
+    asl = tmp_path / "asl"
+    asl.mkdir()
+    (asl / f"{name}.asl.json").write_bytes((synth.asl_dir / f"{name}.asl.json").read_bytes())
+    with pytest.raises(InfraSourceError, match=rf"{name}\.js does not exist.*`workflows build`"):
+        load_machines(asl)
+    (tmp_path / "appsync").mkdir()
+    (tmp_path / "appsync" / f"{name}.js").write_text("// reviewed code\n", encoding="utf-8")
+    assert load_machines(asl)[name].resolver_code == "// reviewed code\n"
+
+
+def test_authorizer_cache_ttl_is_one_value(synth) -> None:
+    """AppSync caches the authorizer's answer for the TTL the function itself returns (ttlOverride)."""
+    api = next(iter(resources(synth, "AWS::AppSync::GraphQLApi").values()))["Properties"]
+    [function] = [f for f in resources(synth, "AWS::Lambda::Function").values()
+                  if "TTL_SECONDS" in f["Properties"].get("Environment", {}).get("Variables", {})]
+    ttl = api["LambdaAuthorizerConfig"]["AuthorizerResultTtlInSeconds"]
+    assert ttl == int(function["Properties"]["Environment"]["Variables"]["TTL_SECONDS"]) == \
+        synth.stack.node.find_child("Authorizer").ttl_seconds
 
 
 def test_api_uses_the_lambda_authorizer(synth) -> None:
@@ -164,10 +196,37 @@ def test_pipe_wiring_and_role(synth) -> None:
     statements = role_statements(synth, stack.stream.role)
     by_action = {a: s["Resource"] for s in statements for a in actions(s)}
     assert set(by_action) == {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-                              "dynamodb:ListStreams", "states:StartSyncExecution", "events:PutEvents"}
+                              "dynamodb:ListStreams", "states:StartSyncExecution", "events:PutEvents",
+                              "sqs:SendMessage"}
     assert by_action["dynamodb:GetRecords"] == {"Fn::GetAtt": [app_table, "StreamArn"]}
     assert by_action["states:StartSyncExecution"] == pipe["Enrichment"]
     assert by_action["events:PutEvents"] == stack.resolve(stack.bus.event_bus_arn)
+    assert_dead_letters(synth, stack.stream, pipe, statements)
+
+
+def queue_logical_id(synth, queue) -> str:
+    return synth.stack.resolve(synth.stack.get_logical_id(queue.node.default_child))
+
+
+def assert_dead_letters(synth, construct, pipe: dict, statements: list[dict]) -> None:
+    """A failed batch goes, after a finite number of retries, to an encrypted, SSL-only queue of this pipe's
+    own, which this pipe's role -- and no other principal of the stack -- may send to, and only send."""
+    queue = queue_logical_id(synth, construct.dead_letters)
+    arn = {"Fn::GetAtt": [queue, "Arn"]}
+    stream = pipe["SourceParameters"]["DynamoDBStreamParameters"]
+    assert stream["DeadLetterConfig"] == {"Arn": arn}
+    assert stream["MaximumRetryAttempts"] == MAX_RETRIES > 0  # -1 (retry forever) would never use the queue
+    props = synth.template["Resources"][queue]["Properties"]
+    assert props["SqsManagedSseEnabled"] is True and props["MessageRetentionPeriod"] == 14 * 24 * 3600
+    [policy] = [r["Properties"] for r in resources(synth, "AWS::SQS::QueuePolicy").values()
+                if r["Properties"]["Queues"] == [{"Ref": queue}]]
+    assert {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sqs:*", "Resource": arn,
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}} in policy["PolicyDocument"]["Statement"]
+    sqs = [(a, s["Resource"]) for s in statements for a in actions(s) if a.startswith("sqs:")]
+    assert sqs == [("sqs:SendMessage", arn)]
+    senders = [logical for logical, res in resources(synth, "AWS::IAM::Policy").items()
+               if json.dumps(arn) in json.dumps(res["Properties"]["PolicyDocument"])]
+    assert len(senders) == 1, senders  # only this pipe's role policy names the queue
 
 
 def pipe_resource(synth, construct) -> dict:
@@ -199,10 +258,13 @@ def test_unique_cleanup_pipe_wiring_and_role(synth) -> None:
     statements = role_statements(synth, stack.cleanup_stream.role)
     by_action = {a: s["Resource"] for s in statements for a in actions(s)}
     assert set(by_action) == {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-                              "dynamodb:ListStreams", "states:StartExecution"}
+                              "dynamodb:ListStreams", "states:StartExecution", "sqs:SendMessage"}
     assert by_action["dynamodb:GetRecords"] == {"Fn::GetAtt": [app_table, "StreamArn"]}
     assert by_action["states:StartExecution"] == machine
     assert by_action["dynamodb:ListStreams"] == "*"
+    assert_dead_letters(synth, stack.cleanup_stream, pipe, statements)
+    own, other = (queue_logical_id(synth, c.dead_letters) for c in (stack.cleanup_stream, stack.stream))
+    assert own != other  # one queue per pipe
 
 
 def test_unique_cleanup_machine_role_reads_only_the_tenants_table(synth) -> None:
@@ -297,3 +359,24 @@ def test_a_file_the_catalog_does_not_know_is_refused(tmp_path) -> None:
     (tmp_path / "stray-machine.asl.json").write_text('{"StartAt": "A", "States": {}}', encoding="utf-8")
     with pytest.raises(InfraSourceError, match="stray-machine"):
         load_machines(tmp_path)
+
+
+def test_tenant_role_path_and_stack_prefix_agree_everywhere(synth) -> None:
+    """The tenant template's role path is what the machines assume and the lifecycle provisions; the stack
+    names the lifecycle machines create are what their CloudFormation permissions cover."""
+    from workflows.patterns.tenant_stacks import STACK_PREFIX
+
+    [nested] = [p for p in synth.templates if "assembly-" in str(p)]
+    path = json.loads(nested.read_text(encoding="utf-8"))["Resources"]["TenantRole"]["Properties"]["Path"]
+    roles_end = f':role{path}*"]]}}'
+    seen = set()
+    for deployed in synth.stack.machines.values():
+        for statement in role_statements(synth, deployed.role):
+            resource = json.dumps(synth.stack.resolve(statement["Resource"]))
+            for action in {"sts:AssumeRole", "iam:CreateRole", "cloudformation:CreateStack"} & set(actions(statement)):
+                seen.add(action)
+                if action.startswith("cloudformation:"):
+                    assert resource.endswith(f':stack/{STACK_PREFIX}*/*"]]}}'), resource
+                else:
+                    assert resource.endswith(roles_end), (action, resource)
+    assert seen == {"sts:AssumeRole", "iam:CreateRole", "cloudformation:CreateStack"}

@@ -1,0 +1,39 @@
+"""Task permissions read from ASL: nested states are found (by the core's own walk) and named by path."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.task_permissions import TaskUse, UnsupportedTask, runs_distributed_map, task_uses
+
+PUT = {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "End": True,
+       "Credentials": {"RoleArn.$": "$.roleArn"}, "Parameters": {"TableName": "${AppTable}", "Item": {}}}
+GET = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:getItem", "End": True,
+       "Arguments": {"TableName": "${TenantsTable}", "Key": {"pk": {"S": "{% $t %}"}}, "Note": "${not a name}"}}
+
+
+def nested(mode: str = "INLINE") -> dict:
+    return {"StartAt": "Fan", "States": {
+        "Fan": {"Type": "Parallel", "Next": "Each", "Branches": [
+            {"StartAt": "Put", "States": {"Put": PUT}}]},
+        "Each": {"Type": "Map", "End": True, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": mode}, "StartAt": "Get", "States": {"Get": GET}}}}}
+
+
+def test_nested_tasks_are_found_with_their_paths_and_placeholders() -> None:
+    assert task_uses(nested()) == [
+        TaskUse("Fan/Branches[0]/Put", "dynamodb:PutItem", True, ("AppTable",)),
+        TaskUse("Each/ItemProcessor/Get", "dynamodb:GetItem", False, ("TenantsTable",)),
+    ]
+
+
+def test_distributed_map_is_detected_only_when_distributed() -> None:
+    assert runs_distributed_map(nested("DISTRIBUTED"))
+    assert not runs_distributed_map(nested("INLINE"))
+
+
+def test_a_resource_without_a_rule_is_named() -> None:
+    asl = {"StartAt": "Call", "States": {"Call": {"Type": "Task", "End": True,
+                                                  "Resource": "arn:aws:lambda:us-east-1:1:function:f"}}}
+    with pytest.raises(UnsupportedTask, match=r"'Call'.*arn:aws:lambda"):
+        task_uses(asl)
