@@ -78,7 +78,7 @@ class StreamToMachine(Construct):
     """CfnPipe: table stream, filtered -> a machine started asynchronously (FIRE_AND_FORGET) with the batch.
 
     Why FIRE_AND_FORGET on an EXPRESS machine (not STANDARD): the cleanup is idempotent (a conditional
-    delete of a record still owned by the old item), so Express's at-least-once start is enough and
+    delete of a record written for the old item version (its ownerId and uniqueToken)), so Express's at-least-once start is enough and
     costs far less per record; the pipe only needs ``states:StartExecution`` and never waits on it.
     The machine receives the batch as an array of stream records. The pipe sees only a failed start
     (throttling, a missing machine): such a batch goes to its dead-letter queue after the retries; a

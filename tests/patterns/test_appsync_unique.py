@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import dataclasses
+import json
+
 import pytest
+from moto.events.models import EventPattern
 
 from tests.patterns.test_appsync_env import Env, make_env, stored
-from workflows.catalog.appsync import USERS
+from workflows.catalog.appsync import CLEANUP_FILTER, USERS
 from workflows.catalog.registry import registered
 from workflows.core import JSONATA, JSONPATH, BuildError, validate_definition
 from workflows.local.engine import LocalEngine
-from workflows.patterns.appsync_unique import constraint_key, put_unique, unique_cleanup
-import dataclasses
+from workflows.patterns import appsync
+from workflows.patterns.appsync_layout import TenantTable
+from workflows.patterns.appsync_unique import (CLEANUP_FAILED, MALFORMED_RECORD, UNIQUE_TOKEN_ATTR, constraint_key,
+                                               put_unique, unique_cleanup)
 
 
 def _user(uid: str, email: str) -> dict[str, Any]:
@@ -20,7 +26,7 @@ def _user(uid: str, email: str) -> dict[str, Any]:
 
 
 def _stream(event: str, tenant: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any]:
-    """A DynamoDB stream record as Lambda/Pipes deliver it (NEW_AND_OLD_IMAGES)."""
+    """A hand-made stream record (NEW_AND_OLD_IMAGES) for the filter and for items written before tokens."""
     uid = (old or new or {})["id"]
     keys = {"pk": {"S": f"{tenant}#User"}, "sk": {"S": f"USER#{uid}"}}
     record: dict[str, Any] = {"eventName": event, "eventSource": "aws:dynamodb", "dynamodb": {"Keys": keys}}
@@ -31,57 +37,216 @@ def _stream(event: str, tenant: str, old: dict[str, Any] | None, new: dict[str, 
     return record
 
 
-def _constraint_exists(env: Env, tenant: str, email: str) -> bool:
+class Stream:
+    """The app table's own stream (moto's DynamoDB Streams), read as the cleanup pipe reads it.
+
+    Why real records: the cleanup's condition depends on what the put wrote into the item (its
+    token), so the records must be the ones DynamoDB produced, not ones a test typed.
+    """
+
+    def __init__(self, env: Env) -> None:
+        spec = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        self._arn = env.engine.client("dynamodb").update_table(
+            TableName="app-table", StreamSpecification=spec)["TableDescription"]["LatestStreamArn"]
+        self._streams = env.engine.client("dynamodbstreams")
+        self._after: str | None = None
+        self._filter = [EventPattern.load(json.dumps(p)) for p in CLEANUP_FILTER]
+
+    def take(self, *, piped: bool = True) -> list[dict[str, Any]]:
+        """Records since the last take; ``piped``: only those the pipe's filter passes, as it would.
+
+        A new iterator each time (after the last sequence number seen): moto 5.2.5 rolls a cancelled
+        transaction back by swapping in a deep copy of the table, so an older iterator keeps reading
+        the discarded shard (which even holds the cancelled writes' records).
+        """
+        [shard] = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]["Shards"]
+        position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": self._after} if self._after
+                    else {"ShardIteratorType": "TRIM_HORIZON"})
+        iterator = self._streams.get_shard_iterator(StreamArn=self._arn, ShardId=shard["ShardId"],
+                                                    **position)["ShardIterator"]
+        page = self._streams.get_records(ShardIterator=iterator)["Records"]
+        if page:
+            self._after = page[-1]["dynamodb"]["SequenceNumber"]
+        # the pipe delivers JSON: the creation time as epoch seconds
+        records = [json.loads(json.dumps(r, default=lambda d: d.timestamp())) for r in page]
+        return [r for r in records if not piped or any(p.matches_event(r) for p in self._filter)]
+
+
+def _constraint(env: Env, tenant: str, email: str) -> dict[str, Any] | None:
     key = constraint_key(USERS, tenant, "email", email)
-    return "Item" in env.engine.client("dynamodb").get_item(TableName="app-table", Key=key)
+    return env.engine.client("dynamodb").get_item(TableName="app-table", Key=key).get("Item")
+
+
+def _constraint_exists(env: Env, tenant: str, email: str) -> bool:
+    return _constraint(env, tenant, email) is not None
+
+
+def _user_item(env: Env, tenant: str, uid: str) -> dict[str, Any] | None:
+    key = {"pk": {"S": f"{tenant}#User"}, "sk": {"S": f"USER#{uid}"}}
+    return env.engine.client("dynamodb").get_item(TableName="app-table", Key=key).get("Item")
+
+
+def _summary(result: Any) -> dict[str, Any]:
+    """The cleanup's summary: its output, or (failed execution) the JSON in its cause."""
+    return result.output if result.ok() else json.loads(result.cause)
+
+
+def _deploy(env: Env, ql: str) -> None:
+    layout = dataclasses.replace(USERS, query_language=ql)
+    env.deploy(put_unique(layout, "user-put-unique", ["email"]))
+    env.deploy(unique_cleanup(layout, "user-unique-cleanup", ["email"]))
+    env.deploy(appsync.delete_item(layout, "user-delete"))
+    env.deploy(appsync.get_item(layout, "user-get"))
 
 
 @pytest.mark.parametrize("ql", [JSONPATH, JSONATA])
 def test_unique_put_and_cleanup(local_engine: LocalEngine, ql: str) -> None:
     env = make_env(local_engine)
-    layout = dataclasses.replace(USERS, query_language=ql)
-    env.deploy(put_unique(layout, "user-put-unique", ["email"]))
-    env.deploy(unique_cleanup(layout, "user-unique-cleanup", ["email"]))
+    stream = Stream(env)
+    _deploy(env, ql)
     run = env.engine.run
 
     first = run("user-put-unique", env.ctx("ta") | {"arguments": {"input": _user("u1", "a@x.io") | {"x": 1}}})
     assert first.ok(), first.cause
     assert first.output == _user("u1", "a@x.io")  # only the entity's fields, as stored
+    token = _user_item(env, "ta", "u1")[UNIQUE_TOKEN_ATTR]
+    assert _constraint(env, "ta", "a@x.io")[UNIQUE_TOKEN_ATTR] == token  # one token per write, in both
+    got = run("user-get", env.ctx("ta") | {"arguments": {"id": "u1"}})
+    assert got.output == _user("u1", "a@x.io")  # the token is bookkeeping: never in an output
     dup = run("user-put-unique", env.ctx("ta") | {"arguments": {"input": _user("u2", "a@x.io")}})
     assert dup.error == "UniqueConstraintViolation"
     assert dup.cause == "email already used by another User"
     same = run("user-put-unique", env.ctx("ta") | {"arguments": {"input": _user("u1", "a@x.io") | {"logins": 2}}})
-    assert same.ok(), same.cause
+    assert same.ok(), same.cause  # the same user re-putting its own value passes, as before
+    assert _user_item(env, "ta", "u1")[UNIQUE_TOKEN_ATTR] != token  # ... with a new token
     other_tenant = run("user-put-unique", env.ctx("tb") | {"arguments": {"input": _user("u9", "a@x.io")}})
     assert other_tenant.ok(), other_tenant.cause  # uniqueness is per tenant
     assert len(stored(env.engine)) == 4  # two users + two constraint records
 
+    unchanged = run("user-unique-cleanup", stream.take())  # a MODIFY with the same email
+    assert unchanged.output == {"cleaned": 0, "skipped": 1, "failed": []}
+    assert "ReleaseEmail" not in unchanged.state_names
+
     changed = run("user-put-unique", env.ctx("ta") | {"arguments": {"input": _user("u1", "b@x.io")}})
     assert changed.ok(), changed.cause
     assert _constraint_exists(env, "ta", "a@x.io") and _constraint_exists(env, "ta", "b@x.io")
-
-    cleaned = run("user-unique-cleanup", _stream("MODIFY", "ta", _user("u1", "a@x.io"), _user("u1", "b@x.io")))
-    assert cleaned.ok(), cleaned.cause
-    assert "ReleaseEmail" in cleaned.state_names
+    [modify] = stream.take()
+    cleaned = run("user-unique-cleanup", modify)  # one record, as a direct caller sends it
+    assert cleaned.output == {"cleaned": 1, "skipped": 0, "failed": []}, cleaned.cause
     assert not _constraint_exists(env, "ta", "a@x.io") and _constraint_exists(env, "ta", "b@x.io")
     assert _constraint_exists(env, "tb", "a@x.io")  # the other tenant's record is untouched
 
     taken = run("user-put-unique", env.ctx("ta") | {"arguments": {"input": _user("u2", "a@x.io")}})
     assert taken.ok(), taken.cause  # the released value is free again
+    stream.take()
+    replayed = run("user-unique-cleanup", [modify])  # at-least-once delivery: the same record again
+    assert replayed.output == {"cleaned": 0, "skipped": 1, "failed": []}
+    assert _constraint(env, "ta", "a@x.io")["ownerId"] == {"S": "u2"}  # owned by u2 now: not deleted
 
-    unchanged = run("user-unique-cleanup", _stream("MODIFY", "ta", _user("u2", "a@x.io"), _user("u2", "a@x.io")))
-    assert unchanged.ok() and "ReleaseEmail" not in unchanged.state_names
-    stale = run("user-unique-cleanup", _stream("REMOVE", "ta", _user("u1", "a@x.io"), None))
-    assert stale.ok() and _constraint_exists(env, "ta", "a@x.io")  # owned by u2 now: not deleted
-    removed = run("user-unique-cleanup", _stream("REMOVE", "ta", _user("u2", "a@x.io"), None))
-    assert removed.ok() and not _constraint_exists(env, "ta", "a@x.io")
+    assert run("user-delete", env.ctx("ta") | {"arguments": {"id": "u2"}}).ok()
+    removed = run("user-unique-cleanup", stream.take())
+    assert removed.output == {"cleaned": 1, "skipped": 0, "failed": []}
+    assert not _constraint_exists(env, "ta", "a@x.io")
+
+
+@pytest.mark.parametrize("ql", [JSONPATH, JSONATA])
+def test_late_cleanup_spares_the_same_users_re_registration(local_engine: LocalEngine, ql: str) -> None:
+    """put -> delete (REMOVE captured) -> same user re-puts the same value -> the late cleanup keeps it."""
+    env = make_env(local_engine)
+    stream = Stream(env)
+    _deploy(env, ql)
+    run = env.engine.run
+    put = env.ctx("ta") | {"arguments": {"input": _user("u1", "a@x.io")}}
+
+    assert run("user-put-unique", put).ok()
+    assert run("user-delete", env.ctx("ta") | {"arguments": {"id": "u1"}}).ok()
+    [insert, remove] = stream.take(piped=False)[-2:]
+    assert (insert["eventName"], remove["eventName"]) == ("INSERT", "REMOVE")
+    again = run("user-put-unique", put)
+    assert again.ok(), again.cause
+    stream.take()
+    late = run("user-unique-cleanup", [remove])
+    assert late.output == {"cleaned": 0, "skipped": 1, "failed": []}
+    record = _constraint(env, "ta", "a@x.io")
+    assert record is not None and record[UNIQUE_TOKEN_ATTR] == _user_item(env, "ta", "u1")[UNIQUE_TOKEN_ATTR]
+    dup = run("user-put-unique", env.ctx("ta") | {"arguments": {"input": _user("u2", "a@x.io")}})
+    assert dup.error == "UniqueConstraintViolation"  # still u1's: nobody else can take it
+
+    # a -> b -> a before the cleanup runs: only b's record goes
+    for email in ("b@x.io", "a@x.io"):
+        assert run("user-put-unique", env.ctx("ta") | {"arguments": {"input": _user("u1", email)}}).ok()
+    a_to_b, b_to_a = stream.take()
+    batch = run("user-unique-cleanup", [a_to_b, b_to_a])
+    assert batch.output == {"cleaned": 1, "skipped": 1, "failed": []}
+    assert _constraint_exists(env, "ta", "a@x.io") and not _constraint_exists(env, "ta", "b@x.io")
+
+    # and the plain REMOVE still releases
+    assert run("user-delete", env.ctx("ta") | {"arguments": {"id": "u1"}}).ok()
+    assert run("user-unique-cleanup", stream.take()).output == {"cleaned": 1, "skipped": 0, "failed": []}
+    assert stored(env.engine) == []
+
+
+def test_items_written_before_tokens_are_still_released(local_engine: LocalEngine) -> None:
+    """An old item (no token) releases its record only while that record has no token either."""
+    env = make_env(local_engine)
+    env.deploy(unique_cleanup(USERS, "user-unique-cleanup", ["email"]))
+    env.deploy(put_unique(USERS, "user-put-unique", ["email"]))
+    ddb = env.engine.client("dynamodb")
+    for uid, email in (("u1", "a@x.io"), ("u2", "b@x.io")):  # what the machine wrote before tokens
+        ddb.put_item(TableName="app-table", Item=constraint_key(USERS, "ta", "email", email)
+                     | {"ownerId": {"S": uid}, "field": {"S": "email"}})
+    # u2 re-registered b@x.io since (with a token); both old users' REMOVEs arrive late
+    assert env.engine.run("user-put-unique", env.ctx("ta") | {"arguments": {"input": _user("u2", "b@x.io")}}).ok()
+    r = env.engine.run("user-unique-cleanup", [_stream("REMOVE", "ta", _user("u1", "a@x.io"), None),
+                                               _stream("REMOVE", "ta", _user("u2", "b@x.io"), None)])
+    assert r.output == {"cleaned": 1, "skipped": 1, "failed": []}
+    assert not _constraint_exists(env, "ta", "a@x.io") and _constraint_exists(env, "ta", "b@x.io")
 
 
 def test_cleanup_for_unknown_tenant_fails_named(local_engine: LocalEngine) -> None:
     env = make_env(local_engine)
     env.deploy(unique_cleanup(USERS, "user-unique-cleanup", ["email"]))
-    r = env.engine.run("user-unique-cleanup", _stream("REMOVE", "zz", _user("u1", "a@x.io"), None))
-    assert r.error == "Tenant.NotFound"
+    record = _stream("REMOVE", "zz", _user("u1", "a@x.io"), None) | {"eventID": "e-zz"}
+    r = env.engine.run("user-unique-cleanup", record)
+    assert r.error == CLEANUP_FAILED
+    [failed] = _summary(r)["failed"]
+    assert failed == {"eventId": "e-zz", "error": "Tenant.NotFound",
+                      "cause": "the tenants table has no tenantRoleArn for the record's tenant"}
+
+
+def test_a_failing_record_does_not_stop_the_batch(local_engine: LocalEngine) -> None:
+    """Unknown tenant, malformed records, a tenant whose role lost access: each reported; the rest cleaned."""
+    env = make_env(local_engine, tenants=("ta", "tb", "tc"))
+    stream = Stream(env)
+    env.deploy(put_unique(USERS, "user-put-unique", ["email"]))
+    env.deploy(unique_cleanup(USERS, "user-unique-cleanup", ["email"]))
+    for tenant in ("ta", "tb", "tc"):
+        for email in ("a@x.io", "b@x.io"):
+            assert env.engine.run("user-put-unique",
+                                  env.ctx(tenant) | {"arguments": {"input": _user("u1", email)}}).ok()
+    modify = {r["dynamodb"]["Keys"]["pk"]["S"].split("#")[0]: r for r in stream.take()}
+    # tc's registry entry now names tb's role: its delete is an AccessDenied from IAM (LeadingKeys)
+    env.engine.client("dynamodb").put_item(TableName="tenants", Item={
+        "tenantId": {"S": "tc"}, "tenantRoleArn": {"S": env.roles["tb"]}})
+    unknown = _stream("REMOVE", "zz", _user("u1", "a@x.io"), None) | {"eventID": "e-zz"}
+    malformed = {"eventID": "e-bad", "eventName": "REMOVE", "dynamodb": {}}
+    odd_key = _stream("REMOVE", "ta", _user("u1", "b@x.io"), None) | {"eventID": "e-odd"}
+    odd_key["dynamodb"]["Keys"]["pk"] = {"N": "7"}  # no pk.S to read the tenant from
+    insert = _stream("INSERT", "ta", None, _user("u7", "q@x.io")) | {"eventID": "e-insert"}
+    batch = [modify["ta"], unknown, malformed, odd_key, modify["tc"], insert, modify["tb"]]
+
+    r = env.engine.run("user-unique-cleanup", batch)
+    assert r.error == CLEANUP_FAILED
+    summary = _summary(r)
+    assert (summary["cleaned"], summary["skipped"]) == (2, 1)
+    assert [(f["eventId"], f["error"]) for f in summary["failed"]] == [
+        ("e-zz", "Tenant.NotFound"), ("e-bad", MALFORMED_RECORD), ("e-odd", MALFORMED_RECORD),
+        (modify["tc"]["eventID"], "DynamoDB.AccessDeniedException")]
+    assert all(f["cause"] for f in summary["failed"])
+    # the records after each failure were processed: ta's and tb's old values are released
+    assert not _constraint_exists(env, "ta", "a@x.io") and not _constraint_exists(env, "tb", "a@x.io")
+    assert _constraint_exists(env, "tc", "a@x.io")  # its own failure, reported above
+    assert all(_constraint_exists(env, t, "b@x.io") for t in ("ta", "tb", "tc"))
 
 
 def test_missing_context_refused_before_the_transaction(local_engine: LocalEngine) -> None:
@@ -97,7 +262,8 @@ def test_cleanup_is_tenant_scoped_except_for_the_registry_read() -> None:
     machine = unique_cleanup(USERS, "user-unique-cleanup", ["email"])
     issues = validate_definition(machine.to_asl(), machine.name, placeholders=machine.placeholders,
                                  tenant_scoped=True)
-    assert [(i.rule, i.path) for i in issues] == [("tenant-isolation", "EachRecord/ItemProcessor/LookupTenantRole")]
+    assert [(i.rule, i.path) for i in issues] == [
+        ("tenant-isolation", "EachRecord/ItemProcessor/CleanRecord/Branches[0]/LookupTenantRole")]
 
 
 def test_catalog_machines_build_validate_and_are_express() -> None:
@@ -122,23 +288,27 @@ def test_unique_refuses_bad_fields() -> None:
 
 
 def test_cleanup_takes_a_pipe_batch(local_engine: LocalEngine) -> None:
-    """An EventBridge Pipe hands a Step Functions target the whole batch as an array: each record is handled."""
+    """An EventBridge Pipe hands a Step Functions target the whole batch as an array: each record is handled.
+
+    Unfiltered here (INSERTs, the constraint records' own changes): the machine skips what is not its.
+    """
     env = make_env(local_engine)
+    stream = Stream(env)
     env.deploy(put_unique(USERS, "user-put-unique", ["email"]))
     env.deploy(unique_cleanup(USERS, "user-unique-cleanup", ["email"]))
+    env.deploy(appsync.delete_item(USERS, "user-delete"))
     for tenant, uid, email in (("ta", "u1", "a@x.io"), ("ta", "u2", "b@x.io"), ("tb", "u1", "a@x.io"),
-                               ("ta", "u1", "c@x.io")):
+                               ("ta", "u1", "c@x.io"), ("tb", "u1", "a@x.io")):
         assert env.engine.run("user-put-unique", env.ctx(tenant) | {"arguments": {"input": _user(uid, email)}}).ok()
-    insert = _stream("INSERT", "tb", None, _user("u1", "a@x.io"))
-    batch = [insert, _stream("MODIFY", "ta", _user("u1", "a@x.io"), _user("u1", "c@x.io")),
-             _stream("REMOVE", "ta", _user("u2", "b@x.io"), None),
-             _stream("MODIFY", "tb", _user("u1", "a@x.io"), _user("u1", "a@x.io"))]
+    assert env.engine.run("user-delete", env.ctx("ta") | {"arguments": {"id": "u2"}}).ok()
+    batch = stream.take(piped=False)
+    assert len(batch) == 11  # 6 item changes + 5 constraint record writes
     r = env.engine.run("user-unique-cleanup", batch)
-    assert r.ok(), r.cause
+    assert r.output == {"cleaned": 2, "skipped": 9, "failed": []}, r.cause
     assert [s for s in r.state_names if s.startswith("Release")] == ["ReleaseEmail", "ReleaseEmail"]
     assert not _constraint_exists(env, "ta", "a@x.io") and not _constraint_exists(env, "ta", "b@x.io")
     assert _constraint_exists(env, "ta", "c@x.io") and _constraint_exists(env, "tb", "a@x.io")
-    assert env.engine.run("user-unique-cleanup", []).ok()  # an empty batch is nothing to do
+    assert env.engine.run("user-unique-cleanup", []).output == {"cleaned": 0, "skipped": 0, "failed": []}
 
 
 def test_cleanup_filter_selects_what_the_machine_acts_on() -> None:
@@ -164,3 +334,37 @@ def test_cleanup_filter_selects_what_the_machine_acts_on() -> None:
     no_email = _stream("MODIFY", "ta", user, user)
     del no_email["dynamodb"]["OldImage"]["email"]
     assert not pattern.matches_event(no_email)
+
+
+def test_two_unique_fields_share_one_token_and_release_independently(local_engine: LocalEngine) -> None:
+    env = make_env(local_engine, tenants=("ta",))
+    stream = Stream(env)
+    env.deploy(put_unique(USERS, "user-put-unique", ["email", "name"]))
+    env.deploy(unique_cleanup(USERS, "user-unique-cleanup", ["email", "name"]))
+    ddb = env.engine.client("dynamodb")
+
+    def record(field: str, value: str) -> dict[str, Any] | None:
+        return ddb.get_item(TableName="app-table", Key=constraint_key(USERS, "ta", field, value)).get("Item")
+
+    assert env.engine.run("user-put-unique", env.ctx("ta") | {"arguments": {"input": _user("u1", "a@x.io")}}).ok()
+    token = _user_item(env, "ta", "u1")[UNIQUE_TOKEN_ATTR]
+    assert record("email", "a@x.io")[UNIQUE_TOKEN_ATTR] == record("name", "U1")[UNIQUE_TOKEN_ATTR] == token
+    taken = env.engine.run("user-put-unique", env.ctx("ta") | {"arguments": {"input": _user("u2", "b@x.io")
+                                                                             | {"name": "U1"}}})
+    assert (taken.error, taken.cause) == ("UniqueConstraintViolation", "name already used by another User")
+    assert env.engine.run("user-put-unique", env.ctx("ta") | {"arguments": {"input": _user("u1", "c@x.io")}}).ok()
+    r = env.engine.run("user-unique-cleanup", stream.take())
+    assert r.output == {"cleaned": 1, "skipped": 0, "failed": []}
+    assert [s for s in r.state_names if s.startswith("Release")] == ["ReleaseEmail"]
+    assert record("email", "a@x.io") is None and record("email", "c@x.io") is not None
+    assert record("name", "U1")[UNIQUE_TOKEN_ATTR] == _user_item(env, "ta", "u1")[UNIQUE_TOKEN_ATTR]
+
+
+def test_an_entity_field_may_not_take_the_token_attribute() -> None:
+    @dataclasses.dataclass
+    class Account:
+        id: str
+        uniqueToken: str
+
+    with pytest.raises(BuildError, match="Account.uniqueToken clashes with the attribute the unique put"):
+        TenantTable(Account)

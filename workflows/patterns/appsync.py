@@ -85,7 +85,7 @@ def _rejecting_catch(layout: TenantTable, invalid: str | None = None) -> Catch:
 
 
 def _strip_keys(layout: TenantTable, value: str) -> str:
-    keys = "[" + ", ".join(f'"{a}"' for a in layout.key_attrs) + "]"
+    keys = "[" + ", ".join(f'"{a}"' for a in layout.hidden_attrs) + "]"
     return (f'$type({value}) = "object" ? $sift({value}, function($v, $k){{ $not($k in {keys}) }}) : {value}')
 
 

@@ -21,10 +21,14 @@ from workflows.patterns.entity import Entity, entity_of
 
 __all__ = [
     "PARTITION_TENANT", "PARTITION_TENANT_ENTITY", "ContextKeys", "TenantTable", "SecondaryIndex", "MISSING_CONTEXT",
+    "UNIQUE_TOKEN_ATTR",
 ]
 
 PARTITION_TENANT = "tenant"
 PARTITION_TENANT_ENTITY = "tenant#entity"
+#: Attribute where the unique put (``appsync_unique``) stores its per-write token, on the item and on
+#: each constraint record; bookkeeping, so never part of an output (see ``TenantTable.hidden_attrs``).
+UNIQUE_TOKEN_ATTR = "uniqueToken"
 #: The error a machine fails with when resolverContext lacks the tenant id or the tenant's role.
 MISSING_CONTEXT = "Tenant.MissingContext"
 
@@ -111,6 +115,9 @@ class TenantTable:
         shape = self.shape
         if self.key_field not in {f.name for f in shape.fields}:
             raise BuildError(f"key_field {self.key_field!r} is not a field of {shape.name}", rule="appsync-layout")
+        if UNIQUE_TOKEN_ATTR in {f.name for f in shape.fields}:
+            raise BuildError(f"{shape.name}.{UNIQUE_TOKEN_ATTR} clashes with the attribute the unique put keeps its "
+                             "per-write token in (and outputs leave out)", rule="appsync-layout")
         for text in (self.entity.__name__, self.prefix):
             if not _LITERAL.match(text):
                 raise BuildError(f"{text!r} may only hold letters, digits and _.#:- (it is written into "
@@ -143,6 +150,11 @@ class TenantTable:
         """Every key attribute the layout writes (table and index keys): never part of an output."""
         attrs = [self.pk_attr, self.sk_attr] + [a for i in self.indexes for a in (i.pk_attr, i.sk_attr)]
         return tuple(dict.fromkeys(attrs))
+
+    @property
+    def hidden_attrs(self) -> tuple[str, ...]:
+        """Attributes the machines write for their own bookkeeping: the keys and the unique put's token."""
+        return self.key_attrs + (UNIQUE_TOKEN_ATTR,)
 
     # -- names -------------------------------------------------------------------------------
     @property

@@ -10,8 +10,22 @@ cannot even read another tenant's constraint records, which is the point.
 A changed or removed value leaves its old record behind (the transaction cannot know the old
 value). ``unique_cleanup`` consumes the table's stream records -- one record, or the array an
 EventBridge Pipe sends to a Step Functions target, handled one at a time in stream order (MODIFY
-with a changed value, or REMOVE) and deletes the old record under the tenant's role, only while it still names the same
-owner. Where the role comes from: the record's ``pk`` starts with the tenant id (written by the
+with a changed value, or REMOVE) -- and deletes the old record under the tenant's role.
+
+Why a per-write token: "still owned by the same item" is not enough. A user who drops a value and
+registers it again before the cleanup runs owns the NEW record too, and an owner-only condition
+would let the late cleanup delete it (the value then looks free to everyone). So each put draws
+one token (``States.UUID()`` / ``$uuid()``) and writes it, in the same transaction, into the item
+and each of its constraint records (attribute ``uniqueToken``); the cleanup deletes a record only
+while its token equals the one in the stream record's OldImage, i.e. only the record written for
+that old item version. Items written before tokens existed are released only while their record
+has no token either. The token is bookkeeping: outputs leave it out (``TenantTable.hidden_attrs``).
+
+Why each record on its own: one bad record (a tenant no longer in the registry, a role that lost
+access) must not leave the rest of a batch unreleased. Each record runs inside a Catch; the batch
+ends with a summary and fails with ``UniqueCleanup.RecordsFailed`` naming the failed records.
+
+Where the role comes from: the record's ``pk`` starts with the tenant id (written by the
 tenant-scoped machines from resolverContext); the machine reads that tenant's ``tenantRoleArn``
 from the tenants table (``${TenantsTable}``, key ``tenantId``) with its OWN execution role, puts it
 where resolverContext would be, and runs the delete with it. It never builds a role ARN. That
@@ -23,17 +37,24 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from workflows.core import (EXPRESS, JSONATA, BuildError, Catch, Choice, Credentials, Fail, Map, Pass,
+from workflows.core import (EXPRESS, JSONATA, BuildError, Catch, Choice, Credentials, Fail, Map, Parallel, Pass,
                             StateMachine, Succeed, Task, Var)
 from workflows.patterns.appsync import _rejecting_catch, _machine, guard
-from workflows.patterns.appsync_layout import TenantTable
+from workflows.patterns.appsync_layout import UNIQUE_TOKEN_ATTR, TenantTable
 from workflows.patterns.appsync_marshal import echo_paths, marshal_jsonata, marshal_paths
 
-__all__ = ["put_unique", "unique_cleanup", "cleanup_filter", "UNIQUE_VIOLATION", "CONSTRAINT_SK", "constraint_key"]
+__all__ = ["put_unique", "unique_cleanup", "cleanup_filter", "UNIQUE_VIOLATION", "CLEANUP_FAILED", "MALFORMED_RECORD",
+           "CONSTRAINT_SK", "UNIQUE_TOKEN_ATTR", "constraint_key"]
 
 UNIQUE_VIOLATION = "UniqueConstraintViolation"
 CONSTRAINT_SK = "UNIQUE"
 _CANCELLED = "DynamoDb.TransactionCanceledException"
+#: The error a cleanup execution fails with when any record of its batch failed (its cause is the summary).
+CLEANUP_FAILED = "UniqueCleanup.RecordsFailed"
+#: A cleanup record's error when it lacks what every stream record has (eventName, string pk and sk).
+MALFORMED_RECORD = "UniqueCleanup.MalformedRecord"
+_TOKEN_AT = "$.uniqueToken"  # JSONPath put: where the NewUniqueToken Pass leaves the write's token
+_TOKEN_PATH = f"{_TOKEN_AT}.value"
 
 
 def constraint_key(layout: TenantTable, tenant_id: str, field: str, value: str) -> dict[str, dict[str, str]]:
@@ -86,13 +107,17 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str]) -> StateMa
                 '{"Put": {"TableName": "' + layout.table + '", "Item": {'
                 f'"{layout.pk_attr}": {{"S": $t & "#UNIQUE#{layout.name}.{f}#" & {src}.`{f}`}}, '
                 f'"{layout.sk_attr}": {{"S": "{CONSTRAINT_SK}"}}, "ownerId": {{"S": {src}.`{layout.key_field}`}}, '
-                f'"field": {{"S": "{f}"}}}}, "ConditionExpression": "{condition}", '
+                f'"field": {{"S": "{f}"}}, "{UNIQUE_TOKEN_ATTR}": {{"S": $token}}}}, '
+                f'"ConditionExpression": "{condition}", '
                 f'"ExpressionAttributeNames": {{"#pk": "{layout.pk_attr}"}}, '
                 f'"ExpressionAttributeValues": {{":id": {{"S": {src}.`{layout.key_field}`}}}}}}}}')
         main = ('{"Put": {"TableName": "' + layout.table + '", "Item": $merge([' + marshal_jsonata(shape, src)
                 + f', {{"{layout.pk_attr}": {{"S": $t & "{layout.partition_suffix}"}}, '
-                f'"{layout.sk_attr}": {{"S": {layout.sk_expr(f"{src}.`{layout.key_field}`")}}}}}])}}}}')
-        args = "{% ($t := " + tenant + '; {"TransactItems": [' + ", ".join(items + [main]) + "]}) %}"
+                f'"{layout.sk_attr}": {{"S": {layout.sk_expr(f"{src}.`{layout.key_field}`")}}}, '
+                f'"{UNIQUE_TOKEN_ATTR}": {{"S": $token}}}}])}}}}')
+        # one token per write, in the item and in each of its constraint records (see unique_cleanup)
+        args = ("{% ($t := " + tenant + '; $token := $uuid(); {"TransactItems": [' + ", ".join(items + [main])
+                + "]}) %}")
         names_list = "[" + ", ".join(f'"{f.name}"' for f in shape.fields) + "]"
         task = Task.sdk("dynamodb", "transactWriteItems", f"Put{layout.name}Unique", arguments=args,
                         credentials=layout.credentials(),
@@ -108,44 +133,65 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str]) -> StateMa
             "TableName": layout.table,
             "Item": {layout.pk_attr: {"S.$": f"States.Format('{{}}#UNIQUE#{layout.name}.{f}#{{}}', {tenant}, {src}.{f})"},
                      layout.sk_attr: {"S": CONSTRAINT_SK},
-                     "ownerId": {"S.$": f"{src}.{layout.key_field}"}, "field": {"S": f}},
+                     "ownerId": {"S.$": f"{src}.{layout.key_field}"}, "field": {"S": f},
+                     UNIQUE_TOKEN_ATTR: {"S.$": _TOKEN_PATH}},
             "ConditionExpression": condition, "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": {":id": {"S.$": f"{src}.{layout.key_field}"}}}})
     puts.append({"Put": {"TableName": layout.table,
-                         "Item": {**layout.key_path(f"{src}.{layout.key_field}"), **marshal_paths(shape, src)}}})
+                         "Item": {**layout.key_path(f"{src}.{layout.key_field}"), **marshal_paths(shape, src),
+                                  UNIQUE_TOKEN_ATTR: {"S.$": _TOKEN_PATH}}}})
     task = Task.sdk("dynamodb", "transactWriteItems", f"Put{layout.name}Unique",
                     parameters={"TransactItems": puts}, credentials=layout.credentials(),
                     result_selector=echo_paths(shape, "$$.Execution.Input.arguments.input"),
                     catch=[Catch([_CANCELLED], violation)])
-    return _machine(layout, name, guard(layout, task), f"Put one {layout.name} with unique {', '.join(fields)}")
+    token = Pass("NewUniqueToken", parameters={"value.$": "States.UUID()"}, result_path=_TOKEN_AT)
+    return _machine(layout, name, guard(layout, token >> task),
+                    f"Put one {layout.name} with unique {', '.join(fields)}")
 
 
-def unique_cleanup(layout: TenantTable, name: str, unique: Sequence[str], *,
-                   tenants_table: str = "${TenantsTable}", tenants_default: str = "tenants") -> StateMachine:
-    """Stream record(s) in (MODIFY/REMOVE of an entity item) -> old constraint records deleted, tenant's role.
+def _release(layout: TenantTable, field: str, label: str, nxt: Any) -> Task:
+    """JSONata DeleteItem of the old constraint record, only if it is still the old item version's.
 
-    Input: one DynamoDB stream record, or an array of them (a Pipe's batch). A record of an unknown
-    tenant fails the execution with ``Tenant.NotFound`` (the records before it are done).
+    Why a JSONata state in this JSONPath machine: the condition depends on whether the old image has
+    a token (items written before tokens existed do not), and only JSONata can choose a condition and
+    leave ``:token`` out in one state. With a token: ``ownerId = :id AND token = :token`` -- a later
+    re-put of the same value by the same owner wrote a new token, so its record survives. Without one:
+    ``ownerId = :id AND attribute_not_exists(token)`` -- a record rewritten since (with a token) survives.
     """
-    fields = _check_fields(layout, unique)
+    old = "$states.input.dynamodb.OldImage"
+    has_token = f"$exists({old}.{UNIQUE_TOKEN_ATTR}.S)"
+    owner = f"{old}.`{layout.key_field}`.S"
+    return Task.dynamodb(
+        "deleteItem", f"Release{label}", query_language=JSONATA,
+        arguments={
+            "TableName": layout.table,
+            "Key": {layout.pk_attr: {"S": "{% $states.input.identity.resolverContext.tenantId & "
+                                          f'"#UNIQUE#{layout.name}.{field}#" & {old}.`{field}`.S %}}'},
+                    layout.sk_attr: {"S": CONSTRAINT_SK}},
+            "ConditionExpression": (f'{{% {has_token} ? "ownerId = :id AND #token = :token"'
+                                    ' : "ownerId = :id AND attribute_not_exists(#token)" %}'),
+            "ExpressionAttributeNames": {"#token": UNIQUE_TOKEN_ATTR},
+            "ExpressionAttributeValues": (f'{{% $merge([{{":id": {{"S": {owner}}}}}, {has_token} ? '
+                                          f'{{":token": {{"S": {old}.{UNIQUE_TOKEN_ATTR}.S}}}} : {{}}]) %}}')},
+        credentials=Credentials(role_arn="{% $states.input.identity.resolverContext.tenantRoleArn %}"),
+        output='{% $merge([$states.input, {"released": $append($states.input.released, ["' + field + '"])}]) %}',
+        # another item, or a later write of the same item, holds the value now: not ours to delete
+        catch=[Catch(["DynamoDB.ConditionalCheckFailedException"], nxt, output="{% $states.input %}")])
+
+
+def _record_cleanup(layout: TenantTable, fields: list[str], tenants_table: str) -> Parallel:
+    """One stream record's cleanup, wrapped so that any error of it becomes a ``failed`` outcome.
+
+    Why a one-branch Parallel: its Catch sees every error of the record (an unknown tenant's Fail,
+    AccessDenied, a malformed record's runtime error) and turns it into a result, so the Map goes on
+    with the next record instead of failing the batch.
+    """
     tenant_of_pk = f"States.ArrayGetItem(States.StringSplit($.dynamodb.Keys.{layout.pk_attr}.S, '#'), 0)"
-    done = Succeed("Cleaned")
-    nxt: Any = done
+    nxt: Any = Succeed("RecordDone")
     for f in reversed(fields):
         old, new = Var(f"$.dynamodb.OldImage.{f}.S"), Var(f"$.dynamodb.NewImage.{f}.S")
         label = f[0].upper() + f[1:]
-        delete = Task.dynamodb(
-            "deleteItem", f"Release{label}",
-            parameters={"TableName": layout.table, "Key": {
-                layout.pk_attr: {"S.$": f"States.Format('{{}}#UNIQUE#{layout.name}.{f}#{{}}', "
-                                        f"$.identity.resolverContext.tenantId, $.dynamodb.OldImage.{f}.S)"},
-                layout.sk_attr: {"S": CONSTRAINT_SK}},
-                "ConditionExpression": "ownerId = :id",
-                "ExpressionAttributeValues": {":id": {"S.$": f"$.dynamodb.OldImage.{layout.key_field}.S"}}},
-            credentials=Credentials.from_path("$.identity.resolverContext.tenantRoleArn"),
-            result_path=None,
-            # another item took the value since: its record is not ours to delete
-            catch=[Catch(["DynamoDB.ConditionalCheckFailedException"], nxt, result_path=None)])
+        delete = _release(layout, f, label, nxt)
         nxt = (Choice(f"{label}Released")
                .when(~old.is_present(), nxt)
                .when(Var("$.eventName") == "REMOVE", delete >> nxt)
@@ -164,17 +210,57 @@ def unique_cleanup(layout: TenantTable, name: str, unique: Sequence[str], *,
                              cause="the tenants table has no tenantRoleArn for the record's tenant")))
     sk = Var(f"$.dynamodb.Keys.{layout.sk_attr}.S")
     relevant = (Choice("IsEntityChange")
+                # tested first: a rule reading an absent path is a runtime error on AWS, not a non-match
+                .when(~Var("$.eventName").is_present() | ~sk.is_present()
+                      | ~Var(f"$.dynamodb.Keys.{layout.pk_attr}.S").is_present(), Fail(
+                    "MalformedRecord", error=MALFORMED_RECORD, cause=(
+                        f"a stream record needs eventName, dynamodb.Keys.{layout.pk_attr}.S and "
+                        f"dynamodb.Keys.{layout.sk_attr}.S")))
                 .when(sk.matches(f"{layout.prefix}*") & ((Var("$.eventName") == "MODIFY") |
                                                          (Var("$.eventName") == "REMOVE")), lookup >> known)
                 .otherwise(Succeed("NothingToRelease")))
+    failed = Pass("RecordFailed", query_language=JSONATA, output=(
+        '{% {"eventId": $states.input.eventID, "outcome": "failed", "error": $states.input.failure.Error, '
+        '"cause": $states.input.failure.Cause} %}'))
+    return Parallel("CleanRecord", branches=[relevant], result_path="$.result",
+                    catch=[Catch(["States.ALL"], failed, result_path="$.failure")])
+
+
+def unique_cleanup(layout: TenantTable, name: str, unique: Sequence[str], *,
+                   tenants_table: str = "${TenantsTable}", tenants_default: str = "tenants") -> StateMachine:
+    """Stream record(s) in (MODIFY/REMOVE of an entity item) -> old constraint records deleted, tenant's role.
+
+    Input: one DynamoDB stream record, or an array of them (a Pipe's batch). Every record is
+    attempted, in order, each on its own: the output is ``{cleaned, skipped, failed: [{eventId,
+    error, cause}]}`` (counts of records; ``cleaned`` = at least one constraint record deleted). If
+    any record failed (e.g. ``Tenant.NotFound``), the execution fails with ``CLEANUP_FAILED`` and
+    that summary (JSON text) as its cause, after the whole batch was worked through -- so the failure reaches
+    the logs and the ExecutionsFailed alarm, while the other records are still cleaned.
+    """
+    fields = _check_fields(layout, unique)
+    outcome = Pass("RecordOutcome", query_language=JSONATA, output=(
+        '{% {"eventId": $states.input.eventID, "outcome": $count($states.input.result[0].released) > 0'
+        ' ? "cleaned" : "skipped"} %}'))
+    per_record = _record_cleanup(layout, fields, tenants_table) >> outcome
     table_defaults = dict(layout.placeholders)
     if tenants_table.startswith("${"):
         table_defaults[tenants_table[2:-1]] = tenants_default
     # a Pipe's Step Functions target receives the batch as an array; a direct caller may send one record
     records = Pass("Records", query_language=JSONATA, output=(
         '{% {"records": $type($states.input) = "array" ? $states.input : [$states.input]} %}'))
-    each = Map("EachRecord", item_processor=relevant, items_path="$.records", max_concurrency=1)
-    return StateMachine(name, start=records >> each, type=EXPRESS, placeholders=table_defaults,
+    each = Map("EachRecord", item_processor=per_record, items_path="$.records", max_concurrency=1)
+    summary = Pass("Summary", query_language=JSONATA, output=(
+        '{% ($o := $states.input; {"cleaned": $count($o[outcome = "cleaned"]), '
+        '"skipped": $count($o[outcome = "skipped"]), "failed": [$o[outcome = "failed"].{'
+        '"eventId": $exists(eventId) ? eventId : null, "error": $exists(error) ? error : null, '
+        '"cause": $exists(cause) ? cause : null}]}) %}'))
+    verdict = (Choice("AllRecordsCleaned")
+               .when(Var("$.failed[0]").is_present(), Fail(
+                   "RecordsFailed", query_language=JSONATA, error=CLEANUP_FAILED,
+                   cause="{% $string($states.input) %}"))
+               .otherwise(Succeed("Cleaned")))
+    return StateMachine(name, start=records >> each >> summary >> verdict, type=EXPRESS,
+                        placeholders=table_defaults,
                         comment=f"Delete {layout.name} constraint records a stream record released")
 
 
