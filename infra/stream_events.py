@@ -78,8 +78,8 @@ class StreamToMachine(Construct):
     """CfnPipe: table stream, filtered -> a machine started asynchronously (FIRE_AND_FORGET) with the batch.
 
     Why FIRE_AND_FORGET on an EXPRESS machine (not STANDARD): the cleanup is idempotent (a conditional
-    delete of a record written for the old item version (its ownerId and uniqueToken)), so Express's at-least-once start is enough and
-    costs far less per record; the pipe only needs ``states:StartExecution`` and never waits on it.
+    delete of the record written for the old item version, matched by ownerId and uniqueToken), so
+    Express's at-least-once start is enough and costs far less per record; the pipe only needs ``states:StartExecution`` and never waits on it.
     The machine receives the batch as an array of stream records. The pipe sees only a failed start
     (throttling, a missing machine): such a batch goes to its dead-letter queue after the retries; a
     failed execution is the machine's own (its log group).
