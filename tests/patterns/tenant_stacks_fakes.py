@@ -3,7 +3,9 @@
 moto's stacks complete at once and never throttle. The mock config cannot pick one tenant out of a
 Distributed Map's child executions (a test case is per state name, and children start without one),
 so these hooks act on moto's CloudFormation backend instead, per stack name: hold a status for k
-DescribeStacks calls, end an update or a delete in a chosen failed status, throttle k calls.
+DescribeStacks calls, end an update or a delete in a chosen failed status, throttle k calls, refuse
+a CreateStack with a chosen error, create a stack only after k DescribeStacks calls (moto itself
+answers the first k with its real "Stack with id ... does not exist").
 """
 
 from __future__ import annotations
@@ -38,10 +40,19 @@ class StackScript:
     after_update: dict[str, tuple[str, str]] = field(default_factory=dict)  # status, reason after UpdateStack
     after_delete: dict[str, tuple[str, str]] = field(default_factory=dict)  # status, reason instead of deleting
     throttle: dict[str, int] = field(default_factory=dict)              # describes to refuse with Throttling
+    throttle_create: dict[str, int] = field(default_factory=dict)       # CreateStacks to refuse with Throttling
+    refuse_create: dict[str, CloudFormationError] = field(default_factory=dict)  # raised by every CreateStack
+    appear: dict[str, list] = field(default_factory=dict)               # [describes left, create kwargs]
     calls: collections.Counter = field(default_factory=collections.Counter)
 
     def hold(self, stack: str, status: str, polls: int) -> None:
         self.held[stack] = [status] * polls
+
+    def appear_after(self, stack: str, polls: int, tenant: str) -> None:
+        """``stack`` does not exist for ``polls`` DescribeStacks calls, then exists (CREATE_COMPLETE)."""
+        self.appear[stack] = [polls, {"template": tenant_template(), "tags": {"TenantId": tenant},
+                                      "parameters": {"TenantId": tenant, "RoleName": f"r-{tenant}-late",
+                                                     "AppTableName": PLACEHOLDERS["AppTable"]}}]
 
 
 def _stack_name(backend: CloudFormationBackend, name_or_id: str) -> str:
@@ -76,6 +87,13 @@ def stack_script(monkeypatch: pytest.MonkeyPatch, cfn_error_names: None) -> Iter
         if script.throttle.get(name, 0) > 0:
             script.throttle[name] -= 1
             raise Throttling()
+        pending = script.appear.get(name)
+        if pending is not None:
+            if pending[0] > 0:
+                pending[0] -= 1  # moto raises its own "does not exist" below
+            else:
+                del script.appear[name]
+                create(self, name, **pending[1])
         stacks = describe(self, name_or_stack_id)
         queue = script.held.get(name)
         if queue:
@@ -101,6 +119,11 @@ def stack_script(monkeypatch: pytest.MonkeyPatch, cfn_error_names: None) -> Iter
 
     def create_stack(self: CloudFormationBackend, name: str, *args: Any, **kwargs: Any) -> Any:
         script.calls[("CreateStack", name)] += 1
+        if script.throttle_create.get(name, 0) > 0:
+            script.throttle_create[name] -= 1
+            raise Throttling()
+        if name in script.refuse_create:
+            raise script.refuse_create[name]
         return create(self, name, *args, **kwargs)
 
     monkeypatch.setattr(CloudFormationBackend, "describe_stacks", describe_stacks)
@@ -135,3 +158,12 @@ def changed_template() -> str:
     statement = doc["Resources"]["TenantRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]
     statement["Action"] = statement["Action"] + ["dynamodb:DescribeTable"]
     return json.dumps(doc)
+
+
+class LimitExceeded(CloudFormationError):
+    """A modelled CreateStack error (Step Functions names it CloudFormation.LimitExceededException)."""
+
+    code = "LimitExceededException"
+
+    def __init__(self) -> None:
+        super().__init__("Quota for stacks exceeded")

@@ -7,11 +7,15 @@ import json
 
 import pytest
 
-from tests.patterns.tenant_stacks_fakes import StackScript, cfn_error_names, deploy_template, stack_script  # noqa: F401
+from moto.cloudformation.exceptions import CloudFormationError, ValidationError
+
+from tests.patterns.tenant_stacks_fakes import (  # noqa: F401
+    LimitExceeded, StackScript, cfn_error_names, deploy_template, stack_script,
+)
 from workflows.catalog.tenant_stacks import tenant_template
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_table
-from workflows.patterns.tenant_stacks import CREATE_FAILED, PLACEHOLDERS, tenant_stack_create
+from workflows.patterns.tenant_stacks import CREATE_FAILED, INVALID_TENANT_ID, PLACEHOLDERS, tenant_stack_create
 
 TABLE = PLACEHOLDERS["TenantsTable"]
 
@@ -101,3 +105,55 @@ def test_throttled_twice_then_retried(engine: LocalEngine, stack_script: StackSc
     failures = [e for e in result.history if e["type"] == "TaskFailed"]
     assert [e["taskFailedEventDetails"]["error"] for e in failures] == ["CloudFormation.CloudFormationException"] * 2
     assert "Rate exceeded" in failures[0]["taskFailedEventDetails"]["cause"]
+
+
+RULE = " is not 1-64 letters, digits or hyphens (it names the stack tenant-<tenantId>)"
+
+
+@pytest.mark.parametrize("tenant, named", [
+    ("acme_eu", "tenantId acme_eu" + RULE),  # '_' passes the template's pattern, not a stack name
+    ("has space", "tenantId has space" + RULE),
+    ("x" * 65, "tenantId " + "x" * 65 + RULE),
+    (42, "tenantId 42" + RULE),
+    (None, "the event has no detail.tenantId"),
+])
+def test_invalid_tenant_id_fails_before_any_call(engine: LocalEngine, stack_script: StackScript,
+                                                 tenant: object, named: str) -> None:
+    event = created(tenant) if tenant is not None else {"source": "tenants", "detail": {}}
+    result = engine.run("tenant-stack-create", event)
+    assert result.status == "FAILED" and result.error == INVALID_TENANT_ID
+    assert result.cause == named
+    assert not any(call == "CreateStack" for call, _ in stack_script.calls)
+    assert engine.client("dynamodb").scan(TableName=TABLE)["Items"] == []  # nothing registered
+
+
+def test_hyphenated_tenant_id_is_accepted(engine: LocalEngine, stack_script: StackScript) -> None:
+    result = engine.run("tenant-stack-create", created("acme-eu-1"))
+    assert result.ok(), (result.error, result.cause)
+    assert tenant_item(engine, "acme-eu-1")["status"] == "ACTIVE"
+
+
+@pytest.mark.parametrize("refusal, named", [
+    (ValidationError(message="Template format error: unsupported structure."),  # unmodelled: the generic name
+     "CloudFormation.CloudFormationException: Template format error: unsupported structure."),
+    (LimitExceeded(), "CloudFormation.LimitExceededException: Quota for stacks exceeded"),  # modelled
+])
+def test_refused_create_is_recorded_not_retried(engine: LocalEngine, stack_script: StackScript,
+                                                refusal: CloudFormationError, named: str) -> None:
+    stack_script.refuse_create["tenant-acme"] = refusal
+    result = engine.run("tenant-stack-create", created("acme"))
+    assert result.status == "FAILED" and result.error == CREATE_FAILED
+    assert result.cause.startswith(named)  # AWS appends "(Service: CloudFormation, ... Request ID: ...)"
+    assert stack_script.calls[("CreateStack", "tenant-acme")] == 1  # not retried as if it were throttling
+    item = tenant_item(engine, "acme")
+    assert item["status"] == "CREATE_FAILED" and item["stackStatus"] == "CREATE_REJECTED"
+    assert item["statusReason"] == result.cause
+
+
+def test_create_throttled_twice_then_created(engine: LocalEngine, stack_script: StackScript) -> None:
+    stack_script.throttle_create["tenant-acme"] = 2
+    result = engine.run("tenant-stack-create", created("acme"))
+    assert result.ok(), (result.error, result.cause)
+    assert stack_script.calls[("CreateStack", "tenant-acme")] == 3
+    assert [kind for kind, _ in result.waits].count("Retry") == 2
+    assert tenant_item(engine, "acme")["status"] == "ACTIVE"

@@ -70,3 +70,12 @@ def test_throttled_describe_is_retried_not_taken_for_missing(engine: LocalEngine
     started = [e for e in result.history if e["type"] == "ParallelStateStarted"]
     assert len(started) == 3  # the classified describe ran three times: two throttled, one answered
     assert [kind for kind, _ in result.waits].count("Retry") == 2
+
+
+def test_delete_unknown_tenant_invents_no_row(engine: LocalEngine, stack_script: StackScript) -> None:
+    result = engine.run("tenant-stack-delete", event("Deleted", "nobody"))
+    assert result.ok(), (result.error, result.cause)
+    assert "MarkTenantDeleted" in result.state_names and "NoTenantToMark" in result.state_names
+    assert "DeleteStack" not in result.state_names
+    assert "Item" not in engine.client("dynamodb").get_item(TableName=TABLE, Key={"pk": {"S": "nobody"}})
+    assert status(engine)["status"] == "ACTIVE"  # the known tenant is untouched

@@ -17,8 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def states(asl: dict):
+    """Every state with the States object it lives in (a classified call's task lives in a Parallel branch)."""
     for name, state in asl["States"].items():
-        yield name, state
+        yield name, state, asl["States"]
         for branch in state.get("Branches", []):
             yield from states(branch)
         if "ItemProcessor" in state:
@@ -30,9 +31,14 @@ def test_registered_standard_and_throttle_safe(name: str) -> None:
     machine = all_workflows()[name].build()
     machine.validate()
     asl = machine.to_asl()
-    for state_name, state in states(asl):
+    for state_name, state, level in states(asl):
         resource = state.get("Resource", "")
-        if ":cloudformation:" in resource and state_name not in ("UpdateTenantStack", "DescribeBeforeDelete"):
+        if ":cloudformation:" in resource and "Retry" not in state:
+            # a classified call: every error it catches goes to a triage that rethrows only throttling
+            triage = level[state["Catch"][0]["Next"]]
+            assert triage["Type"] == "Choice", state_name
+            assert level[triage["Choices"][0]["Next"]]["Error"] == "CloudFormation.Throttling", state_name
+        elif ":cloudformation:" in resource:
             retry = state["Retry"][0]
             assert retry["ErrorEquals"] == ["CloudFormation.CloudFormationException"], state_name
             assert retry["JitterStrategy"] == "FULL" and retry["MaxDelaySeconds"] <= 60, state_name
@@ -53,7 +59,8 @@ def test_update_pages_through_a_bounded_distributed_map() -> None:
 def test_role_name_is_random() -> None:
     asl = all_workflows()["tenant-stack-create"].build().to_asl()
     assert asl["States"]["ChooseRoleName"]["Parameters"] == {"value.$": "States.UUID()"}
-    params = asl["States"]["CreateStack"]["Parameters"]["Parameters"]
+    create = asl["States"]["CreateTenantStack"]["Branches"][0]["States"]["CreateStack"]
+    params = create["Parameters"]["Parameters"]
     assert {"ParameterKey": "RoleName", "ParameterValue.$": "$.roleName.value"} in params
 
 

@@ -11,7 +11,9 @@ from tests.patterns.tenant_stacks_fakes import (  # noqa: F401
 )
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_table
-from workflows.patterns.tenant_stacks import PLACEHOLDERS, TEMPLATE_PARAMETERS, UPDATE_FAILED, tenant_stack_update
+from workflows.patterns.tenant_stacks import (
+    MISSING_POLLS, PLACEHOLDERS, TEMPLATE_PARAMETERS, UPDATE_FAILED, tenant_stack_update,
+)
 
 TABLE = PLACEHOLDERS["TenantsTable"]
 PAGE = 40
@@ -113,3 +115,43 @@ def test_tenant_without_result_is_counted_failed(engine: LocalEngine, stack_scri
     assert summary["updated"] == 2
     assert summary["failed"] == [{"tenantId": "old", "status": "UNKNOWN",
                                   "reason": "the tenant update ended without a result"}]
+
+
+def add_row(engine: LocalEngine, tenant: str, status: str) -> None:
+    engine.client("dynamodb").put_item(TableName=TABLE, Item={
+        "pk": {"S": tenant}, "stackName": {"S": f"tenant-{tenant}"}, "status": {"S": status}})
+
+
+def test_creating_tenant_is_waited_for_until_its_stack_appears(
+        engine: LocalEngine, stack_script: StackScript) -> None:
+    seed(engine, 2)
+    add_row(engine, "late", "CREATING")  # registered; CreateStack not accepted yet
+    # more "does not exist" answers than a throttling Retry would sit through (1 + 6 attempts)
+    stack_script.appear_after("tenant-late", MISSING_POLLS - 1, "late")
+    deploy_template(engine, changed_template())
+    result = engine.run("tenant-stack-update", template_event())
+    assert result.ok(), (result.error, result.cause)
+    assert result.output == {"updated": 3, "unchanged": 0, "failed": []}
+    assert uses_new_template(engine, "late")
+    # 7 "does not exist" + found (updatable) + polled after UpdateStack
+    assert stack_script.calls[("DescribeStacks", "tenant-late")] == MISSING_POLLS + 1
+    assert stack_script.calls[("UpdateStack", "tenant-late")] == 1
+
+
+def test_missing_stacks_fail_without_retrying_as_throttling(engine: LocalEngine, stack_script: StackScript) -> None:
+    seed(engine, 1)
+    add_row(engine, "stuck", "CREATING")  # its stack never appears: bounded wait, then reported
+    add_row(engine, "lost", "ACTIVE")  # an active tenant without a stack: reported at once
+    deploy_template(engine, changed_template())
+    result = engine.run("tenant-stack-update", template_event())
+    assert result.error == UPDATE_FAILED
+    summary = json.loads(result.cause)
+    assert summary["updated"] == 1 and summary["unchanged"] == 0
+    failed = {f.pop("tenantId"): f for f in summary["failed"]}
+    assert sorted(failed) == ["lost", "stuck"] and {f["status"] for f in failed.values()} == {"DOES_NOT_EXIST"}
+    # CloudFormation's own message (AWS appends "(Service: CloudFormation, ... Request ID: ...)")
+    assert failed["lost"]["reason"].startswith("Stack with id tenant-lost does not exist")
+    assert failed["stuck"]["reason"].startswith(
+        f"the tenant was still CREATING after {MISSING_POLLS} polls: Stack with id tenant-stuck does not exist")
+    assert stack_script.calls[("DescribeStacks", "tenant-lost")] == 1
+    assert stack_script.calls[("DescribeStacks", "tenant-stuck")] == MISSING_POLLS + 1

@@ -11,7 +11,7 @@ other error into data the caller's Choice can read.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Sequence
 
 from workflows.core import Chain, Choice, Fail, Parallel, Pass, Retry, State, Task, Var, Wait
 
@@ -21,6 +21,8 @@ THROTTLED = "CloudFormation.Throttling"
 _THROTTLE_PATTERNS = ("*Rate exceeded*", "*Throttling*", "*ThrottlingException*")
 
 BUSY = "*_IN_PROGRESS"
+# CloudFormation's ValidationError text for a stack name it does not know ("Stack with id X does not exist")
+DOES_NOT_EXIST = "*does not exist*"
 FIRST_DELAY_SECONDS = 5
 MAX_DELAY_SECONDS = 60
 
@@ -36,17 +38,21 @@ def sdk_call(task: Task) -> Task:
     return task.add_retry(throttle_retry())
 
 
-def classified(task: Task, name: str, *, result_path: str) -> Parallel:
+def classified(task: Task, name: str, *, result_path: str, errors: Sequence[str] = (CFN_ERROR,)) -> Parallel:
     """Run ``task`` (whose ResultSelector gives ``{"value": ...}``); throttling is retried, any other
-    CloudFormation error lands at ``<result_path>.value.error``/``.cause``, a result at
-    ``<result_path>.value``."""
+    error named in ``errors`` lands at ``<result_path>.value.error``/``.cause``, a result at
+    ``<result_path>.value``.
+
+    ``errors=("States.ALL",)`` is for calls where every non-throttling error must become data the
+    machine records (CreateStack: a modelled error such as LimitExceeded must not escape unrecorded).
+    """
     is_throttled = Var("$.Cause").matches(_THROTTLE_PATTERNS[0])
     for pattern in _THROTTLE_PATTERNS[1:]:
         is_throttled = is_throttled | Var("$.Cause").matches(pattern)
     rethrow = Fail(f"{name}Throttled", error=THROTTLED, cause="CloudFormation throttled the call")
     as_data = Pass(f"{name}Rejected", parameters={"value": {"error.$": "$.Error", "cause.$": "$.Cause"}})
     triage = Choice(f"{name}Triage").when(is_throttled, rethrow).otherwise(as_data)
-    branch = task.add_catch([CFN_ERROR], triage)
+    branch = task.add_catch(list(errors), triage)
     return Parallel(name, branches=[branch], result_selector={"value.$": "$[0].value"},
                     result_path=result_path, retry=[throttle_retry((THROTTLED,))])
 
@@ -78,14 +84,14 @@ def describe(name: str, stack_name_path: str, *, result_path: str = "$.stack") -
                              result_selector={"value.$": "$.Stacks[0]"}, result_path=result_path))
 
 
-def failure_record(prefix: str, record: Mapping[str, Any], then: State | Chain,
-                   stack_path: str = "$.stack.value", *, result_path: str = "$.failure") -> Chain:
+def failure_record(prefix: str, then: State | Chain, stack_path: str = "$.stack.value", *,
+                   result_path: str = "$.failure") -> Chain:
     """Build ``{status, reason}`` at ``result_path`` from the described stack, using
     StackStatusReason when present (a Choice, because an absent field fails a ``.$`` path)."""
-    with_reason = Pass(f"{prefix}WithReason", parameters={**record, "status.$": f"{stack_path}.StackStatus",
+    with_reason = Pass(f"{prefix}WithReason", parameters={"status.$": f"{stack_path}.StackStatus",
                                                           "reason.$": f"{stack_path}.StackStatusReason"},
                        result_path=result_path)
-    without = Pass(f"{prefix}WithoutReason", parameters={**record, "status.$": f"{stack_path}.StackStatus",
+    without = Pass(f"{prefix}WithoutReason", parameters={"status.$": f"{stack_path}.StackStatus",
                                                          "reason": "CloudFormation gave no status reason"},
                    result_path=result_path)
     has_reason = (Choice(f"{prefix}HasReason")
@@ -94,5 +100,5 @@ def failure_record(prefix: str, record: Mapping[str, Any], then: State | Chain,
     return Chain.coerce(has_reason)
 
 
-__all__ = ["BUSY", "CFN_ERROR", "THROTTLED", "backoff", "classified", "describe", "failure_record",
+__all__ = ["BUSY", "CFN_ERROR", "DOES_NOT_EXIST", "THROTTLED", "backoff", "classified", "describe", "failure_record",
            "initial_poll", "sdk_call", "throttle_retry"]

@@ -2,9 +2,18 @@
 STANDARD machines that poll CloudFormation (no Lambda).
 
 Why these shapes:
+- The tenant id becomes the stack name (``tenant-<id>``), and CloudFormation allows only letters,
+  digits and hyphens there, so create checks the id first (``TenantStack.InvalidTenantId``) rather
+  than register a tenant whose stack can never exist. Every CreateStack error is classified:
+  throttling is retried, AlreadyExists adopts the stack, anything else is recorded on the tenant
+  (CREATE_FAILED with its reason) before the execution fails, so no tenant stays CREATING silently.
 - The tenants table item (pk = tenant id) is written when creation *starts* (status CREATING) so an
-  update that runs meanwhile finds the tenant and waits for its stack instead of skipping it; the
-  role ARN is added once the stack is CREATE_COMPLETE (that is what the AppSync authorizer reads).
+  update that runs meanwhile finds the tenant and waits for its stack instead of skipping it: a
+  CREATING tenant whose stack does not exist yet (CreateStack not yet accepted) is polled with
+  backoff, at most ``MISSING_POLLS`` times, before it is reported failed. The role ARN is added
+  once the stack is CREATE_COMPLETE (that is what the AppSync authorizer reads).
+- Delete marks only a tenant the table knows (``attribute_exists(pk)``): deleting an unknown tenant,
+  or deleting twice, succeeds without inventing a row.
 - The role name is ``States.UUID()``: a name derived from the tenant id would let anyone who knows
   a tenant id guess its role ARN.
 - Update-all pages the table; each page goes to a Distributed Map whose iterations are child
@@ -22,12 +31,20 @@ from workflows.core import (
 )
 from workflows.patterns.entity import projection
 from workflows.patterns.stack_polling import (
-    BUSY, backoff, classified, describe, failure_record, initial_poll, sdk_call,
+    BUSY, DOES_NOT_EXIST, backoff, classified, describe, failure_record, initial_poll, sdk_call,
 )
 
 CREATE_FAILED = "TenantStack.CreateFailed"
 DELETE_FAILED = "TenantStack.DeleteFailed"
 UPDATE_FAILED = "TenantStack.UpdateFailed"
+INVALID_TENANT_ID = "TenantStack.InvalidTenantId"
+ALREADY_EXISTS = "CloudFormation.AlreadyExistsException"
+# Stack names allow [A-Za-z0-9-] (starting with a letter, which STACK_PREFIX provides); 64 is the
+# tenant template's TenantId limit. Stricter than the template's AllowedPattern, which also takes '_'.
+TENANT_ID_PATTERN = "^[A-Za-z0-9-]{1,64}$"
+# How often update-all re-describes a CREATING tenant whose stack does not exist yet (backoff
+# 5, 10, 20, 40, then 60 s: about 5 minutes, well past CreateStack's own throttling retries).
+MISSING_POLLS = 8
 
 PLACEHOLDERS = {
     "TenantsTable": "tenants",
@@ -53,6 +70,7 @@ class TenantStackRef(TypedDict):
 
     pk: str
     stackName: str
+    status: str
 
 
 def _is_any(path: str, values: tuple[str, ...]):  # -> Condition
@@ -66,16 +84,20 @@ def _tenant_key() -> dict:
     return {"pk": {"S.$": "$.tenantId"}}
 
 
-def _record(name: str, status: str, *, extra_set: str = "", extra_values: dict | None = None) -> Task:
+def _record(name: str, status: str, *, extra_set: str = "", extra_values: dict | None = None,
+            condition: str | None = None) -> Task:
     """UpdateItem on the tenant's item: status plus optional attributes (no Credentials: these
     machines are the platform's, not a tenant's)."""
     values = {":s": {"S": status}, **(extra_values or {})}
-    return sdk_call(Task.dynamodb("updateItem", name, parameters={
+    parameters = {
         "TableName": "${TenantsTable}", "Key": _tenant_key(),
         "UpdateExpression": f"SET #status = :s{extra_set}",
         "ExpressionAttributeNames": {"#status": "status"},
         "ExpressionAttributeValues": values,
-    }, result_path=None))
+    }
+    if condition is not None:
+        parameters["ConditionExpression"] = condition
+    return sdk_call(Task.dynamodb("updateItem", name, parameters=parameters, result_path=None))
 
 
 def _start(event_field: str = "$.detail.tenantId") -> Pass:
@@ -86,9 +108,21 @@ def _start(event_field: str = "$.detail.tenantId") -> Pass:
     })
 
 
+def _valid_tenant_id(then: State | Chain) -> Choice:
+    """Go on to ``then`` only for a stack-name-safe ``detail.tenantId`` (JSONata: a JSONPath Choice
+    has only ``*`` wildcards, no character classes); else fail before any call."""
+    tenant = "$states.input.detail.tenantId"
+    valid = f"{{% $type({tenant}) = 'string' and $contains({tenant}, /{TENANT_ID_PATTERN}/) %}}"
+    cause = (f"{{% $exists({tenant}) ? 'tenantId ' & $substring($string({tenant}), 0, 100) & "
+             f"' is not 1-64 letters, digits or hyphens (it names the stack {STACK_PREFIX}<tenantId>)' "
+             f": 'the event has no detail.tenantId' %}}")
+    invalid = Fail("InvalidTenantId", query_language=JSONATA, error=INVALID_TENANT_ID, cause=cause)
+    return Choice("CheckTenantId", query_language=JSONATA).when(valid, then).otherwise(invalid)
+
+
 # -- create ------------------------------------------------------------------------------------
 def tenant_stack_create(name: str = "tenant-stack-create") -> StateMachine:
-    """CreateStack (or adopt an existing one), poll until done, record the role ARN."""
+    """Check the tenant id, CreateStack (or adopt an existing one), poll until done, record the role ARN."""
     start = _start()
     role_name = Pass("ChooseRoleName", parameters={"value.$": "States.UUID()"}, result_path="$.roleName")
     registering = sdk_call(Task.dynamodb("updateItem", "RegisterTenant", parameters={
@@ -98,7 +132,8 @@ def tenant_stack_create(name: str = "tenant-stack-create") -> StateMachine:
         "ExpressionAttributeValues": {":n": {"S.$": "$.stackName"}, ":creating": {"S": "CREATING"}},
     }, result_path=None))
     poll = describe("DescribeStack", "$.stackName")
-    create = sdk_call(Task.sdk("cloudformation", "createStack", "CreateStack", parameters={
+    # every error becomes data: throttling is retried, AlreadyExists is adopted, the rest recorded
+    create = classified(Task.sdk("cloudformation", "createStack", "CreateStack", parameters={
         "StackName.$": "$.stackName",
         "TemplateURL": "https://${TemplateBucket}.s3.amazonaws.com/${TemplateKey}",
         "Parameters": [{"ParameterKey": "TenantId", "ParameterValue.$": "$.tenantId"},
@@ -106,7 +141,7 @@ def tenant_stack_create(name: str = "tenant-stack-create") -> StateMachine:
                        {"ParameterKey": "AppTableName", "ParameterValue": "${AppTable}"}],
         "Capabilities": ["CAPABILITY_NAMED_IAM"],
         "Tags": [{"Key": "TenantId", "Value.$": "$.tenantId"}],
-    }, result_path=None)).add_catch(["CloudFormation.AlreadyExistsException"], poll, result_path=None)
+    }, result_selector={"value.$": "$"}), "CreateTenantStack", result_path="$.create", errors=("States.ALL",))
 
     role_arn = Pass("ReadRoleArn", parameters={
         "values.$": "$.stack.value.Outputs[?(@.OutputKey == 'TenantRoleArn')].OutputValue"},
@@ -123,8 +158,18 @@ def tenant_stack_create(name: str = "tenant-stack-create") -> StateMachine:
     check = (Choice("CreateDone")
              .when(Var("$.stack.value.StackStatus") == "CREATE_COMPLETE", role_arn >> activate >> done)
              .when(Var("$.stack.value.StackStatus").matches(BUSY), backoff("Create", poll))
-             .otherwise(failure_record("CreateFailure", {}, record_failure >> failed)))
-    chain = start >> role_name >> registering >> create >> poll >> check
+             .otherwise(failure_record("CreateFailure", record_failure >> failed)))
+    polling = poll >> check
+    rejected = Pass("CreateRejected", parameters={
+        "status": "CREATE_REJECTED",
+        "reason.$": "States.Format('{}: {}', $.create.value.error, $.create.value.cause)"}, result_path="$.failure")
+    refused = (Choice("StackAlreadyExists")
+               .when(Var("$.create.value.error") == ALREADY_EXISTS, polling)
+               .otherwise(rejected >> record_failure >> failed))
+    accepted = (Choice("CreateAccepted")
+                .when(Var("$.create.value.error").is_present(), refused)
+                .otherwise(polling))
+    chain = _valid_tenant_id(start >> role_name >> registering >> create >> accepted)
     return StateMachine(name, start=chain, type=STANDARD, placeholders=PLACEHOLDERS,
                         comment="Create a tenant's stack (or adopt the existing one) and record its role")
 
@@ -137,8 +182,11 @@ def tenant_stack_delete(name: str = "tenant-stack-delete") -> StateMachine:
                                  parameters={"StackName.$": "$.stackName"},
                                  result_selector={"value.$": "$.Stacks[0]"}),
                         "DescribeStackBeforeDelete", result_path="$.stack")
-    mark = _record("MarkTenantDeleted", "DELETED", extra_set=" REMOVE tenantRoleArn")
     done = Succeed("TenantStackDeleted")
+    # only a tenant the table knows is marked: an unknown one has nothing to mark (no row invented)
+    mark = _record("MarkTenantDeleted", "DELETED", extra_set=" REMOVE tenantRoleArn",
+                   condition="attribute_exists(pk)").add_catch(
+        ["DynamoDB.ConditionalCheckFailedException"], Succeed("NoTenantToMark"), result_path=None)
     marked = mark >> done
     not_found = Fail("DescribeFailed", error=DELETE_FAILED, cause_path="$.stack.value.cause")
     # after DeleteStack, follow the stack by id: AWS keeps deleted stacks describable by id.
@@ -152,9 +200,9 @@ def tenant_stack_delete(name: str = "tenant-stack-delete") -> StateMachine:
     deleting = (Choice("DeleteDone")
                 .when(Var("$.after.value.StackStatus") == "DELETE_COMPLETE", marked)
                 .when(Var("$.after.value.StackStatus").matches(BUSY), backoff("Delete", after))
-                .otherwise(failure_record("DeleteFailure", {}, record_failure >> failed, "$.after.value")))
+                .otherwise(failure_record("DeleteFailure", record_failure >> failed, "$.after.value")))
     gone = (Choice("StackGone")  # nested, not And: AWS fails a comparison on an absent field
-            .when(Var("$.stack.value.cause").matches("*does not exist*"), marked)
+            .when(Var("$.stack.value.cause").matches(DOES_NOT_EXIST), marked)
             .otherwise(not_found))
     ready = (Choice("StackBusy")
              .when(Var("$.stack.value.error").is_present(), gone)
@@ -179,7 +227,11 @@ def _update_one() -> Chain:
     def guarded(task: State) -> State:  # anything left unhandled becomes this tenant's failure
         return task.add_catch(["States.ALL"], errored, result_path="$.caught")
 
-    first = guarded(describe("DescribeTenantStack", "$.stackName"))
+    # classified: "does not exist" is an answer here (a CREATING tenant's stack may not exist yet)
+    first = guarded(classified(Task.sdk("cloudformation", "describeStacks", "DescribeTenantStack",
+                                        parameters={"StackName.$": "$.stackName"},
+                                        result_selector={"value.$": "$.Stacks[0]"}),
+                               "CheckTenantStack", result_path="$.stack"))
     poll = guarded(describe("PollUpdate", "$.stackName"))
     update = guarded(classified(Task.sdk("cloudformation", "updateStack", "UpdateTenantStack", parameters={
         "StackName.$": "$.stackName",
@@ -192,7 +244,7 @@ def _update_one() -> Chain:
     polled = (Choice("UpdateDone")
               .when(Var("$.stack.value.StackStatus") == "UPDATE_COMPLETE", updated)
               .when(Var("$.stack.value.StackStatus").matches(BUSY), backoff("Update", poll))
-              .otherwise(failure_record("UpdateFailure", {}, failed)))
+              .otherwise(failure_record("UpdateFailure", failed)))
     no_changes = (Choice("NoChanges")
                   .when(Var("$.update.value.cause").matches("*No updates are to be performed*"), unchanged)
                   .otherwise(rejected >> failed))
@@ -202,8 +254,27 @@ def _update_one() -> Chain:
     updatable = (Choice("Updatable")
                  .when(Var("$.stack.value.StackStatus").matches(BUSY), backoff("Busy", first))
                  .when(_is_any("$.stack.value.StackStatus", UPDATABLE), update >> after_update)
-                 .otherwise(failure_record("NotUpdatable", {}, failed)))
-    return first >> updatable
+                 .otherwise(failure_record("NotUpdatable", failed)))
+    missing = Pass("StackMissing", parameters={"status": "DOES_NOT_EXIST", "reason.$": "$.stack.value.cause"},
+                   result_path="$.failure")
+    never_appeared = Pass("StackNeverAppeared", parameters={"status": "DOES_NOT_EXIST", "reason.$": (
+        "States.Format('the tenant was still CREATING after {} polls: {}', $.missing.count, $.stack.value.cause)")},
+        result_path="$.failure")
+    describe_failed = Pass("DescribeFailed", parameters={"status": "DESCRIBE_FAILED", "reason.$": (
+        "States.Format('{}: {}', $.stack.value.error, $.stack.value.cause)")}, result_path="$.failure")
+    count = Pass("CountMissingPoll", parameters={"count.$": "States.MathAdd($.missing.count, 1)"},
+                 result_path="$.missing")
+    not_yet = (Choice("StillCreating")
+               .when((Var("$.tenantStatus") == "CREATING") & (Var("$.missing.count") < MISSING_POLLS),
+                     count >> backoff("Missing", first))
+               .when(Var("$.tenantStatus") == "CREATING", never_appeared >> failed)
+               .otherwise(missing >> failed))
+    answered = (Choice("StackDescribed")
+                .when(Var("$.stack.value.error").is_present(),
+                      Choice("StackExists").when(Var("$.stack.value.cause").matches(DOES_NOT_EXIST), not_yet)
+                      .otherwise(describe_failed >> failed))
+                .otherwise(updatable))
+    return first >> answered
 
 
 # -- update all --------------------------------------------------------------------------------
@@ -215,7 +286,7 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
         "summary": {"updated": 0, "unchanged": 0, "failed": []},
     })
     scan_args = {"TableName": "${TenantsTable}", "Limit": page_size,
-                 "ProjectionExpression": "pk, stackName",
+                 "ProjectionExpression": "pk, stackName, #status",
                  "FilterExpression": "#status <> :deleted",
                  "ExpressionAttributeNames": {"#status": "status"},
                  "ExpressionAttributeValues": {":deleted": {"S": "DELETED"}}}
@@ -225,7 +296,8 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
     item = projection(TenantStackRef, "$$.Map.Item.Value").selector
     per_page = Map("UpdatePage", item_processor=_update_one(), items_path="$.page.Items",
                    item_selector={"tenantId.$": item["pk.$"], "stackName.$": item["stackName.$"],
-                                  "templateUrl.$": "$.templateUrl", "poll": initial_poll()},
+                                  "tenantStatus.$": item["status.$"], "templateUrl.$": "$.templateUrl",
+                                  "poll": initial_poll(), "missing": {"count": 0}},
                    max_concurrency=max_concurrency, result_path="$.results",
                    mode=mode, execution_type="STANDARD" if mode == "DISTRIBUTED" else None,
                    label="TenantStackUpdates" if mode == "DISTRIBUTED" else None)
@@ -249,5 +321,6 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
                         comment="Update every tenant's stack to the new template, page by page")
 
 
-__all__ = ["CREATE_FAILED", "DELETE_FAILED", "UPDATE_FAILED", "TenantStackRef", "tenant_stack_create",
+__all__ = ["CREATE_FAILED", "DELETE_FAILED", "INVALID_TENANT_ID", "MISSING_POLLS", "TENANT_ID_PATTERN",
+           "UPDATE_FAILED", "TenantStackRef", "tenant_stack_create",
            "tenant_stack_delete", "tenant_stack_update"]
