@@ -132,8 +132,9 @@ def graph(name: str, fmt: str) -> None:
 @click.option("--trace", is_flag=True, help="Print the visited states with their input and output on stderr.")
 def run(name: str, input_file: Any, mock_config: str | None, test_case: str | None, trace: bool) -> None:
     """Run one workflow on a fresh embedded engine; print its output JSON (exit 0) or error (exit 1)."""
-    from workflows.local.runner import format_trace, run_definition
+    from workflows.local.runner import format_trace, quiet_moto, run_definition
 
+    quiet_moto()
     machine = _machine(name)
     try:
         payload = json.load(input_file) if input_file is not None else {}

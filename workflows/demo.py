@@ -8,7 +8,6 @@ in asl/ (placeholders filled with their local defaults).
 from __future__ import annotations
 
 import json
-import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -16,6 +15,7 @@ from typing import Any, Callable
 from workflows.catalog import all_workflows, resolvers
 from workflows.catalog.tenant_stacks import tenant_template
 from workflows.local.engine import ExecutionResult, LocalEngine
+from workflows.local.runner import quiet_moto
 from workflows.local.resources import create_bucket, create_role, create_table
 from workflows.local.streams import as_pipes_json, read_stream
 
@@ -259,8 +259,7 @@ RUNNERS: dict[int, Callable[[Demo, Step], None]] = {
 def run_demo(until: int = 6) -> list[Step]:
     """Run steps 1..until on a fresh engine; a failed step stops the story (later steps need it)."""
     steps: list[Step] = []
-    # moto logs every task failure it turns into an ASL error; the demo shows those errors itself.
-    logging.getLogger("moto").setLevel(logging.CRITICAL)
+    quiet_moto()  # the demo shows the errors itself
     with LocalEngine() as engine:
         demo = Demo(engine)
         setup(demo)

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from typing import Any
 
 from workflows.local.engine import ExecutionResult, LocalEngine
 
 RUN_MACHINE_NAME = "workflows-run"
+
+
+def quiet_moto() -> None:
+    """moto logs every task failure it turns into an ASL error, with its whole parse tree; a command
+    that reports the execution's error and cause itself does not want that on the terminal."""
+    logging.getLogger("moto").setLevel(logging.CRITICAL)
 
 
 def run_definition(
