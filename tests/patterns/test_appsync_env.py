@@ -45,8 +45,9 @@ class Env:
         arn = create_role(self.engine, f"tr-{hashlib.sha256(tenant.encode()).hexdigest()[:12]}", path="/tenant-role/",
                           policy_document=tenant_policy(tenant), trust=trust)
         self.roles[tenant] = arn
+        # the row as tenant_stacks writes it (and the authorizer reads it): keyed pk
         self.engine.client("dynamodb").put_item(
-            TableName="tenants", Item={"tenantId": {"S": tenant}, "tenantRoleArn": {"S": arn}})
+            TableName="tenants", Item={"pk": {"S": tenant}, "tenantRoleArn": {"S": arn}, "status": {"S": "ACTIVE"}})
         return arn
 
     def deploy(self, machine: StateMachine) -> str:
@@ -57,7 +58,7 @@ class Env:
 
 def make_env(engine: LocalEngine, tenants: tuple[str, ...] = ("ta", "tb")) -> Env:
     create_table(engine, "app-table")
-    create_table(engine, "tenants", pk="tenantId", sk=None)
+    create_table(engine, "tenants", pk="pk", sk=None)  # as infra/stack.py creates it
     policy = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{ACCOUNT}:role/tenant-role/*"},
         {"Effect": "Allow", "Action": "dynamodb:GetItem",

@@ -227,7 +227,7 @@ def test_a_failing_record_does_not_stop_the_batch(local_engine: LocalEngine) -> 
     modify = {r["dynamodb"]["Keys"]["pk"]["S"].split("#")[0]: r for r in stream.take()}
     # tc's registry entry now names tb's role: its delete is an AccessDenied from IAM (LeadingKeys)
     env.engine.client("dynamodb").put_item(TableName="tenants", Item={
-        "tenantId": {"S": "tc"}, "tenantRoleArn": {"S": env.roles["tb"]}})
+        "pk": {"S": "tc"}, "tenantRoleArn": {"S": env.roles["tb"]}, "status": {"S": "ACTIVE"}})
     unknown = _stream("REMOVE", "zz", _user("u1", "a@x.io"), None) | {"eventID": "e-zz"}
     malformed = {"eventID": "e-bad", "eventName": "REMOVE", "dynamodb": {}}
     odd_key = _stream("REMOVE", "ta", _user("u1", "b@x.io"), None) | {"eventID": "e-odd"}

@@ -3,6 +3,12 @@
 Each name is a GraphQL field's machine (``resolver=`` names the field and the arguments its generated
 APPSYNC_JS resolver forwards) (see workflows/patterns/appsync.py for the shapes). They
 use JSONata, the shape where a get is one state with its unmarshalling included.
+
+Every write of ``email`` goes through the unique put: ``putUser`` (appsync-put-item) and
+``registerUser`` (appsync-put-unique) both write a constraint record per email in the same
+transaction, so no path can store a duplicate or change a registered email without the cleanup
+learning of it. A plain ``appsync.put_item`` on ``USERS`` is a BuildError (``USERS.unique``);
+``updateUser`` may not change ``email`` either.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ class User:
     logins: int
 
 
-USERS = TenantTable(User, query_language=JSONATA)
+USERS = TenantTable(User, query_language=JSONATA, unique=("email",))
 UPDATABLE = ("name", "admin", "logins")
 UNIQUE = ("email",)
 #: The stream filter of the pipe that feeds appsync-unique-cleanup (infra/stream_events.py deploys it).
@@ -41,7 +47,7 @@ def get_item() -> StateMachine:
 
 @workflow("appsync-put-item", resolver=Resolver("Mutation", "putUser", ("input",)))
 def put_item() -> StateMachine:
-    return appsync.put_item(USERS, "appsync-put-item")
+    return appsync_unique.put_unique(USERS, "appsync-put-item")
 
 
 @workflow("appsync-update-item", resolver=Resolver("Mutation", "updateUser", ("id", "input")))

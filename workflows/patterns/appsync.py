@@ -16,6 +16,11 @@ Shapes (input is what ``appsync_js`` resolvers send: ``{"identity": {"resolverCo
 - JSONPath: a guard Choice, the Task, and an ``Unmarshal`` Pass that is a JSONata state (the one
   unmarshaller is JSONata; ASL lets a JSONPath machine hold JSONata states).
 
+Arguments are checked before any call (``appsync_arguments``): a missing or mistyped field fails
+as ``Resolver.InvalidArgument`` naming it. Unique fields declared on the layout
+(``TenantTable.unique``) may only be written by ``appsync_unique.put_unique``: ``put_item`` refuses
+such a layout and ``update_item`` such a field, since a plain write leaves no constraint record.
+
 Query (``appsync_query``): begins_with on the sort key, optional index, ``limit`` capped at the
 page size, opaque ``nextToken`` whose partition half is always rebuilt from resolverContext.
 """
@@ -24,8 +29,12 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from workflows.core import (EXPRESS, JSONATA, BuildError, Catch, Choice, Fail, Pass, StateMachine, Task, Var)
-from workflows.patterns.appsync_layout import MISSING_CONTEXT, TenantTable
+from workflows.core import (EXPRESS, JSONATA, BuildError, Catch, Choice, Condition, Fail, Pass, StateMachine, Task,
+                            Var)
+from workflows.patterns.appsync_arguments import (INVALID_ARGUMENT, either, invalid_jsonata, key_invalid_jsonata,
+                                                  key_rules, path_rules, refuse, required_subset)
+from workflows.patterns.appsync_layout import (MISSING_CONTEXT, ROLE_ARN_KEY, ROLE_PATH, TENANT_ID_KEY, TENANT_PATH,
+                                               TenantTable)
 from workflows.patterns.appsync_marshal import echo_paths, field_jsonata, field_path, marshal_jsonata, marshal_paths
 from workflows.patterns.dynamodb_json import unmarshal_expr
 
@@ -33,31 +42,32 @@ __all__ = ["get_item", "put_item", "update_item", "delete_item", "query_items", 
            "item_output", "DEFAULT_PAGE_SIZE", "INVALID_ARGUMENT"]
 
 DEFAULT_PAGE_SIZE = 20
-#: The error a machine fails with when an argument is unusable (e.g. a query's ``limit`` below 1).
-INVALID_ARGUMENT = "Resolver.InvalidArgument"
 _EVALUATION_ERRORS = ["States.QueryEvaluationError", "States.Runtime"]
-_MISSING_CAUSE = "resolverContext needs non-empty {t} and {r} (set by the Lambda authorizer)"
+_MISSING_CAUSE = f"resolverContext needs non-empty {TENANT_ID_KEY} and {ROLE_ARN_KEY} (set by the Lambda authorizer)"
+_ARGS_J = "$states.input.arguments"
 
 
 # -- shared pieces ------------------------------------------------------------------------------
-def _missing_fail(layout: TenantTable) -> Fail:
-    ctx = layout.context
-    return Fail("MissingTenantContext", error=MISSING_CONTEXT,
-                cause=_MISSING_CAUSE.format(t=ctx.tenant_id, r=ctx.role_arn))
+def _missing_fail() -> Fail:
+    return Fail("MissingTenantContext", error=MISSING_CONTEXT, cause=_MISSING_CAUSE)
 
 
-def guard(layout: TenantTable, then: Any) -> Choice:
+def guard(layout: TenantTable, then: Any, rules: Sequence[tuple[Condition, Fail]] = ()) -> Choice:
     """JSONPath: fail with Tenant.MissingContext unless both context keys are non-empty strings.
 
     Three rules in order because a type or value test on an absent path is itself a runtime error.
+    ``rules`` (argument checks, ``appsync_arguments``) follow in the same Choice: one state, and the
+    context is always judged first.
     """
-    t, r = Var(layout.context.tenant_path), Var(layout.context.role_path)
-    fail = _missing_fail(layout)
-    return (Choice("CheckTenantContext")
-            .when(~t.is_present() | ~r.is_present(), fail)
-            .when(~t.is_string() | ~r.is_string(), fail)
-            .when((t == "") | (r == ""), fail)
-            .otherwise(then))
+    t, r = Var(TENANT_PATH), Var(ROLE_PATH)
+    fail = _missing_fail()
+    choice = (Choice("CheckTenantContext")
+              .when(~t.is_present() | ~r.is_present(), fail)
+              .when(~t.is_string() | ~r.is_string(), fail)
+              .when((t == "") | (r == ""), fail))
+    for condition, target in rules:
+        choice = choice.when(condition, target)
+    return choice.otherwise(then)
 
 
 def rejected(layout: TenantTable) -> Fail:
@@ -66,13 +76,12 @@ def rejected(layout: TenantTable) -> Fail:
     Missing context is ``Tenant.MissingContext``; an argument the machine refused (the catch put its
     reason in ``invalid``) is ``Resolver.InvalidArgument``; any other evaluation error ``Resolver.<name>``.
     """
-    cause = _MISSING_CAUSE.format(t=layout.context.tenant_id, r=layout.context.role_arn)
     return Fail(
         "Rejected",
         error='{% $states.input.missing ? "' + MISSING_CONTEXT + '" : $exists($states.input.invalid) ? "'
               + INVALID_ARGUMENT + '" : "Resolver." & $substringAfter($states.input.error, "States.") %}',
-        cause='{% $states.input.missing ? "' + cause + '" : $exists($states.input.invalid) ? $states.input.invalid'
-              ' : $string($states.input.cause) %}',
+        cause='{% $states.input.missing ? "' + _MISSING_CAUSE + '" : $exists($states.input.invalid) ? '
+              '$states.input.invalid : $string($states.input.cause) %}',
     )
 
 
@@ -104,19 +113,21 @@ def _machine(layout: TenantTable, name: str, start: Any, comment: str) -> StateM
                         placeholders=layout.placeholders, tenant_scoped=True)
 
 
-def _finish(layout: TenantTable, name: str, task: Task, output: str | None, comment: str) -> StateMachine:
+def _finish(layout: TenantTable, name: str, task: Task, output: str | None, comment: str,
+            rules: Sequence[tuple[Condition, Fail]] = ()) -> StateMachine:
     """JSONata: the task alone (Output inline, guard folded). JSONPath: guard >> task >> Unmarshal."""
     if layout.jsonata:
         return _machine(layout, name, task, comment)
     chain: Any = task if output is None else task >> _unmarshal_pass(output)
-    return _machine(layout, name, guard(layout, chain), comment)
+    return _machine(layout, name, guard(layout, chain, rules), comment)
 
 
 def _task(layout: TenantTable, action: str, name: str, args_path: dict[str, Any], args_jsonata: Any,
-          output: str | None, **extra: Any) -> Task:
+          output: str | None, invalid: str | None = None, **extra: Any) -> Task:
+    """``invalid``: JSONata reason the arguments are refused (the Arguments must raise on it too)."""
     common = {"credentials": layout.credentials()}
     if layout.jsonata:
-        common |= {"arguments": args_jsonata, "catch": [_rejecting_catch(layout)]}
+        common |= {"arguments": args_jsonata, "catch": [_rejecting_catch(layout, invalid)]}
         if output is not None:
             common["output"] = output
         if "jsonata_output" in extra:
@@ -131,36 +142,54 @@ def _task(layout: TenantTable, action: str, name: str, args_path: dict[str, Any]
     return Task.dynamodb(action, name, **common)
 
 
+def _key_reason(layout: TenantTable) -> str:
+    return key_invalid_jsonata(f"{_ARGS_J}.`{layout.key_field}`", layout.key_field)
+
+
 # -- builders -----------------------------------------------------------------------------------
 def get_item(layout: TenantTable, name: str) -> StateMachine:
     """``get<Entity>(id)``: the item as plain JSON, or null when it does not exist."""
     out_jsonata = item_output(layout, "$states.result.Item")
+    reason = _key_reason(layout)
     task = _task(layout, "getItem", f"Get{layout.name}",
                  {"TableName": layout.table, "Key": layout.key_path()},
-                 {"TableName": layout.table, "Key": layout.key_jsonata()}, out_jsonata)
+                 {"TableName": layout.table, "Key": layout.key_jsonata(check=refuse(reason))}, out_jsonata, reason)
     return _finish(layout, name, task, item_output(layout, "$states.input.Item"),
-                   f"Get one {layout.name} of the caller's tenant, under the tenant's role")
+                   f"Get one {layout.name} of the caller's tenant, under the tenant's role",
+                   key_rules(f"$.arguments.{layout.key_field}", layout.key_field))
 
 
-def put_item(layout: TenantTable, name: str) -> StateMachine:
-    """``put<Entity>(input)``: write the whole item (key from ``input.<key_field>``); returns the stored fields."""
+def put_item(layout: TenantTable, name: str, *, allow_unique_fields: bool = False) -> StateMachine:
+    """``put<Entity>(input)``: write the whole item (key from ``input.<key_field>``); returns the stored fields.
+
+    A layout with unique fields is refused unless ``allow_unique_fields``: this plain PutItem writes no
+    constraint record, so it could store a duplicate or change a registered value (``put_unique`` can't).
+    """
+    if layout.unique and not allow_unique_fields:
+        raise BuildError(f"put_item would write {layout.name}'s unique field(s) {list(layout.unique)} without their "
+                         "constraint records; use appsync_unique.put_unique (or allow_unique_fields=True)",
+                         rule="appsync-unique")
     shape = layout.shape
     src = "$.arguments.input"
+    src_j = f"{_ARGS_J}.input"
     item_path = {} if layout.jsonata else {**layout.key_path(f"{src}.{layout.key_field}"),
-                                           **marshal_paths(shape, src)}
-    item_j = ("{% $merge([" + marshal_jsonata(shape, "$states.input.arguments.input") + ", {"
-              + f'"{layout.pk_attr}": {{"S": {layout.pk_expr()}}}, '
-              + f'"{layout.sk_attr}": {{"S": {layout.sk_expr(f"$states.input.arguments.input.{layout.key_field}")}}}'
-              + "}]) %}")
+                                           **marshal_paths(shape, src), **layout.index_keys_path(src)}
+    reason = invalid_jsonata(shape, src_j, "input")
+    item_j = ("{% ($t := " + layout.tenant_expr() + "; " + refuse(reason) + "; $merge(["
+              + marshal_jsonata(shape, src_j) + ", {"
+              + f'"{layout.pk_attr}": {{"S": $t & "{layout.partition_suffix}"}}, '
+              + f'"{layout.sk_attr}": {{"S": {layout.sk_expr(f"{src_j}.`{layout.key_field}`")}}}'
+              + layout.index_keys_jsonata("$t", src_j) + "}])) %}")
     names = "[" + ", ".join(f'"{f.name}"' for f in shape.fields) + "]"
     task = _task(layout, "putItem", f"Put{layout.name}",
                  {"TableName": layout.table, "Item": item_path},
-                 {"TableName": layout.table, "Item": item_j}, None,
-                 jsonata_output="{% $sift($states.input.arguments.input, function($v, $k){ $k in " + names + " }) %}",
+                 {"TableName": layout.table, "Item": item_j}, None, reason,
+                 jsonata_output="{% $sift(" + src_j + ", function($v, $k){ $k in " + names + " }) %}",
                  # PutItem returns {}: the selector replaces it with the stored fields, read from the execution
                  # input (the guard before this task passes the input on unchanged)
                  path_fields={"result_selector": echo_paths(shape, "$$.Execution.Input.arguments.input")})
-    return _finish(layout, name, task, None, f"Put one {layout.name} of the caller's tenant, under the tenant's role")
+    return _finish(layout, name, task, None, f"Put one {layout.name} of the caller's tenant, under the tenant's role",
+                   path_rules(shape, src, "input") if not layout.jsonata else ())
 
 
 def update_item(layout: TenantTable, name: str, fields: Sequence[str],
@@ -168,7 +197,8 @@ def update_item(layout: TenantTable, name: str, fields: Sequence[str],
     """``update<Entity>(id, input)``: SET the given fields (all required in ``input``); returns the new item.
 
     ``condition`` may use ``#pk``/``#sk`` for the key attributes; the default refuses to create an
-    item (DynamoDB.ConditionalCheckFailedException when it does not exist).
+    item (DynamoDB.ConditionalCheckFailedException when it does not exist). Unique fields and the
+    fields an index sort key is made from cannot be updated (no constraint record / a stale index key).
     """
     shape = layout.shape
     known = {f.name: f for f in shape.fields}
@@ -179,6 +209,12 @@ def update_item(layout: TenantTable, name: str, fields: Sequence[str],
             raise BuildError(f"{shape.name} has no field {f!r} (fields: {', '.join(known)})", rule="appsync-update")
         if f == layout.key_field:
             raise BuildError(f"{f!r} is the key field; it cannot be updated", rule="appsync-update")
+        if f in layout.unique:
+            raise BuildError(f"{shape.name}.{f} is unique: an update would leave its constraint record stale; "
+                             "write it with appsync_unique.put_unique", rule="appsync-update")
+        if f in layout.index_sk_fields():
+            raise BuildError(f"{shape.name}.{f} is an index sort key's source: an update would leave the index key "
+                             "stale; write it with put_item", rule="appsync-update")
     expression = "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields)))
     names = {f"#f{i}": f for i, f in enumerate(fields)}
     # DynamoDB refuses ExpressionAttributeNames that the expressions do not use
@@ -186,9 +222,11 @@ def update_item(layout: TenantTable, name: str, fields: Sequence[str],
               if condition is not None and alias in condition}
     values_path = {f":f{i}": field_path(known[f], f"$.arguments.input.{f}", f"{shape.name}.{f}")
                    for i, f in enumerate(fields)} if not layout.jsonata else {}
-    values_j = "{% {" + ", ".join(
-        f'":f{i}": {field_jsonata(known[f], f"$states.input.arguments.input.`{f}`")}'
-        for i, f in enumerate(fields)) + "} %}"
+    changes = required_subset(shape, fields)
+    reason = either(_key_reason(layout), invalid_jsonata(changes, f"{_ARGS_J}.input", "input"))
+    values_j = "{% (" + refuse(reason) + "; {" + ", ".join(
+        f'":f{i}": {field_jsonata(known[f], f"{_ARGS_J}.input.`{f}`")}'
+        for i, f in enumerate(fields)) + "}) %}"
     base: dict[str, Any] = {"TableName": layout.table, "UpdateExpression": expression,
                             "ExpressionAttributeNames": names, "ReturnValues": "ALL_NEW"}
     if condition is not None:
@@ -196,19 +234,24 @@ def update_item(layout: TenantTable, name: str, fields: Sequence[str],
     task = _task(layout, "updateItem", f"Update{layout.name}",
                  base | {"Key": layout.key_path(), "ExpressionAttributeValues": values_path},
                  base | {"Key": layout.key_jsonata(), "ExpressionAttributeValues": values_j},
-                 item_output(layout, "$states.result.Attributes"))
+                 item_output(layout, "$states.result.Attributes"), reason)
+    rules = () if layout.jsonata else (key_rules(f"$.arguments.{layout.key_field}", layout.key_field)
+                                       + path_rules(changes, "$.arguments.input", "input"))
     return _finish(layout, name, task, item_output(layout, "$states.input.Attributes"),
-                   f"Update fields of one {layout.name} of the caller's tenant, under the tenant's role")
+                   f"Update fields of one {layout.name} of the caller's tenant, under the tenant's role", rules)
 
 
 def delete_item(layout: TenantTable, name: str) -> StateMachine:
     """``delete<Entity>(id)``: the deleted item as plain JSON, or null when there was none."""
+    reason = _key_reason(layout)
     task = _task(layout, "deleteItem", f"Delete{layout.name}",
                  {"TableName": layout.table, "Key": layout.key_path(), "ReturnValues": "ALL_OLD"},
-                 {"TableName": layout.table, "Key": layout.key_jsonata(), "ReturnValues": "ALL_OLD"},
-                 item_output(layout, "$states.result.Attributes"))
+                 {"TableName": layout.table, "Key": layout.key_jsonata(check=refuse(reason)),
+                  "ReturnValues": "ALL_OLD"},
+                 item_output(layout, "$states.result.Attributes"), reason)
     return _finish(layout, name, task, item_output(layout, "$states.input.Attributes"),
-                   f"Delete one {layout.name} of the caller's tenant, under the tenant's role")
+                   f"Delete one {layout.name} of the caller's tenant, under the tenant's role",
+                   key_rules(f"$.arguments.{layout.key_field}", layout.key_field))
 
 
 def query_items(layout: TenantTable, name: str, page_size: int = DEFAULT_PAGE_SIZE,

@@ -1,4 +1,4 @@
-"""Where a tenant's items live: table, key layout and the resolverContext keys, in both query languages.
+"""Where a tenant's items live: table, key layout and index keys, in both query languages.
 
 Why one object: every resolver machine (get, put, update, delete, query, unique put, cleanup) must
 agree on how a key is made, and each key must start with the tenant id the authorizer put in
@@ -8,6 +8,19 @@ here, is what makes "the partition comes from resolverContext" true for every ma
 Layout: ``pk`` = ``{tenantId}`` (PARTITION_TENANT) or ``{tenantId}#{Entity}`` (PARTITION_TENANT_ENTITY);
 ``sk`` = ``{sk_prefix}{arguments.<key_field>}`` with ``sk_prefix`` defaulting to ``ENTITY#``.
 Tenant ids must not contain ``#`` (the cleanup machine reads the tenant back from ``pk``).
+
+The resolverContext keys are fixed: ``tenantId`` and ``tenantRoleArn``. Why not configurable: the
+generated APPSYNC_JS resolvers forward exactly these, the Lambda authorizer returns exactly these,
+and the unique cleanup writes exactly these; an option that renamed them in the machines alone
+would build machines no deployed caller can feed.
+
+Key attributes are the machines' own: an entity field may not be named like any of them (table
+and index keys, ``uniqueToken``), and the put machines write every index key themselves -- the
+index partition as ``{tenantId}{partition_suffix}`` from resolverContext, the index sort key as
+``{sk_prefix}{input.<sk_field>}`` when the index declares ``sk_field`` (otherwise the machines
+leave it unwritten). Why: IAM's ``dynamodb:LeadingKeys`` on PutItem checks only the TABLE's
+partition key, so an index key taken from arguments could file an item under another tenant's
+index partition.
 """
 
 from __future__ import annotations
@@ -20,8 +33,8 @@ from workflows.core import JSONATA, JSONPATH, BuildError, Credentials
 from workflows.patterns.entity import Entity, entity_of
 
 __all__ = [
-    "PARTITION_TENANT", "PARTITION_TENANT_ENTITY", "ContextKeys", "TenantTable", "SecondaryIndex", "MISSING_CONTEXT",
-    "UNIQUE_TOKEN_ATTR",
+    "PARTITION_TENANT", "PARTITION_TENANT_ENTITY", "TenantTable", "SecondaryIndex", "MISSING_CONTEXT",
+    "UNIQUE_TOKEN_ATTR", "TENANT_ID_KEY", "ROLE_ARN_KEY", "TENANT_PATH", "ROLE_PATH",
 ]
 
 PARTITION_TENANT = "tenant"
@@ -36,25 +49,11 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _LITERAL = re.compile(r"^[A-Za-z0-9_.#:-]*$")  # safe inside States.Format and JSONata strings alike
 
 
-@dataclass(frozen=True)
-class ContextKeys:
-    """Names of the keys the Lambda authorizer puts into ``ctx.identity.resolverContext``."""
-
-    tenant_id: str = "tenantId"
-    role_arn: str = "tenantRoleArn"
-
-    def __post_init__(self) -> None:
-        for name in (self.tenant_id, self.role_arn):
-            if not _IDENT.match(name):
-                raise BuildError(f"resolverContext key {name!r} must be an identifier", rule="appsync-layout")
-
-    @property
-    def tenant_path(self) -> str:
-        return f"$.identity.resolverContext.{self.tenant_id}"
-
-    @property
-    def role_path(self) -> str:
-        return f"$.identity.resolverContext.{self.role_arn}"
+#: The resolverContext keys the Lambda authorizer sets (fixed: see the module docstring).
+TENANT_ID_KEY = "tenantId"
+ROLE_ARN_KEY = "tenantRoleArn"
+TENANT_PATH = f"$.identity.resolverContext.{TENANT_ID_KEY}"
+ROLE_PATH = f"$.identity.resolverContext.{ROLE_ARN_KEY}"
 
 
 @dataclass(frozen=True)
@@ -62,9 +61,11 @@ class SecondaryIndex:
     """A GSI (or LSI) the entity's items are also reachable by.
 
     Its partition key holds ``{tenantId}{partition_suffix}``, so the tenant role's
-    ``dynamodb:LeadingKeys`` condition (which IAM applies to the index's partition key on a Query)
-    still confines a caller to its own items; its sort key holds ``{sk_prefix}...``. The writer of
-    the items sets both attributes; the resolver machines only read them (and strip them from output).
+    ``dynamodb:LeadingKeys`` condition (``[tenant, tenant#*]``, which IAM applies to the index's
+    partition key on a Query) still confines a caller to its own items -- hence the suffix must be
+    empty or start with ``#``. Its sort key holds ``{sk_prefix}{input.<sk_field>}``; without
+    ``sk_field`` the resolver machines never write it (another writer may). The put machines write
+    both; the other machines only read them (and strip them from output).
     """
 
     name: str
@@ -72,6 +73,7 @@ class SecondaryIndex:
     sk_attr: str
     partition_suffix: str = ""
     sk_prefix: str = ""
+    sk_field: str | None = None
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", self.name):
@@ -87,6 +89,10 @@ class SecondaryIndex:
             if not _LITERAL.match(text):
                 raise BuildError(f"index {self.name}: {text!r} may only hold letters, digits and _.#:-",
                                  rule="appsync-layout")
+        if self.partition_suffix and not self.partition_suffix.startswith("#"):
+            raise BuildError(f"index {self.name}: partition_suffix {self.partition_suffix!r} must be empty or start "
+                             "with '#' (the tenant role's LeadingKeys [tenant, tenant#*] match nothing else)",
+                             rule="appsync-layout")
 
 
 @dataclass(frozen=True)
@@ -99,11 +105,12 @@ class TenantTable:
     placeholders: dict[str, str] = field(default_factory=lambda: {"AppTable": "app-table"})
     partition: str = PARTITION_TENANT_ENTITY
     sk_prefix: str | None = None
-    context: ContextKeys = ContextKeys()
     query_language: str = JSONPATH
     pk_attr: str = "pk"
     sk_attr: str = "sk"
     indexes: tuple[SecondaryIndex, ...] = ()
+    #: fields whose values must be unique in the tenant: only ``appsync_unique.put_unique`` may write them
+    unique: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.partition not in (PARTITION_TENANT, PARTITION_TENANT_ENTITY):
@@ -118,6 +125,7 @@ class TenantTable:
         if UNIQUE_TOKEN_ATTR in {f.name for f in shape.fields}:
             raise BuildError(f"{shape.name}.{UNIQUE_TOKEN_ATTR} clashes with the attribute the unique put keeps its "
                              "per-write token in (and outputs leave out)", rule="appsync-layout")
+        self._check_unique()
         for text in (self.entity.__name__, self.prefix):
             if not _LITERAL.match(text):
                 raise BuildError(f"{text!r} may only hold letters, digits and _.#:- (it is written into "
@@ -136,6 +144,80 @@ class TenantTable:
                 # the paging token carries the index sort key; the table partition must come from resolverContext
                 raise BuildError(f"index {index.name}: its sort key is the table's partition key "
                                  f"{self.pk_attr!r}", rule="appsync-layout")
+        self._check_index_writes()
+        clashes = [f.name for f in shape.fields if f.name in self.key_attrs]
+        if clashes:
+            # a field named like a key would let arguments choose the partition (table or index)
+            raise BuildError(f"{shape.name} fields {clashes} are named like key attributes of the layout "
+                             f"{list(self.key_attrs)}; the machines write those themselves -- rename the fields",
+                             rule="appsync-layout")
+
+    def _check_unique(self) -> None:
+        if isinstance(self.unique, str):
+            raise BuildError("unique needs a sequence of field names, not a string", rule="appsync-unique")
+        object.__setattr__(self, "unique", tuple(self.unique))
+        known = {f.name: f for f in self.shape.fields}
+        for name in self.unique:
+            f = known.get(name)
+            if f is None:
+                raise BuildError(f"{self.name} has no field {name!r}", rule="appsync-unique")
+            if f.kind.value != "S" or f.optional:
+                raise BuildError(f"unique field {self.name}.{name} must be a required str", rule="appsync-unique")
+            if name == self.key_field:
+                raise BuildError(f"{name!r} is the key field; it is unique already", rule="appsync-unique")
+
+    def _check_index_writes(self) -> None:
+        """Each index key attribute the machines write gets ONE value; a sort-key source is a required str/number."""
+        known = {f.name: f for f in self.shape.fields}
+        written: dict[str, tuple[str, str]] = {}
+        for index in self.indexes:
+            if index.sk_field is not None:
+                f = known.get(index.sk_field)
+                if f is None or f.optional or f.kind.value not in ("S", "N"):
+                    raise BuildError(f"index {index.name}: sk_field {index.sk_field!r} must be a required str or "
+                                     f"number field of {self.name}", rule="appsync-layout")
+                if index.sk_attr in (self.pk_attr, self.sk_attr):
+                    raise BuildError(f"index {index.name}: its sort key {index.sk_attr!r} is a table key; it cannot "
+                                     "take sk_field", rule="appsync-layout")
+            for attr, value in self._index_values(index):
+                if written.setdefault(attr, value) != value:
+                    raise BuildError(f"indexes disagree on what attribute {attr!r} holds: {written[attr]} and "
+                                     f"{value}", rule="appsync-layout")
+
+    def _index_values(self, index: SecondaryIndex) -> list[tuple[str, tuple[str, str]]]:
+        """(attribute, (kind, literal)) the put machines write for ``index``; table keys are written anyway."""
+        out = []
+        if index.pk_attr not in (self.pk_attr, self.sk_attr):
+            out.append((index.pk_attr, ("tenant", index.partition_suffix)))
+        if index.sk_field is not None:
+            out.append((index.sk_attr, (index.sk_field, index.sk_prefix)))
+        return out
+
+    def index_sk_fields(self) -> set[str]:
+        """Fields an index sort key is made from (an update may not change them: the index key would go stale)."""
+        return {i.sk_field for i in self.indexes if i.sk_field is not None}
+
+    def index_keys_path(self, src: str) -> dict[str, Any]:
+        """JSONPath: the index key attributes a put writes, ``src`` being the plain input (``$.arguments.input``)."""
+        out: dict[str, Any] = {}
+        for index in self.indexes:
+            for attr, (source, literal) in self._index_values(index):
+                if source == "tenant":
+                    out[attr] = ({"S.$": f"States.Format('{{}}{literal}', {TENANT_PATH})"} if literal
+                                 else {"S.$": TENANT_PATH})
+                else:
+                    out[attr] = {"S.$": f"States.Format('{literal}{{}}', {src}.{source})"}
+        return out
+
+    def index_keys_jsonata(self, tenant: str, src: str) -> str:
+        """JSONata object members (``"gpk": {...}, ...``, or "") for the index keys; ``tenant`` is bare JSONata."""
+        parts = []
+        for index in self.indexes:
+            for attr, (source, literal) in self._index_values(index):
+                value = (f'{tenant} & "{literal}"' if source == "tenant"
+                         else f'"{literal}" & $string({src}.`{source}`)')
+                parts.append(f'"{attr}": {{"S": {value}}}')
+        return "".join(", " + p for p in parts)
 
     def index(self, name: str) -> SecondaryIndex:
         """The declared index called ``name`` (BuildError listing the declared ones otherwise)."""
@@ -181,14 +263,14 @@ class TenantTable:
     def credentials(self) -> Credentials:
         """The tenant's role, read unchanged from resolverContext (never built)."""
         if self.jsonata:
-            return Credentials(role_arn="{% $states.input.identity.resolverContext." + self.context.role_arn + " %}")
-        return Credentials.from_path(self.context.role_path)
+            return Credentials(role_arn="{% $states.input.identity.resolverContext." + ROLE_ARN_KEY + " %}")
+        return Credentials.from_path(ROLE_PATH)
 
     def pk_path(self) -> dict[str, str]:
         """``{"S.$": ...}`` for the partition key, from resolverContext."""
         if not self.partition_suffix:
-            return {"S.$": self.context.tenant_path}
-        return {"S.$": f"States.Format('{{}}{self.partition_suffix}', {self.context.tenant_path})"}
+            return {"S.$": TENANT_PATH}
+        return {"S.$": f"States.Format('{{}}{self.partition_suffix}', {TENANT_PATH})"}
 
     def sk_path(self, value_path: str) -> dict[str, str]:
         if not self.prefix:
@@ -202,14 +284,14 @@ class TenantTable:
     def context_ok(self) -> str:
         """JSONata (bare) that is true when both resolverContext keys are non-empty strings."""
         c = "$states.input.identity.resolverContext"
-        t, r = f"{c}.{self.context.tenant_id}", f"{c}.{self.context.role_arn}"
+        t, r = f"{c}.{TENANT_ID_KEY}", f"{c}.{ROLE_ARN_KEY}"
         return f'($type({t}) = "string" and {t} != "" and $type({r}) = "string" and {r} != "")'
 
     def tenant_expr(self) -> str:
         """JSONata (bare): the tenant id, or a ``Tenant.MissingContext`` evaluation error (no call made)."""
-        t = f"$states.input.identity.resolverContext.{self.context.tenant_id}"
+        t = f"$states.input.identity.resolverContext.{TENANT_ID_KEY}"
         return (f'({self.context_ok()} ? {t} : $error("{MISSING_CONTEXT}: resolverContext needs non-empty '
-                f'{self.context.tenant_id} and {self.context.role_arn}"))')
+                f'{TENANT_ID_KEY} and {ROLE_ARN_KEY}"))')
 
     def pk_expr(self) -> str:
         return self.tenant_expr() + (f' & "{self.partition_suffix}"' if self.partition_suffix else "")
@@ -218,6 +300,7 @@ class TenantTable:
         value = value_expr or f"$states.input.arguments.{self.key_field}"
         return f'"{self.prefix}" & {value}' if self.prefix else value
 
-    def key_jsonata(self, value_expr: str = "") -> dict[str, Any]:
-        return {self.pk_attr: {"S": "{% " + self.pk_expr() + " %}"},
-                self.sk_attr: {"S": "{% " + self.sk_expr(value_expr) + " %}"}}
+    def key_jsonata(self, value_expr: str = "", check: str = "") -> dict[str, Any]:
+        """``check``: bare JSONata evaluated first (e.g. raising on a bad argument)."""
+        sk = f"({check}; {self.sk_expr(value_expr)})" if check else self.sk_expr(value_expr)
+        return {self.pk_attr: {"S": "{% " + self.pk_expr() + " %}"}, self.sk_attr: {"S": "{% " + sk + " %}"}}

@@ -68,13 +68,15 @@ def field_jsonata(f: Field, value: str) -> str:
 def marshal_jsonata(entity: Entity, source: str) -> str:
     """Bare JSONata building the attribute map from the plain object at ``source``.
 
-    An optional field that is absent is left out (an object constructor drops undefined values).
+    An optional field that is absent or null is left out (an object constructor drops undefined
+    values; GraphQL sends null for an explicit "no value").
     """
     parts = []
     for f in entity.fields:
         value = f"{source}.`{f.name}`"
         typed = field_jsonata(f, value)
-        parts.append(f'"{f.name}": $exists({value}) ? {typed} : undefined' if f.optional else f'"{f.name}": {typed}')
+        present = f'$exists({value}) and $type({value}) != "null"'
+        parts.append(f'"{f.name}": ({present}) ? {typed} : undefined' if f.optional else f'"{f.name}": {typed}')
     return "{" + ", ".join(parts) + "}"
 
 

@@ -11,6 +11,10 @@ is ``base64(index sort key) "." base64(table sort key)`` (both are needed to res
 "." is not a base64 character, so the split is unambiguous). A token or argument of the wrong form
 fails as ``Resolver.InvalidArgument`` before any call.
 
+An empty prefix (no sort-key prefix declared and no ``prefix`` argument) drops ``begins_with``
+from the key condition: DynamoDB refuses an empty key value. The page request therefore carries
+the key condition, names and values it computed (the partition value from resolverContext).
+
 Shapes: JSONata -- one Task whose Arguments compute the page (or raise, caught into the Rejected
 Fail) and whose Output unmarshals. JSONPath -- Parameters cannot omit a key or take a minimum, so a
 JSONata ``PageRequest`` Pass computes the page into ``$.page`` (prefix, limit, start keys or the
@@ -24,7 +28,7 @@ from typing import Any
 
 from workflows.core import JSONATA, BuildError, Choice, Fail, Pass, StateMachine, Task, Var
 from workflows.patterns.appsync import INVALID_ARGUMENT, _machine, _rejecting_catch, _strip_keys, guard
-from workflows.patterns.appsync_layout import SecondaryIndex, TenantTable
+from workflows.patterns.appsync_layout import TENANT_ID_KEY, TENANT_PATH, SecondaryIndex, TenantTable
 from workflows.patterns.dynamodb_json import unmarshal_list_expr
 
 __all__ = ["query_page", "MAX_PAGE_SIZE"]
@@ -49,8 +53,11 @@ class _Keys:
         self.partitions = {layout.pk_attr: layout.partition_suffix, self.pk: self.suffix}
 
 
-def _page_jsonata(keys: _Keys, page_size: int) -> str:
-    """Bare JSONata: ``{prefix, limit, start: [sort key values]}`` or ``{invalid: reason}``."""
+def _page_jsonata(keys: _Keys, page_size: int, tenant: str) -> str:
+    """Bare JSONata: ``{prefix, limit, start: [sort key values], condition, names, values}`` or ``{invalid: reason}``.
+
+    ``tenant``: bare JSONata for the tenant id (resolverContext).
+    """
     a = _ARGS
     n_parts = len(keys.token_attrs)
     token_ok = (f'($count($p) = {n_parts} and $count($filter($p, function($s){{ $not($contains($s, {_BASE64})) }})) = 0)')
@@ -62,15 +69,20 @@ def _page_jsonata(keys: _Keys, page_size: int) -> str:
     return (
         f'($tok := ($type({a}.nextToken) = "string" and {a}.nextToken != "") ? {a}.nextToken : undefined; '
         f'$p := $tok ? [$split($tok, ".")] : []; $invalid := {invalid}; '
+        f'$prefix := "{keys.prefix}" & ($type({a}.prefix) = "string" ? {a}.prefix : ""); '
         f'$invalid ? {{"invalid": $invalid}} : {{'
-        f'"prefix": "{keys.prefix}" & ($type({a}.prefix) = "string" ? {a}.prefix : ""), '
+        f'"prefix": $prefix, '
         f'"limit": $type({a}.limit) = "number" ? $min([{a}.limit, {page_size}]) : {page_size}, '
-        f'"start": $tok ? [$map($p, function($v){{ $base64decode($v) }})] : undefined}})')
+        f'"start": $tok ? [$map($p, function($v){{ $base64decode($v) }})] : undefined, '
+        f'"condition": $prefix = "" ? "#pk = :pk" : "#pk = :pk AND begins_with(#sk, :prefix)", '
+        f'"names": $merge([{{"#pk": "{keys.pk}"}}, $prefix = "" ? {{}} : {{"#sk": "{keys.sk}"}}]), '
+        f'"values": $merge([{{":pk": {{"S": {tenant} & "{keys.suffix}"}}}}, '
+        f'$prefix = "" ? {{}} : {{":prefix": {{"S": $prefix}}}}])}})')
 
 
 def _invalid_jsonata(keys: _Keys, page_size: int) -> str:
     """Bare JSONata: the reason the arguments are refused, or undefined (read by the Rejected Fail)."""
-    return f"({_page_jsonata(keys, page_size)}).invalid"
+    return "(" + _page_jsonata(keys, page_size, '""') + ").invalid"
 
 
 def _items_output(layout: TenantTable, keys: _Keys, result: str) -> str:
@@ -85,8 +97,6 @@ def _base_request(layout: TenantTable, keys: _Keys) -> dict[str, Any]:
     request: dict[str, Any] = {"TableName": layout.table}
     if keys.index:
         request["IndexName"] = keys.index.name
-    request |= {"KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
-                "ExpressionAttributeNames": {"#pk": keys.pk, "#sk": keys.sk}}
     return request
 
 
@@ -98,10 +108,11 @@ def _jsonata_machine(layout: TenantTable, name: str, keys: _Keys, page_size: int
     start = ", ".join([f'"{attr}": {{"S": $t & "{suffix}"}}' for attr, suffix in keys.partitions.items()]
                       + [f'"{attr}": {{"S": $page.start[{i}]}}' for i, attr in enumerate(keys.token_attrs)])
     args = (
-        "{% ($t := " + tenant + "; $page := " + _page_jsonata(keys, page_size) + "; "
+        "{% ($t := " + tenant + "; $page := " + _page_jsonata(keys, page_size, "$t") + "; "
         '$exists($page.invalid) ? $error("' + INVALID_ARGUMENT + ': " & $page.invalid) : '
-        "$merge([{" + fixed + ', "ExpressionAttributeValues": {":pk": {"S": $t & "' + keys.suffix + '"}, '
-        '":prefix": {"S": $page.prefix}}, "Limit": $page.limit}, '
+        "$merge([{" + fixed + ', "KeyConditionExpression": $page.condition, '
+        '"ExpressionAttributeNames": $page.names, "ExpressionAttributeValues": $page.values, '
+        '"Limit": $page.limit}, '
         "$exists($page.start) ? {\"ExclusiveStartKey\": {" + start + "}} : {}])) %}")
     task = Task.sdk("dynamodb", "query", task_name, arguments=args, credentials=layout.credentials(),
                     output=_items_output(layout, keys, "$states.result"),
@@ -111,14 +122,14 @@ def _jsonata_machine(layout: TenantTable, name: str, keys: _Keys, page_size: int
 
 def _jsonpath_machine(layout: TenantTable, name: str, keys: _Keys, page_size: int, task_name: str,
                       comment: str) -> StateMachine:
-    tenant = layout.context.tenant_path
+    tenant = TENANT_PATH
 
     def partition(suffix: str) -> dict[str, str]:
         return {"S.$": f"States.Format('{{}}{suffix}', {tenant})"} if suffix else {"S.$": tenant}
 
     params = _base_request(layout, keys) | {
-        "ExpressionAttributeValues": {":pk": partition(keys.suffix), ":prefix": {"S.$": "$.page.prefix"}},
-        "Limit.$": "$.page.limit"}
+        "KeyConditionExpression.$": "$.page.condition", "ExpressionAttributeNames.$": "$.page.names",
+        "ExpressionAttributeValues.$": "$.page.values", "Limit.$": "$.page.limit"}
     start_key = {attr: partition(suffix) for attr, suffix in keys.partitions.items()}
     start_key |= {attr: {"S.$": f"States.ArrayGetItem($.page.start, {i})"} for i, attr in enumerate(keys.token_attrs)}
     unmarshal = Pass("Unmarshal", query_language=JSONATA, output=_items_output(layout, keys, "$states.input"))
@@ -131,7 +142,8 @@ def _jsonpath_machine(layout: TenantTable, name: str, keys: _Keys, page_size: in
              .when(Var("$.page.start").is_present(), following >> unmarshal)
              .otherwise(first >> unmarshal))
     page = Pass("PageRequest", query_language=JSONATA,
-                output="{% $merge([$states.input, {\"page\": " + _page_jsonata(keys, page_size) + "}]) %}")
+                output="{% $merge([$states.input, {\"page\": " + _page_jsonata(
+                    keys, page_size, f"$states.input.identity.resolverContext.{TENANT_ID_KEY}") + "}]) %}")
     return _machine(layout, name, guard(layout, page >> route), comment)
 
 

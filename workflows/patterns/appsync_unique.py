@@ -27,7 +27,8 @@ ends with a summary and fails with ``UniqueCleanup.RecordsFailed`` naming the fa
 
 Where the role comes from: the record's ``pk`` starts with the tenant id (written by the
 tenant-scoped machines from resolverContext); the machine reads that tenant's ``tenantRoleArn``
-from the tenants table (``${TenantsTable}``, key ``tenantId``) with its OWN execution role, puts it
+from the tenants table (``${TenantsTable}``, key ``pk`` = tenant id, as tenant_stacks writes it and
+the authorizer reads it; ``tenants_key`` renames it) with its OWN execution role, puts it
 where resolverContext would be, and runs the delete with it. It never builds a role ARN. That
 registry read is the one data task without tenant Credentials, so this machine is not marked
 tenant_scoped; the tests pin that it is the only task the isolation lint would name.
@@ -35,12 +36,16 @@ tenant_scoped; the tests pin that it is the only task the isolation lint would n
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from typing import Any, Sequence
 
 from workflows.core import (EXPRESS, JSONATA, BuildError, Catch, Choice, Credentials, Fail, Map, Parallel, Pass,
                             StateMachine, Succeed, Task, Var)
 from workflows.patterns.appsync import _rejecting_catch, _machine, guard
-from workflows.patterns.appsync_layout import UNIQUE_TOKEN_ATTR, TenantTable
+from workflows.patterns.appsync_arguments import invalid_jsonata, path_rules, refuse
+from workflows.patterns.appsync_layout import (ROLE_ARN_KEY, TENANT_ID_KEY, TENANT_PATH, UNIQUE_TOKEN_ATTR,
+                                               TenantTable)
 from workflows.patterns.appsync_marshal import echo_paths, marshal_jsonata, marshal_paths
 
 __all__ = ["put_unique", "unique_cleanup", "cleanup_filter", "UNIQUE_VIOLATION", "CLEANUP_FAILED", "MALFORMED_RECORD",
@@ -63,19 +68,19 @@ def constraint_key(layout: TenantTable, tenant_id: str, field: str, value: str) 
             layout.sk_attr: {"S": CONSTRAINT_SK}}
 
 
-def _check_fields(layout: TenantTable, unique: Sequence[str]) -> list[str]:
-    known = {f.name: f for f in layout.shape.fields}
+def _check_fields(layout: TenantTable, unique: Sequence[str] | None) -> list[str]:
+    """``unique`` (default: the layout's) must name required str fields and keep every one the layout declares."""
+    if unique is None:
+        unique = layout.unique
     if isinstance(unique, str) or not unique:
         raise BuildError("unique needs a non-empty sequence of field names", rule="appsync-unique")
-    for name in unique:
-        f = known.get(name)
-        if f is None:
-            raise BuildError(f"{layout.name} has no field {name!r}", rule="appsync-unique")
-        if f.kind.value != "S" or f.optional:
-            raise BuildError(f"unique field {layout.name}.{name} must be a required str", rule="appsync-unique")
-        if name == layout.key_field:
-            raise BuildError(f"{name!r} is the key field; it is unique already", rule="appsync-unique")
-    return list(unique)
+    # the layout's own check, on the fields given here
+    checked = dataclasses.replace(layout, unique=tuple(unique))
+    dropped = [f for f in layout.unique if f not in checked.unique]
+    if dropped:
+        raise BuildError(f"{layout.name} declares {dropped} unique; they cannot be left out here",
+                         rule="appsync-unique")
+    return list(checked.unique)
 
 
 def _violation(layout: TenantTable, unique: list[str]) -> Fail:
@@ -91,7 +96,7 @@ def _violation(layout: TenantTable, unique: list[str]) -> Fail:
     )
 
 
-def put_unique(layout: TenantTable, name: str, unique: Sequence[str]) -> StateMachine:
+def put_unique(layout: TenantTable, name: str, unique: Sequence[str] | None = None) -> StateMachine:
     """``put<Entity>(input)`` that refuses a value of a unique field held by another item of the tenant."""
     fields = _check_fields(layout, unique)
     shape = layout.shape
@@ -101,6 +106,7 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str]) -> StateMa
     if layout.jsonata:
         src = "$states.input.arguments.input"
         tenant = layout.tenant_expr()
+        reason = invalid_jsonata(shape, src, "input")
         items = []
         for f in fields:
             items.append(
@@ -114,19 +120,19 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str]) -> StateMa
         main = ('{"Put": {"TableName": "' + layout.table + '", "Item": $merge([' + marshal_jsonata(shape, src)
                 + f', {{"{layout.pk_attr}": {{"S": $t & "{layout.partition_suffix}"}}, '
                 f'"{layout.sk_attr}": {{"S": {layout.sk_expr(f"{src}.`{layout.key_field}`")}}}, '
-                f'"{UNIQUE_TOKEN_ATTR}": {{"S": $token}}}}])}}}}')
+                f'"{UNIQUE_TOKEN_ATTR}": {{"S": $token}}{layout.index_keys_jsonata("$t", src)}}}])}}}}')
         # one token per write, in the item and in each of its constraint records (see unique_cleanup)
-        args = ("{% ($t := " + tenant + '; $token := $uuid(); {"TransactItems": [' + ", ".join(items + [main])
-                + "]}) %}")
+        args = ("{% ($t := " + tenant + "; " + refuse(reason) + '; $token := $uuid(); {"TransactItems": ['
+                + ", ".join(items + [main]) + "]}) %}")
         names_list = "[" + ", ".join(f'"{f.name}"' for f in shape.fields) + "]"
         task = Task.sdk("dynamodb", "transactWriteItems", f"Put{layout.name}Unique", arguments=args,
                         credentials=layout.credentials(),
                         output="{% $sift(" + src + ", function($v, $k){ $k in " + names_list + " }) %}",
-                        catch=[_rejecting_catch(layout),
+                        catch=[_rejecting_catch(layout, reason),
                                Catch([_CANCELLED], violation, output="{% $states.errorOutput %}")])
         return _machine(layout, name, task, f"Put one {layout.name} with unique {', '.join(fields)}")
     src = "$.arguments.input"
-    tenant = layout.context.tenant_path
+    tenant = TENANT_PATH
     puts: list[dict[str, Any]] = []
     for f in fields:
         puts.append({"Put": {
@@ -139,13 +145,13 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str]) -> StateMa
             "ExpressionAttributeValues": {":id": {"S.$": f"{src}.{layout.key_field}"}}}})
     puts.append({"Put": {"TableName": layout.table,
                          "Item": {**layout.key_path(f"{src}.{layout.key_field}"), **marshal_paths(shape, src),
-                                  UNIQUE_TOKEN_ATTR: {"S.$": _TOKEN_PATH}}}})
+                                  **layout.index_keys_path(src), UNIQUE_TOKEN_ATTR: {"S.$": _TOKEN_PATH}}}})
     task = Task.sdk("dynamodb", "transactWriteItems", f"Put{layout.name}Unique",
                     parameters={"TransactItems": puts}, credentials=layout.credentials(),
                     result_selector=echo_paths(shape, "$$.Execution.Input.arguments.input"),
                     catch=[Catch([_CANCELLED], violation)])
     token = Pass("NewUniqueToken", parameters={"value.$": "States.UUID()"}, result_path=_TOKEN_AT)
-    return _machine(layout, name, guard(layout, token >> task),
+    return _machine(layout, name, guard(layout, token >> task, path_rules(shape, src, "input")),
                     f"Put one {layout.name} with unique {', '.join(fields)}")
 
 
@@ -165,7 +171,7 @@ def _release(layout: TenantTable, field: str, label: str, nxt: Any) -> Task:
         "deleteItem", f"Release{label}", query_language=JSONATA,
         arguments={
             "TableName": layout.table,
-            "Key": {layout.pk_attr: {"S": "{% $states.input.identity.resolverContext.tenantId & "
+            "Key": {layout.pk_attr: {"S": "{% $states.input.identity.resolverContext." + TENANT_ID_KEY + " & "
                                           f'"#UNIQUE#{layout.name}.{field}#" & {old}.`{field}`.S %}}'},
                     layout.sk_attr: {"S": CONSTRAINT_SK}},
             "ConditionExpression": (f'{{% {has_token} ? "ownerId = :id AND #token = :token"'
@@ -173,13 +179,13 @@ def _release(layout: TenantTable, field: str, label: str, nxt: Any) -> Task:
             "ExpressionAttributeNames": {"#token": UNIQUE_TOKEN_ATTR},
             "ExpressionAttributeValues": (f'{{% $merge([{{":id": {{"S": {owner}}}}}, {has_token} ? '
                                           f'{{":token": {{"S": {old}.{UNIQUE_TOKEN_ATTR}.S}}}} : {{}}]) %}}')},
-        credentials=Credentials(role_arn="{% $states.input.identity.resolverContext.tenantRoleArn %}"),
+        credentials=Credentials(role_arn="{% $states.input.identity.resolverContext." + ROLE_ARN_KEY + " %}"),
         output='{% $merge([$states.input, {"released": $append($states.input.released, ["' + field + '"])}]) %}',
         # another item, or a later write of the same item, holds the value now: not ours to delete
         catch=[Catch(["DynamoDB.ConditionalCheckFailedException"], nxt, output="{% $states.input %}")])
 
 
-def _record_cleanup(layout: TenantTable, fields: list[str], tenants_table: str) -> Parallel:
+def _record_cleanup(layout: TenantTable, fields: list[str], tenants_table: str, tenants_key: str) -> Parallel:
     """One stream record's cleanup, wrapped so that any error of it becomes a ``failed`` outcome.
 
     Why a one-branch Parallel: its Catch sees every error of the record (an unknown tenant's Fail,
@@ -198,11 +204,11 @@ def _record_cleanup(layout: TenantTable, fields: list[str], tenants_table: str) 
                .when(~new.is_present(), delete >> nxt)
                .when(new.string_equals_path(old.path), nxt)
                .otherwise(delete >> nxt))
-    context = Pass("TenantContext", parameters={"tenantId.$": tenant_of_pk,
-                                                "tenantRoleArn.$": "$.tenant.Item.tenantRoleArn.S"},
+    context = Pass("TenantContext", parameters={f"{TENANT_ID_KEY}.$": tenant_of_pk,
+                                                f"{ROLE_ARN_KEY}.$": "$.tenant.Item.tenantRoleArn.S"},
                    result_path="$.identity.resolverContext")
     lookup = Task.dynamodb("getItem", "LookupTenantRole", parameters={
-        "TableName": tenants_table, "Key": {"tenantId": {"S.$": tenant_of_pk}},
+        "TableName": tenants_table, "Key": {tenants_key: {"S.$": tenant_of_pk}},
         "ProjectionExpression": "tenantRoleArn"}, result_path="$.tenant")
     known = (Choice("TenantKnown")
              .when(Var("$.tenant.Item.tenantRoleArn.S").is_present(), context >> nxt)
@@ -226,8 +232,9 @@ def _record_cleanup(layout: TenantTable, fields: list[str], tenants_table: str) 
                     catch=[Catch(["States.ALL"], failed, result_path="$.failure")])
 
 
-def unique_cleanup(layout: TenantTable, name: str, unique: Sequence[str], *,
-                   tenants_table: str = "${TenantsTable}", tenants_default: str = "tenants") -> StateMachine:
+def unique_cleanup(layout: TenantTable, name: str, unique: Sequence[str] | None = None, *,
+                   tenants_table: str = "${TenantsTable}", tenants_default: str = "tenants",
+                   tenants_key: str = "pk") -> StateMachine:
     """Stream record(s) in (MODIFY/REMOVE of an entity item) -> old constraint records deleted, tenant's role.
 
     Input: one DynamoDB stream record, or an array of them (a Pipe's batch). Every record is
@@ -241,7 +248,9 @@ def unique_cleanup(layout: TenantTable, name: str, unique: Sequence[str], *,
     outcome = Pass("RecordOutcome", query_language=JSONATA, output=(
         '{% {"eventId": $states.input.eventID, "outcome": $count($states.input.result[0].released) > 0'
         ' ? "cleaned" : "skipped"} %}'))
-    per_record = _record_cleanup(layout, fields, tenants_table) >> outcome
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", tenants_key):
+        raise BuildError(f"tenants_key {tenants_key!r} must be an identifier", rule="appsync-unique")
+    per_record = _record_cleanup(layout, fields, tenants_table, tenants_key) >> outcome
     table_defaults = dict(layout.placeholders)
     if tenants_table.startswith("${"):
         table_defaults[tenants_table[2:-1]] = tenants_default
@@ -264,7 +273,7 @@ def unique_cleanup(layout: TenantTable, name: str, unique: Sequence[str], *,
                         comment=f"Delete {layout.name} constraint records a stream record released")
 
 
-def cleanup_filter(layout: TenantTable, unique: Sequence[str]) -> list[dict[str, Any]]:
+def cleanup_filter(layout: TenantTable, unique: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """EventBridge filter patterns (OR'ed) for the stream records ``unique_cleanup`` may act on.
 
     Why this coarse: a filter cannot compare OldImage with NewImage, so it passes every MODIFY/REMOVE

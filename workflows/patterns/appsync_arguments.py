@@ -1,0 +1,153 @@
+"""Refuse unusable resolver arguments by name, before any DynamoDB call.
+
+Why: a missing or mistyped field otherwise reaches DynamoDB as ``{"S": undefined}`` (an empty
+attribute value) or ``{"BOOL": "abc"}`` and comes back as an unnamed
+``DynamoDB.AmazonDynamoDBException`` / ``ValidationException`` whose cause says nothing about the
+argument. Checked here instead, a bad argument is ``Resolver.InvalidArgument`` with a cause naming
+the field, e.g. ``input.email is required and must be a string``.
+
+Two shapes, one rule set (``_EXPECT``):
+- JSONata: a bare expression giving the first reason (or undefined), evaluated inside the task's
+  Arguments (``refuse``) -- so a get stays one state -- and again by its Catch to fill the cause.
+- JSONPath: Choice rules (IsPresent, then IsString/IsNumeric/IsBoolean) each going to a Fail
+  named ``Resolver.InvalidArgument`` whose cause names the field; the presence rule comes first
+  because a type test on an absent path is a runtime error on AWS.
+Optional fields may be absent or null (GraphQL sends null for an explicit "no value").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+from workflows.core import Condition, Fail, Var
+from workflows.patterns.entity import Entity, Field, Kind
+
+__all__ = ["INVALID_ARGUMENT", "invalid_jsonata", "key_invalid_jsonata", "either", "refuse", "path_rules",
+           "key_rules", "required_subset"]
+
+#: The error a machine fails with when an argument is unusable.
+INVALID_ARGUMENT = "Resolver.InvalidArgument"
+
+# kind -> (what the cause says it must be, JSONata test of $v)
+_EXPECT: dict[Kind, tuple[str, str]] = {
+    Kind.S: ("a string", '$type($v) = "string"'),
+    Kind.B: ("a base64 string", '$type($v) = "string"'),
+    Kind.N: ("a number", '$type($v) = "number"'),
+    Kind.BOOL: ("a boolean", '$type($v) = "boolean"'),
+    Kind.SS: ("a non-empty list of distinct strings", "$set($v, \"string\")"),
+    Kind.BS: ("a non-empty list of distinct base64 strings", "$set($v, \"string\")"),
+    Kind.NS: ("a non-empty list of distinct numbers", "$set($v, \"number\")"),
+    Kind.L_S: ("a list of strings", '$type($v) = "array" and $count($filter($v, function($e){ $type($e) != "string" })) = 0'),
+    Kind.M: ("an object", '$type($v) = "object"'),
+    Kind.L_M: ("a list of objects", '$type($v) = "array" and $count($filter($v, function($e){ $type($e) != "object" })) = 0'),
+}
+# DynamoDB refuses empty sets and sets with duplicates
+_SET_FN = ('$set := function($v, $t){ $type($v) = "array" and $count($v) > 0 and '
+           '$count($filter($v, function($e){ $type($e) != $t })) = 0 and $count($distinct($v)) = $count($v) }')
+# (Step Functions refuses a lone "$" in JSONata, so element tests use $filter, not a [$type($)] predicate)
+
+
+def _test(kind: Kind, value: str) -> str:
+    return "($v := " + value + "; " + _EXPECT[kind][1] + ")"
+
+
+def _field_reason(f: Field, value: str, label: str, depth: int) -> str:
+    """Bare JSONata: the reason ``value`` is not a valid ``f``, or undefined."""
+    what = _EXPECT[f.kind][0]
+    wrong = f'$not({_test(f.kind, value)}) ? "{label} must be {what}"'
+    nested = ""
+    if f.kind is Kind.M and f.entity is not None:
+        nested = _entity_reason(f.entity, value, label, depth + 1)
+    elif f.kind is Kind.L_M and f.entity is not None:
+        m = f"$m{depth}"
+        nested = f"($map({value}, function({m}){{ {_entity_reason(f.entity, m, label + '[]', depth + 1)} }}))[0]"
+    checked = wrong + (f" : {nested}" if nested else " : undefined")
+    absent = f'$not($exists({value})) or $type({value}) = "null"'
+    if f.optional:
+        return f"(({absent}) ? undefined : {checked})"
+    return f'(({absent}) ? "{label} is required and must be {what}" : {checked})'
+
+
+def _entity_reason(entity: Entity, source: str, where: str, depth: int = 0) -> str:
+    reasons = [_field_reason(f, f"{source}.`{f.name}`", f"{where}.{f.name}", depth) for f in entity.fields]
+    if not reasons:
+        return "undefined"
+    # the first non-undefined reason: a chain of "$exists(r) ? r : next"
+    out = "undefined"
+    for i, reason in enumerate(reversed(reasons)):
+        var = f"$r{depth}_{i}"
+        out = f"({var} := {reason}; $exists({var}) ? {var} : {out})"
+    return out
+
+
+def invalid_jsonata(entity: Entity, source: str, where: str) -> str:
+    """Bare JSONata: the first reason the object at ``source`` is not a valid ``entity`` (labels start ``where``)."""
+    return f"({_SET_FN}; {_entity_reason(entity, source, where)})"
+
+
+def key_invalid_jsonata(source: str, label: str) -> str:
+    """Bare JSONata: the reason the key argument at ``source`` is unusable (it must be a non-empty string)."""
+    return (f'($type({source}) = "string" and {source} != "") ? undefined : '
+            f'"{label} is required and must be a non-empty string"')
+
+
+def either(*reasons: str) -> str:
+    """Bare JSONata: the first of ``reasons`` that is not undefined."""
+    out = "undefined"
+    for i, reason in enumerate(reversed(reasons)):
+        out = f"($e{i} := {reason}; $exists($e{i}) ? $e{i} : {out})"
+    return out
+
+
+def refuse(reason: str) -> str:
+    """Bare JSONata to put first in a block: raises ``Resolver.InvalidArgument: <reason>`` when there is one."""
+    return f'($why := {reason}; $exists($why) ? $error("{INVALID_ARGUMENT}: " & $why) : undefined)'
+
+
+def required_subset(entity: Entity, names: Sequence[str]) -> Entity:
+    """The entity restricted to ``names``, all required (an update SETs each of them)."""
+    by_name = {f.name: f for f in entity.fields}
+    return Entity(entity.name, tuple(dataclasses.replace(by_name[n], optional=False) for n in names))
+
+
+# -- JSONPath ------------------------------------------------------------------------------------
+_PATH_TYPE = {Kind.S: Var.is_string, Kind.B: Var.is_string, Kind.N: Var.is_numeric, Kind.BOOL: Var.is_boolean}
+
+
+def _fail_name(label: str) -> str:
+    parts = label.replace("[]", "").replace(".", " ").split()
+    return "Invalid" + "".join(p[0].upper() + p[1:] for p in parts)
+
+
+def _fail(label: str, what: str) -> Fail:
+    return Fail(_fail_name(label), error=INVALID_ARGUMENT, cause=f"{label} is required and must be {what}")
+
+
+def path_rules(entity: Entity, source: str, where: str) -> list[tuple[Condition, Fail]]:
+    """Choice rules refusing a missing or mistyped field (nested maps field by field).
+
+    Sets (SS/BS) are tested on their first element: JSONPath has no array test, and an empty set
+    is refused by DynamoDB anyway. Kinds JSONPath cannot marshal never get here (appsync_marshal
+    refuses them first).
+    """
+    rules: list[tuple[Condition, Fail]] = []
+    for f in entity.fields:
+        path, label = f"{source}.{f.name}", f"{where}.{f.name}"
+        if f.kind is Kind.M and f.entity is not None:
+            rules += path_rules(f.entity, path, label)
+            continue
+        fail = _fail(label, _EXPECT[f.kind][0])
+        if f.kind in (Kind.SS, Kind.BS):
+            rules += [(~Var(f"{path}[0]").is_present(), fail), (~Var(f"{path}[0]").is_string(), fail)]
+        elif f.kind in _PATH_TYPE:
+            rules += [(~Var(path).is_present(), fail), (~_PATH_TYPE[f.kind](Var(path)), fail)]
+    return rules
+
+
+def key_rules(source: str, label: str) -> list[tuple[Condition, Fail]]:
+    """Choice rules refusing a missing, non-string or empty key argument."""
+    fail = Fail(_fail_name(label), error=INVALID_ARGUMENT, cause=f"{label} is required and must be a non-empty string")
+    key = Var(source)
+    return [(~key.is_present(), fail), (~key.is_string(), fail), (key == "", fail)]
+
