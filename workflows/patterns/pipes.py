@@ -15,7 +15,7 @@ Two builders:
 - ``typed_events``: from an entity description (``workflows.patterns.entity``), a typed event per
   kept record, in JSONata (same shape as above) or in JSONPath (the seed's Map + Pass, made correct
   for every type the entity module maps: projections, Choices for optional fields, nested Maps for
-  lists of maps and NS numbers).
+  lists of maps and NS numbers), after one JSONata check of the whole batch (see below).
 
 Contract (both builders, both modes): records in = elements out, in order, minus records whose
 ``eventName`` the typed builder was told not to keep. A record whose shape is not what the builder
@@ -27,7 +27,7 @@ declared, malformed DynamoDB JSON) is never dropped silently:
   the batch or sends it to its DLQ, as configured on the pipe). A record without an eventID is
   named ``record at index <i> (no eventID, SequenceNumber <n>)`` (its 0-based place in the batch;
   the SequenceNumber only when it has one). ``<path>`` points into lists: ``...groups[1]``,
-  ``...tags[0].k`` (JSONPath mode names a bad NS element's set, not its index);
+  ``...tags[0].k``, ``...scores[1]`` (an NS element);
 - ``on_bad_record="skip"``: the record's place in the output holds a report element instead of an
   event: ``{"skipped": {"eventId", "eventName", "batchIndex", "error", "cause"}}`` (flat shapes;
   eventId/eventName only when the record has them) or ``{"detailType": "StreamRecordSkipped",
@@ -35,10 +35,11 @@ declared, malformed DynamoDB JSON) is never dropped silently:
   event and can be routed by a rule; ``batchIndex`` finds the record even when filtered event
   names shifted the output.
 
-List elements: JSONata checks every element as it unmarshals. JSONPath projects lists of S with
-``L[*].S``, which skips elements of another type silently, so it compares the lengths of ``L`` and
-of the projection (one Pass and one Choice per map on the happy path) and, only on a mismatch, runs
-a Map that fails on the first element that is not an S; lists of maps check each item in their Map.
+Both typed modes run the same record check (``_typed_problem``): every declared attribute's
+descriptor, every list element, set element and N string. JSONPath mode runs it once per batch
+before its Map, because its conversions (``States.StringToJson`` on an N, ``L[*].S`` which skips
+non-S elements silently) either fail with States.Runtime, which no Catch can handle, or drop data;
+it also requires an int/float N to be in JSON number form (``+1``, ``.5`` are named, not converted).
 
 Numbers follow ``dynamodb_json``'s rule (a JSON number only where a double holds DynamoDB's digits
 exactly, else the exact string); in JSONPath mode the entity's declared Python type decides
@@ -51,7 +52,7 @@ import json
 from typing import Any, Literal, Mapping, Sequence
 
 from workflows.core import (
-    EXPRESS, JSONATA, BuildError, Chain, Choice, Fail, Map, Parallel, Pass, StateMachine, Succeed, Var,
+    EXPRESS, JSONATA, BuildError, Chain, Choice, Fail, Map, Pass, StateMachine, Succeed, Var,
     jsonata,
 )
 from workflows.core.jsonata import one_line
@@ -107,6 +108,26 @@ _PROBLEM_FUNCTION = r"""function($v, $at){(
 # The descriptor of an attribute value ("S", "L", ...), or its JSON type when it is not one.
 _DESC = r"""$desc := function($v){ $type($v) = "object" and $type($keys($v)) = "string" ? $keys($v) : $type($v) };"""
 
+# JSONPath mode converts int/float N and NS values with States.StringToJson, which needs JSON's
+# number form: "+1", ".5", "5." or "007" are DynamoDB-valid (DynamoDB itself emits them normalized)
+# but make that intrinsic fail with States.Runtime, which no Catch can handle (States.ALL does not
+# match it). Called only on values $ddbProblem accepted (an N string, or an NS array of strings).
+_JSON_NUMBER_NAME = "$jsonNumberProblem"
+_JSON_NUMBER_FUNCTION = r"""function($v, $at){(
+  $ok := function($s){ $contains($s, /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/) };
+  $exists($lookup($v, "N")) ? ($ok($v.N) ? undefined
+      : {"field": $at, "problem": "N is not in JSON number form (States.StringToJson needs it): " & $v.N})
+  : $map($v.NS, function($e, $i){ $ok($e) ? undefined : {"field": $at & "[" & $i & "]",
+      "problem": "NS element is not in JSON number form (States.StringToJson needs it): " & $e} })[0]
+)}"""
+
+# What JSONPath mode's check needs (it converts with JSONPath, so not the unmarshaller).
+_CHECK_PRELUDE = (
+    f"{_PROBLEM_NAME} := {_PROBLEM_FUNCTION};\n"
+    f"{_JSON_NUMBER_NAME} := {_JSON_NUMBER_FUNCTION};\n"
+    f"{_DESC}\n"
+)
+
 _PRELUDE = (
     f"{UNMARSHAL_NAME} := {UNMARSHAL_FUNCTION};\n"
     f"{_PROBLEM_NAME} := {_PROBLEM_FUNCTION};\n"
@@ -152,14 +173,36 @@ def _check_args(on_bad_record: str, shape: str) -> None:
         raise BuildError(f"shape must be 'flat' or 'eventbridge', not {shape!r}", rule="pipes-options")
 
 
+_BATCH_PROBLEM = (
+    '$not($type($states.input) = "array") ? {"field": "(batch)", "problem": "the enrichment input must be a JSON array"}'
+)
+
+
+def _head(functions: str, prelude: str = _PRELUDE) -> str:
+    return prelude + _RECORD_PROBLEM + "\n" + _CAUSE + "\n" + functions + "\n"
+
+
+def _fail_check(head: str, ok_target: Any, names: Any = str, query_language: str | None = None) -> Choice:
+    """JSONata Choice: every record of the batch passes ``$problem`` -> ``ok_target``, else a Fail
+    naming the first bad record and field (a fixed Error, so no States.* name is ever re-raised)."""
+    first_bad = (
+        f"$bp := {_BATCH_PROBLEM};\n"
+        "$bad := $exists($bp) ? {\"r\": null, \"p\": $bp}\n"
+        # $reduce with an undefined initial value starts from the first element: start from null.
+        "  : $reduce($states.input, function($found, $r, $i){ $found ? $found\n"
+        "      : ($p := $problem($r); $exists($p) ? {\"r\": $r, \"p\": $p, \"i\": $i}) }, null);\n"
+    )
+    ok = jsonata(one_line(f"(\n{head}{first_bad}$not($exists($bad))\n)"))
+    cause = jsonata(one_line(f"(\n{head}{first_bad}$cause($bad.r, $bad.p, $bad.i)\n)"))
+    fail = Fail(names("Unexpected shape"), error=SHAPE_ERROR, cause=cause, query_language=query_language)
+    return Choice(names("Check records"), query_language=query_language).when(ok, ok_target).otherwise(fail)
+
+
 def _batch_machine(name: str, comment: str, functions: str, on_bad_record: OnBadRecord, shape: Shape) -> StateMachine:
     """The JSONata batch skeleton around ``$problem($r)`` / ``$event($r)`` / ``$kept($r)`` (all bound
     in ``functions``): fail mode = Choice (every record checked) -> Succeed(events) | Fail(first
     problem); skip mode = one Pass."""
-    head = _PRELUDE + _RECORD_PROBLEM + "\n" + _CAUSE + "\n" + functions + "\n"
-    batch_problem = (
-        '$not($type($states.input) = "array") ? {"field": "(batch)", "problem": "the enrichment input must be a JSON array"}'
-    )
+    head = _head(functions)
     events = "$reduce($states.input, function($acc, $r){ $kept($r) ? $append($acc, [$event($r)]) : $acc }, [])"
     if on_bad_record == "skip":
         per_record = (
@@ -169,22 +212,11 @@ def _batch_machine(name: str, comment: str, functions: str, on_bad_record: OnBad
             "  : $kept($r) ? $append($acc, [$event($r)]) : $acc\n"
             ")}, [])"
         )
-        body = f"(\n{head}$bp := {batch_problem};\n$exists($bp) ? $error($bp.problem) : {per_record}\n)"
+        body = f"(\n{head}$bp := {_BATCH_PROBLEM};\n$exists($bp) ? $error($bp.problem) : {per_record}\n)"
         emit = Pass("Flatten batch", output=jsonata(one_line(body)))
         return StateMachine(name, emit, type=EXPRESS, query_language=JSONATA, comment=comment)
-    first_bad = (
-        f"$bp := {batch_problem};\n"
-        "$bad := $exists($bp) ? {\"r\": null, \"p\": $bp}\n"
-        "  : $reduce($states.input, function($found, $r, $i){ $exists($found) ? $found\n"
-        "      : ($p := $problem($r); $exists($p) ? {\"r\": $r, \"p\": $p, \"i\": $i}) }, undefined);\n"
-    )
-    # $reduce with an undefined initial value starts from the first element: guard that by a null.
-    first_bad = first_bad.replace("}, undefined);", "}, null);").replace("$exists($found) ?", "$found ?")
-    ok = jsonata(one_line(f"(\n{head}{first_bad}$not($exists($bad))\n)"))
-    cause = jsonata(one_line(f"(\n{head}{first_bad}$cause($bad.r, $bad.p, $bad.i)\n)"))
     emit = Succeed("Emit events", output=jsonata(one_line(f"(\n{head}{events}\n)")))
-    fail = Fail("Unexpected shape", error=SHAPE_ERROR, cause=cause)
-    check = Choice("Check records").when(ok, emit).otherwise(fail)
+    check = _fail_check(head, emit)
     return StateMachine(name, check, type=EXPRESS, query_language=JSONATA, comment=comment)
 
 
@@ -284,7 +316,9 @@ def _at(prefix: str, name: str) -> str:
     return _js(name) if prefix == "" else f"{prefix} & {_js('.' + name)}"
 
 
-def _field_check(f: Field, img: str, prefix: str, depth: int) -> str:
+def _field_check(f: Field, img: str, prefix: str, depth: int, strict: bool) -> str:
+    """First problem of field ``f`` of the attribute map ``img``; ``strict`` adds the JSON number form
+    check that JSONPath mode's ``States.StringToJson`` needs for int/float N and NS values."""
     a = f"$a{depth}"
     at = _at(prefix, f.name)
     want = _DESCRIPTOR[f.kind]
@@ -292,11 +326,11 @@ def _field_check(f: Field, img: str, prefix: str, depth: int) -> str:
     absent = f"$not($exists({a}))" + (f' or $desc({a}) = "NULL"' if f.optional else "")
     if f.kind is Kind.M:
         assert f.entity is not None
-        inner = _entity_check(f.entity, f'$lookup({a}, "M")', at, depth + 1)
+        inner = _entity_check(f.entity, f'$lookup({a}, "M")', at, depth + 1, strict)
     elif f.kind is Kind.L_M:
         assert f.entity is not None
         item_at = f'{at} & "[" & $i{depth} & "]"'
-        item_check = _entity_check(f.entity, f'$lookup($e{depth}, "M")', item_at, depth + 1)
+        item_check = _entity_check(f.entity, f'$lookup($e{depth}, "M")', item_at, depth + 1, strict)
         inner = (f"$map($lookup({a}, \"L\"), function($e{depth}, $i{depth}){{ $desc($e{depth}) != \"M\" "
                  f"? {{\"field\": {item_at}, \"problem\": \"expected M, got \" & $desc($e{depth})}} "
                  f": {item_check} }})[0]")
@@ -305,6 +339,8 @@ def _field_check(f: Field, img: str, prefix: str, depth: int) -> str:
         inner = (f"$map($lookup({a}, \"L\"), function($e{depth}, $i{depth}){{ $desc($e{depth}) != \"S\" "
                  f"? {{\"field\": {item_at}, \"problem\": \"expected S, got \" & $desc($e{depth})}} "
                  f": {_PROBLEM_NAME}($e{depth}, {item_at}) }})[0]")
+    elif strict and f.kind in (Kind.N, Kind.NS) and not f.exact_numbers:
+        inner = f"($p{depth} := {_PROBLEM_NAME}({a}, {at}); $exists($p{depth}) ? $p{depth} : {_JSON_NUMBER_NAME}({a}, {at}))"
     else:
         inner = f"{_PROBLEM_NAME}({a}, {at})"
     return (f"({a} := $lookup({img}, {_js(f.name)});\n"
@@ -313,10 +349,24 @@ def _field_check(f: Field, img: str, prefix: str, depth: int) -> str:
             f"  : {inner})")
 
 
-def _entity_check(entity: Entity, img: str, prefix: str, depth: int) -> str:
+def _entity_check(entity: Entity, img: str, prefix: str, depth: int, strict: bool = False) -> str:
     if not entity.fields:
         return "undefined"
-    return "[" + ",\n ".join(_field_check(f, img, prefix, depth) for f in entity.fields) + "][0]"
+    return "[" + ",\n ".join(_field_check(f, img, prefix, depth, strict) for f in entity.fields) + "][0]"
+
+
+def _images_problem(entity: Entity, image: str, include_old_image: bool, strict: bool = False) -> str:
+    """JSONata: the first problem of record ``$r``'s images as the typed builder reads them (the
+    record's own ids are checked before). Shared by both modes, so both name the same field."""
+    main = (f"$not($type($lookup($r.dynamodb, {_js(image)})) = \"object\")\n"
+            f"    ? {{\"field\": \"dynamodb.{image}\", \"problem\": \"missing or not an object (the builder reads it)\"}}\n"
+            f"  : {_entity_check(entity, f'$r.dynamodb.{image}', _js(f'dynamodb.{image}'), 0, strict)}")
+    if not include_old_image:
+        return main
+    old = ('$exists($r.dynamodb.OldImage) ? ($not($type($r.dynamodb.OldImage) = "object") '
+           '? {"field": "dynamodb.OldImage", "problem": "not an object"} : '
+           f'{_entity_check(entity, "$r.dynamodb.OldImage", _js("dynamodb.OldImage"), 0, strict)})')
+    return f"[{main},\n   {old}][0]"
 
 
 def _field_value(f: Field, a: str, depth: int) -> str:
@@ -348,7 +398,6 @@ def _entity_build(entity: Entity, img: str, depth: int) -> str:
 
 def _jsonata_typed_functions(entity: Entity, kept: Mapping[str, str], image: str, include_old_image: bool,
                              shape: Shape) -> str:
-    names = json.dumps(kept)
     old = ""
     if include_old_image:
         old = (f',\n  "{_OLD_KEY}": $exists($r.dynamodb.OldImage) ? '
@@ -357,28 +406,35 @@ def _jsonata_typed_functions(entity: Entity, kept: Mapping[str, str], image: str
     detail = f"$merge([{fields}, {{{old.lstrip(',')}}}])" if old else fields
     event = (f'{{"detailType": $lookup($kinds, $r.eventName), "detail": {detail}}}' if shape == "eventbridge"
              else detail)
-    old_check = ""
-    if include_old_image:
-        old_check = (f',\n   $exists($r.dynamodb.OldImage) ? ($not($type($r.dynamodb.OldImage) = "object") '
-                     '? {"field": "dynamodb.OldImage", "problem": "not an object"} : '
-                     f'{_entity_check(entity, "$r.dynamodb.OldImage", _js("dynamodb.OldImage"), 0)})')
+    return _typed_problem(entity, kept, image, include_old_image) + f"\n$event := function($r){{ {event} }};"
+
+
+def _typed_problem(entity: Entity, kept: Mapping[str, str], image: str, include_old_image: bool,
+                   strict: bool = False) -> str:
+    """JSONata binding ``$kinds``, ``$kept($r)`` and ``$problem($r)`` (undefined for a good record or
+    one whose event name is not kept): the one record check of both typed modes."""
     return (
-        f"$kinds := {names};\n"
+        f"$kinds := {json.dumps(kept)};\n"
         "$kept := function($r){ $exists($lookup($kinds, $r.eventName)) };\n"
         "$problem := function($r){(\n"
         "  $p := $recordProblem($r);\n"
         "  $exists($p) ? $p : $not($kept($r)) ? undefined\n"
-        f"  : $not($type($lookup($r.dynamodb, {_js(image)})) = \"object\")\n"
-        f"    ? {{\"field\": \"dynamodb.{image}\", \"problem\": \"missing or not an object (the builder reads it)\"}}\n"
-        f"  : [{_entity_check(entity, f'$r.dynamodb.{image}', _js(f'dynamodb.{image}'), 0)}{old_check}][0]\n"
-        ")};\n"
-        f"$event := function($r){{ {event} }};"
+        f"  : {_images_problem(entity, image, include_old_image, strict)}\n"
+        ")};"
     )
 
 
 # --------------------------------------------------------------------------------------------
-# Typed events: JSONPath mode (Map + Choice + Pass, no JSONata)
+# Typed events: JSONPath mode (one check, then Map + Choice + Pass conversions that cannot fail)
 # --------------------------------------------------------------------------------------------
+#
+# Why the check comes first and is JSONata: a Pass cannot catch, and what a bad value makes a
+# JSONPath conversion raise (States.StringToJson on N "abc", States.ArrayLength on an L that is
+# not a list, a path into a missing attribute) is States.Runtime, which AWS lets no Catch handle
+# (States.ALL does not match it). JSONPath Choice rules cannot look at a string's digits either
+# (StringMatches has only '*'). So one JSONata state checks the whole batch with the JSONata
+# mode's own check (plus the JSON number form StringToJson needs) and names the first bad field;
+# the JSONPath states after it only convert. The machine already needs JSONata for its last state.
 
 
 class _Names:
@@ -395,69 +451,6 @@ class _Names:
         return name
 
 
-def _label_param(label: str, at_path: str | None) -> dict[str, Any]:
-    """Parameters fragment for a field label: static at the record level; inside a list of maps,
-    ``label`` is relative to the item, whose own label (``...tags[2]``) is at ``at_path``."""
-    if at_path is None:
-        return {"field": label}
-    return {"field.$": f"States.Format('{{}}.{label}', {at_path})"}
-
-
-def _item_label(label: str, at_path: str | None) -> str:
-    """Intrinsic naming element ``[i]`` of the list labelled ``label``, for a Map's ItemSelector."""
-    if at_path is None:
-        return f"States.Format('{label}[{{}}]', $$.Map.Item.Index)"
-    return f"States.Format('{{}}.{label}[{{}}]', {at_path}, $$.Map.Item.Index)"
-
-
-def _guarded(conditions: list[Any]) -> Any:
-    out = conditions[0]
-    for c in conditions[1:]:
-        out = out & c
-    return out
-
-
-# (condition that means 'bad', bad-report parameters, readable field name for state names)
-_Check = tuple[Any, dict[str, Any], str]
-
-
-def _jsonpath_checks(entity: Entity, src: str, label: str, at_path: str | None,
-                     guards: list[Any]) -> list[_Check]:
-    """Every field's descriptor check, parents first (a nested map's fields only when it is an M)."""
-    out: list[_Check] = []
-    for f in entity.fields:
-        path = f"{src}.{f.name}" if f.name.isidentifier() else f"{src}['{f.name}']"
-        name = f"{label}{f.name}"
-        desc = _DESCRIPTOR[f.kind]
-        typed = Var(f"{path}.{desc}").is_present()
-        if f.optional:
-            bad = Var(path).is_present() & ~typed & ~Var(f"{path}.NULL").is_present()
-            problem = f"expected {desc} or NULL"
-        else:
-            bad = ~typed
-            problem = f"missing or not {desc}"
-        out.append((_guarded([*guards, bad]), {**_label_param(name, at_path), "problem": problem}, name))
-        if f.kind is Kind.M:
-            assert f.entity is not None
-            out.extend(_jsonpath_checks(f.entity, f"{path}.M", f"{name}.", at_path, [*guards, typed]))
-    return out
-
-
-def _string_lists(entity: Entity, prefix: str = "") -> list[str]:
-    """Dotted paths of the list-of-S fields one projection copies (required all the way down):
-    the ones whose elements ``_JsonPathBuilder.lists_check`` must count."""
-    out: list[str] = []
-    for f in entity.fields:
-        if f.optional:
-            continue
-        if f.kind is Kind.L_S:
-            out.append(prefix + f.name)
-        elif f.kind is Kind.M:
-            assert f.entity is not None
-            out.extend(_string_lists(f.entity, f"{prefix}{f.name}."))
-    return out
-
-
 def _attribute_path(src: str, dotted: str) -> str:
     """The DynamoDB-JSON path of a dotted field path through nested maps."""
     return f"{src}.{'.M.'.join(dotted.split('.'))}"
@@ -469,8 +462,8 @@ def _value_path(f: Field, path: str) -> tuple[dict[str, Any], bool]:
         return {"v.$": f"States.StringToJson({path}.N)"}, False
     if f.kind in (Kind.L_M,) or (f.kind is Kind.NS and not f.exact_numbers):
         return {"v.$": f"{path}.{_DESCRIPTOR[f.kind]}"}, True
-    if f.kind is Kind.L_S:  # the raw length travels along for the element check
-        return {"v.$": f"{path}.L[*].S", "n.$": f"States.ArrayLength({path}.L)"}, False
+    if f.kind is Kind.L_S:
+        return {"v.$": f"{path}.L[*].S"}, False
     return {"v.$": f"{path}.{_DESCRIPTOR[f.kind]}"}, False
 
 
@@ -481,202 +474,102 @@ def _chain(parts: Sequence[Any]) -> Chain | None:
     return out
 
 
-# Errors an intrinsic raises on a string that is not JSON (States.StringToJson on an NS element).
-_INTRINSIC_ERRORS = ["States.Runtime", "States.IntrinsicFailure"]
-
-
 class _JsonPathBuilder:
-    """Builds the per-record graph; every state name is unique, every bad shape ends in a Fail."""
+    """Builds the per-record conversion graph (run only on checked records); state names are unique."""
 
     def __init__(self) -> None:
         self.names = _Names()
 
-    def fail(self) -> Fail:
-        return Fail(self.names("Unexpected shape"), error=SHAPE_ERROR,
-                    cause_path="States.Format('record {} field {}: {}', $.eventID, $.bad.field, $.bad.problem)")
-
-    def bad(self, title: str, report: dict[str, Any], shown: str) -> Chain:
-        return Pass(self.names(f"{title}: bad {shown}"), parameters=report, result_path="$.bad") >> self.fail()
-
-    def entity_chain(self, entity: Entity, src: str, dest: str, title: str, at_path: str | None, label: str,
-                     pre: Sequence[_Check] = (), then: Any = None) -> Chain:
-        """Check the attribute map at ``src`` and write its plain object at ``dest``, then go on to
-        ``then`` (or leave the happy path's end open when it is None)."""
-        check = Choice(self.names(f"{title}: check shape"))
-        for condition, report, shown in [*pre, *_jsonpath_checks(entity, src, label, at_path, [])]:
-            check = check.when(condition, self.bad(title, report, shown))
+    def entity_chain(self, entity: Entity, src: str, dest: str, title: str, then: Any = None) -> Chain:
+        """Write the plain object of the attribute map at ``src`` at ``dest``, then go on to ``then``."""
         proj = projection(entity, src)
         project = Pass(self.names(f"{title}: project"), parameters=proj.selector, result_path=dest)
-        rest: list[Any] = []
-        for dotted in proj.optional:
-            rest.append(self.optional_step(entity, src, dest, dotted, title, at_path, label))
-        for dotted in proj.needs_map:
-            rest.append(self.list_map(entity.field(dotted), f"{dest}.{dotted}", title, at_path, f"{label}{dotted}"))
+        rest: list[Any] = [self.optional_step(entity, src, dest, dotted, title) for dotted in proj.optional]
+        rest += [self.list_map(entity.field(dotted), f"{dest}.{dotted}", title, dotted) for dotted in proj.needs_map]
         if then is not None:
             rest.append(then)
         tail = _chain(rest)
-        lists = [(f"{_attribute_path(src, d)}.L", f"{dest}.{d}", f"{label}{d}") for d in _string_lists(entity)]
-        if lists:
-            body = project >> self.lists_check(lists, title, at_path, tail)
-        else:
-            body = Chain.of(project) if tail is None else project >> tail
-        return Chain.of(check.otherwise(body))
+        return Chain.of(project) if tail is None else project >> tail
 
-    def lists_check(self, lists: Sequence[tuple[str, str, str]], title: str, at_path: str | None,
-                    then: Any) -> Chain:
-        """``L[*].S`` silently skips elements that are not S, so for each (raw L path, projected list
-        path, label) the two lengths are compared; on a mismatch a Map finds the element and fails
-        naming it. Happy path: one Pass and one Choice for all the lists of a map."""
-        counts: dict[str, Any] = {}
-        choice = Choice(self.names(f"{title}: every list element an S?"))
-        for n, (raw, projected, label) in enumerate(lists):
-            key = f"l{n}"
-            counts[key] = {"raw.$": f"States.ArrayLength({raw})", "kept.$": f"States.ArrayLength({projected})"}
-            mismatch = ~Var(f"$.counts.{key}.raw").compare_path("NumericEqualsPath", f"$.counts.{key}.kept")
-            choice = choice.when(mismatch, self.find_non_s(raw, title, at_path, label))
-        count = Pass(self.names(f"{title}: count list elements"), parameters=counts, result_path="$.counts")
-        return count >> choice.otherwise(then if then is not None else Pass(self.names(f"{title}: lists ok")))
-
-    def find_non_s(self, raw: str, title: str, at_path: str | None, label: str) -> Chain:
-        """A Map over the raw list, one element at a time, that fails on the first element that is
-        not an S with the element's index in the field (runs only when the counts differ)."""
-        t = f"{title}.{label.rsplit('.', 1)[-1]}[]"
-        selector = {"eventID.$": "$.eventID", "at.$": _item_label(label, at_path), "item.$": "$$.Map.Item.Value"}
-        report = {"field.$": "$.at",
-                  "problem.$": "States.Format('expected S, got {}', States.JsonToString($.item))"}
-        is_s = (Choice(self.names(f"{t}: is an S?"))
-                .when(~Var("$.item.S").is_present(), self.bad(t, report, "element"))
-                .otherwise(Pass(self.names(f"{t}: an S"))))
-        find = Map(self.names(f"{t}: find the element that is not S"), items_path=raw, item_selector=selector,
-                   item_processor=is_s, max_concurrency=1, result_path=None)
-        # Not reached (a length mismatch means some element has no S), but no path may end open.
-        return find >> self.bad(t, {**_label_param(label, at_path), "problem": "an element is not S"}, "list")
-
-    def optional_step(self, entity: Entity, src: str, dest: str, dotted: str, title: str,
-                      at_path: str | None, label: str) -> Choice:
+    def optional_step(self, entity: Entity, src: str, dest: str, dotted: str, title: str) -> Choice:
         f = entity.field(dotted)
         path = _attribute_path(src, dotted)
         target = f"{dest}.{dotted}"
         if f.kind is Kind.M:
             assert f.entity is not None
-            present: Any = self.entity_chain(f.entity, f"{path}.M", target, f"{title}.{dotted}", at_path,
-                                             f"{label}{dotted}.")
+            present: Any = self.entity_chain(f.entity, f"{path}.M", target, f"{title}.{dotted}")
         else:
             params, needs_map = _value_path(f, path)
             read = Pass(self.names(f"{title}: read {dotted}"), parameters=params, result_path="$.tmp")
-            store = Pass(self.names(f"{title}: set {dotted}"), input_path="$.tmp.v", result_path=target)
-            if f.kind is Kind.L_S:
-                present = read >> self.lists_check([(f"{path}.L", "$.tmp.v", f"{label}{dotted}")], title,
-                                                   at_path, store)
-            else:
-                present = read >> store
+            present = read >> Pass(self.names(f"{title}: set {dotted}"), input_path="$.tmp.v", result_path=target)
             if needs_map:
-                present = present >> self.list_map(f, target, title, at_path, f"{label}{dotted}")
+                present = present >> self.list_map(f, target, title, dotted)
         return (Choice(self.names(f"{title}: has {dotted}?"))
                 .when(Var(f"{path}.{_DESCRIPTOR[f.kind]}").is_present(), present)
                 .otherwise(Pass(self.names(f"{title}: no {dotted}"))))
 
-    def list_map(self, f: Field, target: str, title: str, at_path: str | None, label: str) -> Map:
+    def list_map(self, f: Field, target: str, title: str, dotted: str) -> Map:
         """A Map replacing the raw DynamoDB list at ``target`` by plain values (NS numbers, L of M)."""
-        inner_title = f"{title}.{label.rsplit('.', 1)[-1]}[]"
+        inner_title = f"{title}.{dotted.rsplit('.', 1)[-1]}[]"
         if f.kind is Kind.NS:
             selector: dict[str, Any] = {"v.$": "States.StringToJson($$.Map.Item.Value)"}
             processor: Any = Pass(self.names(f"{inner_title}: number"), output_path="$.v")
-            report = {**_label_param(label, at_path), "problem": "an NS element is not a decimal number"}
-            handler: Any = self.bad(inner_title, report, "element")
         else:
             assert f.entity is not None
-            selector = {"eventID.$": "$.eventID", "at.$": _item_label(label, at_path), "item.$": "$$.Map.Item.Value"}
+            selector = {"item.$": "$$.Map.Item.Value"}
             done = Pass(self.names(f"{inner_title}: done"), input_path="$.out")
-            processor = self.entity_chain(
-                f.entity, "$.item.M", "$.out", inner_title, "$.at", "",
-                pre=[(~Var("$.item.M").is_present(), {"field.$": "$.at", "problem": "expected M"}, "item")],
-                then=done)
-            handler = None
-        step = Map(self.names(f"{title}: {label.rsplit('.', 1)[-1]}[]"), items_path=target, item_selector=selector,
+            processor = self.entity_chain(f.entity, "$.item.M", "$.out", inner_title, then=done)
+        return Map(self.names(f"{title}: {dotted.rsplit('.', 1)[-1]}[]"), items_path=target, item_selector=selector,
                    item_processor=processor, result_path=target)
-        if handler is not None:
-            step = step.add_catch(_INTRINSIC_ERRORS, handler, result_path="$.caught")
-        return step
 
 
 def _jsonpath_typed(name: str, entity: Entity, kept: Mapping[str, str], image: str, include_old_image: bool,
                     shape: Shape, on_bad_record: OnBadRecord, comment: str) -> StateMachine:
-    """Map over the batch (each item ``{index, record}``), one typed event or report per record.
+    """Check the batch once (JSONata), then a JSONPath Map converts each record (items ``{index,
+    record}``). Fail mode: a bad record fails the batch before the Map. Skip mode: the check
+    replaces each bad record's item by ``{index, report}``, which the Map emits as it is.
 
     ``Tag <eventName>`` unwraps the record and keeps ``{detailType, batchIndex}`` at ``$.meta``.
     """
     b = _JsonPathBuilder()
-    src = f"$.dynamodb.{image}"
     tail: Chain = Chain.of(Pass(b.names("Emit event"), parameters={"out.$": "States.Array($.event)"}))
     if shape == "eventbridge":
         tail = Pass(b.names("Wrap for EventBridge"), result_path="$.event",
                     parameters={"detailType.$": "$.meta.detailType", "detail.$": "$.event"}) >> tail
     if include_old_image:
-        old = b.entity_chain(entity, "$.dynamodb.OldImage", f"$.event.{_OLD_KEY}", "OldImage", None,
-                             "dynamodb.OldImage.", then=tail)
+        old = b.entity_chain(entity, "$.dynamodb.OldImage", f"$.event.{_OLD_KEY}", "OldImage", then=tail)
         tail = Chain.of(Choice(b.names("Has OldImage?"))
                         .when(Var("$.dynamodb.OldImage").is_present(), old)
                         .otherwise(Pass(b.names("No OldImage"), result=None, result_path=f"$.event.{_OLD_KEY}")
                                    >> tail))
-    record = b.entity_chain(entity, src, "$.event", image, None, f"dynamodb.{image}.",
-                            pre=[(~Var(src).is_present(), {"field": f"dynamodb.{image}", "problem": "missing"},
-                                  f"dynamodb.{image}")],
-                            then=tail)
-    body: Any = record
-    cause = "States.Format('record {} field {}: {}', $.bad.who, $.bad.field, $.bad.problem)"
-    if on_bad_record == "skip":
-        report = {"eventId.$": "$.eventID", "eventName.$": "$.eventName", "batchIndex.$": "$.meta.batchIndex",
-                  "error.$": "$.caught.Error", "cause.$": "$.caught.Cause"}
-        malformed_report = {"batchIndex.$": "$.index", "error": SHAPE_ERROR, "cause.$": cause}
-        skip = Pass(b.names("Report skipped record"), parameters={"out.$": "States.Array($.report)"})
-        body = Parallel(b.names("Per record"), branches=[record], output_path="$[0]").add_catch(
-            [SHAPE_ERROR], Pass(b.names("Skip record"), parameters=_wrap_report(report, shape),
-                                result_path="$.report") >> skip,
-            result_path="$.caught")
-        malformed: Any = Pass(b.names("Skip malformed record"), parameters=_wrap_report(malformed_report, shape),
-                              result_path="$.report") >> skip
-    else:
-        malformed = Fail(b.names("Malformed record"), error=SHAPE_ERROR, cause_path=cause)
+    convert = b.entity_chain(entity, f"$.dynamodb.{image}", "$.event", image, then=tail)
     keep = Choice(b.names("Keep event?"))
+    if on_bad_record == "skip":
+        keep = keep.when(Var("$.report").is_present(),
+                         Pass(b.names("Report skipped record"), parameters={"out.$": "States.Array($.report)"}))
     for event_name, detail_type in kept.items():
         tag = Pass(b.names(f"Tag {event_name}"), parameters={"detailType": detail_type, "batchIndex.$": "$.index"},
                    result_path="$.record.meta", output_path="$.record")
-        keep = keep.when(Var("$.record.eventName") == event_name, tag >> body)
+        keep = keep.when(Var("$.record.eventName") == event_name, tag >> convert)
     keep = keep.otherwise(Pass(b.names("Drop event"), result={"out": []}))
-    per_record = _ids_check(b, malformed).otherwise(keep)
-    each = Map(b.names("Each record"), items_path="$", item_processor=per_record,
-               item_selector={"index.$": "$$.Map.Item.Index", "record.$": "$$.Map.Item.Value"})
     # JSONPath cannot flatten [{"out": [..]}, {"out": []}] when every list is empty ("$[*].out[*]"
     # matches nothing and fails), so this one state concatenates in JSONata: "[$states.input.out]".
     collect = Pass(b.names("Collect events"), query_language=JSONATA, output=jsonata("[$states.input.out]"))
-    return StateMachine(name, each >> collect, type=EXPRESS, comment=comment)
-
-
-def _wrap_report(report: dict[str, Any], shape: Shape) -> dict[str, Any]:
-    return {"detailType": SKIPPED_DETAIL_TYPE, "detail": report} if shape == "eventbridge" else {"skipped": report}
-
-
-def _ids_check(b: _JsonPathBuilder, malformed: Any) -> Choice:
-    """A record needs string eventID and eventName; without an eventID it is named by its index in
-    the batch and its SequenceNumber (when it has one), like the JSONata builders' ``$cause``."""
-    problem = "missing or not a string"
-    by_index = Pass(b.names("No eventID"), result_path="$.bad", parameters={
-        "field": "eventID", "problem": problem, "who.$": "States.Format('at index {} (no eventID)', $.index)"})
-    seq = "$.record.dynamodb.SequenceNumber"
-    by_sequence = Pass(b.names("Name it by SequenceNumber"), result_path="$.bad", parameters={
-        "field": "eventID", "problem": problem,
-        "who.$": f"States.Format('at index {{}} (no eventID, SequenceNumber {{}})', $.index, {seq})"})
-    no_id = by_index >> (Choice(b.names("Has SequenceNumber?"))
-                         .when(Var(seq).is_present() & Var(seq).is_string(), by_sequence >> malformed)
-                         .otherwise(malformed))
-    no_name = Pass(b.names("No eventName"), result_path="$.bad",
-                   parameters={"field": "eventName", "problem": problem, "who.$": "$.record.eventID"}) >> malformed
-    return (Choice(b.names("Record has ids?"))
-            .when(~Var("$.record.eventID").is_present(), no_id)
-            .when(~Var("$.record.eventID").is_string(), no_id)
-            .when(~Var("$.record.eventName").is_present(), no_name)
-            .when(~Var("$.record.eventName").is_string(), no_name))
+    head = _head(_typed_problem(entity, kept, image, include_old_image, strict=True), _CHECK_PRELUDE)
+    if on_bad_record == "skip":
+        items = (f"(\n{head}$bp := {_BATCH_PROBLEM};\n$exists($bp) ? $error($bp.problem)\n"
+                 "  : $reduce($states.input, function($acc, $r, $i){(\n"
+                 "      $p := $problem($r);\n"
+                 f"      $append($acc, [$exists($p) ? {{\"index\": $i, \"report\": {_skip_report(shape)}}}\n"
+                 "                                 : {\"index\": $i, \"record\": $r}])\n"
+                 "    )}, [])\n)")
+        check: Any = Pass(b.names("Check records"), query_language=JSONATA, output=jsonata(one_line(items)))
+        each = Map(b.names("Each record"), items_path="$", item_processor=keep)
+        return StateMachine(name, check >> each >> collect, type=EXPRESS, comment=comment)
+    each = Map(b.names("Each record"), items_path="$", item_processor=keep,
+               item_selector={"index.$": "$$.Map.Item.Index", "record.$": "$$.Map.Item.Value"})
+    check = _fail_check(head, each >> collect, b.names, query_language=JSONATA)
+    return StateMachine(name, check, type=EXPRESS, comment=comment)
 
 
 # --------------------------------------------------------------------------------------------
