@@ -51,7 +51,7 @@ def test_update_pages_through_a_bounded_distributed_map() -> None:
     asl = all_workflows()["tenant-stack-update"].build().to_asl()
     page = asl["States"]["UpdatePage"]
     assert page["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
-    assert 1 <= page["MaxConcurrency"] <= 20
+    assert page["MaxConcurrency"] in range(1, 21), "bounded concurrency respects CloudFormation limits"
     more = asl["States"]["ScanMoreTenants"]["Parameters"]
     assert more["ExclusiveStartKey.$"] == "$.page.LastEvaluatedKey" and more["Limit"] == 100
 
