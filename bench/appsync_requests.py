@@ -17,7 +17,7 @@ from typing import Any
 from workflows.core import JSONATA, JSONPATH
 from workflows.local.engine import LocalEngine
 from workflows.patterns import appsync
-from workflows.patterns.appsync_layout import TenantTable
+from workflows.patterns.appsync.layout import TenantTable
 
 sys.path.insert(0, ".")
 from tests.patterns.test_appsync_env import make_env  # noqa: E402

@@ -13,7 +13,7 @@ import statistics
 import time
 from typing import Any
 
-from workflows.catalog.pipes import User
+from workflows.examples.users.machines.pipes import User
 from workflows.core import EXPRESS, Map, Pass, StateMachine
 from workflows.local.engine import LocalEngine
 from workflows.patterns.pipes import flatten_stream, typed_events

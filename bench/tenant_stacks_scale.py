@@ -11,7 +11,7 @@ import time
 
 from moto.cloudformation.models import CloudFormationBackend
 
-from workflows.catalog.tenant_stacks import tenant_template
+from workflows.patterns.tenant_stacks import tenant_template
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_bucket, create_table
 from workflows.patterns.tenant_stacks import PLACEHOLDERS, tenant_stack_update

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from graphql import build_schema
 
-SCHEMA_FILE = Path(__file__).resolve().parent / "schema.graphql"
+from workflows.project import load_project
+
+SCHEMA_FILE = load_project(Path(__file__).resolve().parent.parent).schema
 
 
 def schema_fields(path: Path = SCHEMA_FILE) -> dict[tuple[str, str], tuple[str, ...]]:

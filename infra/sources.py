@@ -13,13 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workflows.catalog import Resolver, all_workflows, resolvers
 from workflows.core.machine import PLACEHOLDER
-from workflows.golden import JS_SUFFIX, appsync_dir
+from workflows.golden import JS_SUFFIX
+from workflows.project import load_project
+from workflows.registry import Resolver
 
 REPO = Path(__file__).resolve().parent.parent
-ASL_DIR = REPO / "asl"
-APPSYNC_DIR = appsync_dir(ASL_DIR)
+PROJECT = load_project(REPO)
+ASL_DIR = PROJECT.asl_dir
+APPSYNC_DIR = PROJECT.appsync_dir
 
 
 class InfraSourceError(ValueError):
@@ -45,8 +47,9 @@ def load_machines(asl_dir: Path = ASL_DIR) -> dict[str, MachineSource]:
 
     A resolver machine's code is read from the appsync/ folder ``workflows build`` writes beside ``asl_dir``.
     """
-    catalog = all_workflows()
-    fields = resolvers()
+    project = PROJECT.with_asl_dir(Path(asl_dir))
+    catalog = project.workflows()
+    fields = project.resolvers()
     machines: dict[str, MachineSource] = {}
     for path in sorted(Path(asl_dir).glob("*.asl.json")):
         name = path.name.removesuffix(".asl.json")
@@ -64,7 +67,7 @@ def load_machines(asl_dir: Path = ASL_DIR) -> dict[str, MachineSource]:
             raise InfraSourceError(f"{path} uses placeholders {sorted(used)} but the catalog declares "
                                    f"{sorted(declared)}: rebuild asl/ (workflows build)")
         resolver = fields.get(name)
-        code = resolver_js(name, appsync_dir(Path(asl_dir))) if resolver is not None else None
+        code = resolver_js(name, project.appsync_dir) if resolver is not None else None
         machines[name] = MachineSource(name, text, str(machine.type), declared, resolver, code, asl)
     return machines
 

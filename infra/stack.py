@@ -60,7 +60,7 @@ class SaasWorkflowsStack(cdk.Stack):
             self.stream = StreamToBus(self, "StreamEvents", table=self.app_table,
                                       enrichment=self.machines[ENRICHMENT].machine, bus=self.bus)
         if UNIQUE_CLEANUP in self.machines:
-            from workflows.catalog.appsync import CLEANUP_FILTER  # the filter belongs with the machine it feeds
+            from workflows.examples.users.machines.appsync import CLEANUP_FILTER  # the filter belongs with the machine it feeds
 
             self.cleanup_stream = StreamToMachine(self, "UniqueCleanup", table=self.app_table,
                                                   machine=self.machines[UNIQUE_CLEANUP].machine,

@@ -1,5 +1,6 @@
-"""The import directions of docs/architecture hold: core imports nothing of the project, patterns only core
-(and patterns), the engine neither patterns nor catalog; only the CLI layer ties them together."""
+"""The import directions of the architecture hold: core imports nothing of the project, patterns only core
+(and patterns), the engine neither patterns nor any project; no library module imports an example project
+(the CLI reaches the example only through its configuration)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ ALLOWED = {
     "core": {"workflows.core"},
     "patterns": {"workflows.core", "workflows.patterns"},
     "local": {"workflows.local"},
-    "catalog": {"workflows.core", "workflows.patterns", "workflows.catalog"},
 }
+LIBRARY_MODULES = ("cli.py", "golden.py", "project.py", "registry.py", "__init__.py", "__main__.py")
 
 
 def project_imports(path: Path) -> set[str]:
@@ -45,6 +46,16 @@ def test_layer_imports_only_what_it_may(layer: str) -> None:
         if bad:
             wrong[str(path.relative_to(PACKAGE))] = sorted(bad)
     assert wrong == {}
+
+
+def test_no_library_module_imports_an_example_project() -> None:
+    files = [PACKAGE / name for name in LIBRARY_MODULES if (PACKAGE / name).exists()]
+    for sub in PACKAGE.iterdir():
+        if sub.is_dir() and sub.name not in ("examples", "__pycache__"):
+            files += sorted(sub.rglob("*.py"))
+    wrong = {str(p.relative_to(PACKAGE)): sorted(m for m in project_imports(p) if m.startswith("workflows.examples"))
+             for p in files}
+    assert {k: v for k, v in wrong.items() if v} == {}
 
 
 def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:

@@ -12,9 +12,9 @@ class Block(importlib.abc.MetaPathFinder):
         if name.split('.')[0] in {'pytest', '_pytest', 'hypothesis', 'cfnlint', 'aws_cdk', 'cdk_nag', 'jwt'}:
             raise ImportError('not in the base install: ' + name)
 sys.meta_path.insert(0, Block())
-import workflows.cli, workflows.demo, workflows.local.server, workflows.local.runner
-from workflows.catalog import all_workflows
-print(len(all_workflows()))
+import workflows.cli, workflows.examples.users.demo, workflows.local.server, workflows.local.runner
+from workflows.project import example_project
+print(len(example_project().workflows()))
 """
 
 

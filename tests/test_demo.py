@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from workflows.cli import main
-from workflows.demo import STEPS
+from workflows.examples.users.demo import STEPS
 
 
 def test_demo_json_report_has_every_step_ok() -> None:

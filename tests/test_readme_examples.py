@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows.catalog import registry
+from workflows import registry
 from workflows.core.validate import validate_machine
 
 README = Path(__file__).resolve().parents[1] / "README.md"

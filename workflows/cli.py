@@ -1,6 +1,7 @@
-"""The `workflows` command: build, check, inspect and run the catalog's state machines.
+"""The `workflows` command: build, check, inspect and run a project's state machines.
 
-This is the one module that ties the core, the catalog and the local engine together.
+This is the one module that ties the core, a project (found through its configuration) and the local
+engine together.
 """
 
 from __future__ import annotations
@@ -16,51 +17,75 @@ import click
 from workflows import golden
 from workflows.core import BuildError
 from workflows.core.graph import FORMATS, render
+from workflows.project import Project, ProjectError, example_project, load_project
 
-ASL_DIR_HELP = "Folder of compiled ASL files (default: ./asl, or $WORKFLOWS_ASL_DIR)."
+PROJECT_HELP = ("Project folder: the nearest pyproject.toml with [tool.saas-workflows] at or above it "
+                "(default: the current folder, or $WORKFLOWS_PROJECT).")
+ASL_DIR_HELP = "Compile into this folder instead of the project's `asl` (its resolvers go to ../appsync)."
 
 
-def _asl_dir(ctx: click.Context) -> Path:
-    return Path(ctx.obj["asl_dir"])
+def _project(ctx: click.Context | None = None) -> Project:
+    """The project of this invocation, read once."""
+    ctx = ctx or click.get_current_context()
+    obj = ctx.find_root().ensure_object(dict)
+    if "project" not in obj:
+        try:
+            project = load_project(obj.get("project_dir"))
+        except ProjectError as exc:
+            raise click.ClickException(str(exc)) from None
+        if obj.get("asl_dir"):
+            project = project.with_asl_dir(Path(obj["asl_dir"]))
+        obj["project"] = project
+    return obj["project"]
+
+
+def _flows(names: tuple[str, ...] | list[str] = ()) -> dict[str, Any]:
+    try:
+        return _project().select(names)
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+    except ProjectError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _machine(name: str) -> Any:
+    flow = _flows([name])[name]
     try:
-        flow = golden.select([name])[name]
         return flow.build()
-    except KeyError as exc:
-        raise click.ClickException(str(exc.args[0])) from None
     except BuildError as exc:
         raise click.ClickException(str(exc)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--asl-dir", default=lambda: os.environ.get("WORKFLOWS_ASL_DIR", "asl"), show_default="./asl",
+@click.option("--project", "project_dir", default=lambda: os.environ.get("WORKFLOWS_PROJECT"),
+              type=click.Path(exists=True, file_okay=False), help=PROJECT_HELP)
+@click.option("--asl-dir", default=lambda: os.environ.get("WORKFLOWS_ASL_DIR"),
               type=click.Path(file_okay=False), help=ASL_DIR_HELP)
 @click.pass_context
-def main(ctx: click.Context, asl_dir: str) -> None:
+def main(ctx: click.Context, project_dir: str | None, asl_dir: str | None) -> None:
     """Multi-tenant SaaS workflows for AWS Step Functions, written in Python and compiled to ASL.
 
     \b
     Typical loop:
       workflows demo                 the whole multi-tenant story on the embedded engine
-      workflows list                 what the catalog holds
+      workflows list                 the project's workflows
       workflows build                compile every workflow into asl/<name>.asl.json
-      workflows check                fail if asl/ differs from the catalog (the golden gate)
+      workflows check                fail if asl/ differs from the workflows (the golden gate)
       workflows run NAME --input -   execute one machine on the embedded local engine
       workflows local                serve the Step Functions and AWS APIs on 127.0.0.1
 
-    Workflows are Python functions registered in workflows/catalog with @workflow("kebab-name");
-    the name is the file name in asl/. Only `workflows build` writes asl/.
+    A project is a folder whose pyproject.toml has a [tool.saas-workflows] table naming the packages
+    that hold its workflows: Python functions registered with @workflow("kebab-name") from
+    workflows.registry. The name is the file name in asl/. Only `workflows build` writes asl/.
     """
     ctx.ensure_object(dict)
-    ctx.obj["asl_dir"] = asl_dir
+    ctx.obj.update(project_dir=project_dir, asl_dir=asl_dir)
 
 
 @main.command("list")
 def list_cmd() -> None:
     """One line per workflow: name, EXPRESS/STANDARD, state count, query language."""
-    flows = golden.select()
+    flows = _flows()
     if not flows:
         click.echo("no workflows registered")
         return
@@ -85,7 +110,7 @@ def build(ctx: click.Context, names: tuple[str, ...]) -> None:
     Every machine is validated first; nothing is written if any of them is invalid.
     """
     try:
-        written = golden.build(_asl_dir(ctx), names)
+        written = golden.build(_project(ctx), names)
     except KeyError as exc:
         raise click.ClickException(str(exc.args[0])) from None
     except BuildError as exc:
@@ -98,13 +123,14 @@ def build(ctx: click.Context, names: tuple[str, ...]) -> None:
 @click.pass_context
 def check(ctx: click.Context) -> None:
     """Exit 1 listing every stale, missing or extra file in asl/ and every validation failure."""
-    problems = golden.check(_asl_dir(ctx))
+    project = _project(ctx)
+    problems = golden.check(project)
     if problems:
         for problem in problems:
             click.echo(str(problem), err=True)
         click.echo(f"{len(problems)} problem(s); run `workflows build` and review the diff", err=True)
         sys.exit(1)
-    click.echo(f"asl/ matches the catalog ({len(golden.select())} workflows)")
+    click.echo(f"asl/ matches the workflows ({len(project.workflows())} workflows)")
 
 
 @main.command()
@@ -158,7 +184,7 @@ def run(name: str, input_file: Any, mock_config: str | None, test_case: str | No
 def local(port: int, mock_config: str | None) -> None:
     """Serve Step Functions + DynamoDB, Streams, S3, CloudFormation, IAM, STS, EventBridge on 127.0.0.1.
 
-    Every catalog machine is created as arn:aws:states:us-east-1:123456789012:stateMachine:<name>
+    Every machine of the project is created as arn:aws:states:us-east-1:123456789012:stateMachine:<name>
     with placeholders filled from the workflows' local defaults. Point boto3 at it with
     endpoint_url=http://127.0.0.1:PORT and Config(inject_host_prefix=False) (StartSyncExecution
     otherwise goes to a 'sync-' host that does not resolve). Ctrl-C stops it.
@@ -166,7 +192,7 @@ def local(port: int, mock_config: str | None) -> None:
     from workflows.local.server import serve
 
     machines = []
-    for name, flow in golden.select().items():
+    for name, flow in _flows().items():
         machine = flow.build()
         machines.append((name, machine.substituted(), machine.type))
     serve(port=port, machines=machines, mock_config=mock_config,
@@ -190,9 +216,12 @@ def demo(as_json: bool, step: int) -> None:
 
     Exits 1 if any step does not behave as stated (CI runs it as a smoke test).
     """
-    from workflows.demo import render, report, run_demo
+    import importlib
 
-    steps = run_demo(until=step)
+    example = example_project()
+    demo_module = importlib.import_module(str(example.demo))
+    render, report = demo_module.render, demo_module.report
+    steps = demo_module.run_demo(until=step)
     if as_json:
         click.echo(json.dumps(report(steps), indent=2))
     else:

@@ -1,8 +1,7 @@
-"""The golden gate: asl/ (and appsync/) hold exactly what the catalog compiles to, byte for byte.
+"""The golden gate: a project's asl/ (and appsync/) hold exactly what its workflows compile to, byte for byte.
 
 Only ``workflows build`` writes them; ``workflows check`` compares and lists every difference, so a
 review of asl/ shows exactly what will run in AWS, and a review of appsync/ exactly what AppSync runs.
-The resolver folder sits next to asl/ (``<asl>/../appsync``).
 """
 
 from __future__ import annotations
@@ -11,17 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from workflows.catalog import Workflow, all_workflows
 from workflows.core import BuildError
 from workflows.core.validate import validate_machine
-from workflows.patterns.appsync_js import resolver_code
+from workflows.patterns.appsync.js import resolver_code
+from workflows.project import Project
+from workflows.registry import Workflow
 
 SUFFIX = ".asl.json"
 JS_SUFFIX = ".js"
-
-
-def appsync_dir(asl_dir: Path) -> Path:
-    return asl_dir.parent / "appsync"
 
 
 def resolver_texts(flows: dict[str, Workflow]) -> dict[str, str]:
@@ -49,21 +45,12 @@ def compile_workflow(flow: Workflow) -> str:
     return machine.to_json()
 
 
-def select(names: Iterable[str] = ()) -> dict[str, Workflow]:
-    flows = all_workflows()
-    wanted = list(names)
-    unknown = [n for n in wanted if n not in flows]
-    if unknown:
-        raise KeyError(f"unknown workflow(s): {', '.join(unknown)}; known: {', '.join(flows) or 'none'}")
-    return {n: flows[n] for n in wanted} if wanted else flows
-
-
-def build(asl_dir: Path, names: Iterable[str] = ()) -> list[Path]:
-    """Write asl/<name>.asl.json for the selected workflows (all when none are named)."""
-    flows = select(names)
+def build(project: Project, names: Iterable[str] = ()) -> list[Path]:
+    """Write asl/<name>.asl.json (and appsync/<name>.js) for the selected workflows (all when none are named)."""
+    flows = project.select(names)
     texts = {name: compile_workflow(flow) for name, flow in flows.items()}  # all or nothing
-    files = {asl_dir / f"{name}{SUFFIX}": text for name, text in texts.items()}
-    files.update({appsync_dir(asl_dir) / name: text for name, text in resolver_texts(flows).items()})
+    files = {project.asl_dir / f"{name}{SUFFIX}": text for name, text in texts.items()}
+    files.update({project.appsync_dir / name: text for name, text in resolver_texts(flows).items()})
     written = []
     for target, text in files.items():
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -72,10 +59,11 @@ def build(asl_dir: Path, names: Iterable[str] = ()) -> list[Path]:
     return written
 
 
-def check(asl_dir: Path) -> list[Problem]:
+def check(project: Project) -> list[Problem]:
     """Every stale, missing or extra file and every validation failure; empty when asl/ is exact."""
     problems: list[Problem] = []
-    flows = all_workflows()
+    asl_dir = project.asl_dir
+    flows = project.workflows()
     for name, flow in flows.items():
         target = asl_dir / f"{name}{SUFFIX}"
         try:
@@ -86,14 +74,14 @@ def check(asl_dir: Path) -> list[Problem]:
         if not target.exists():
             problems.append(Problem("missing", name, f"{target} does not exist; run `workflows build {name}`"))
         elif target.read_bytes() != text.encode("utf-8"):
-            problems.append(Problem("stale", name, f"{target} differs from what the catalog compiles to; "
+            problems.append(Problem("stale", name, f"{target} differs from what the workflow compiles to; "
                                                    f"run `workflows build {name}` and review the diff"))
     if asl_dir.is_dir():
         for path in sorted(asl_dir.iterdir()):
             name = path.name[: -len(SUFFIX)] if path.name.endswith(SUFFIX) else None
             if name is None or name not in flows:
                 problems.append(Problem("extra", path.name, f"{path} belongs to no registered workflow"))
-    js_dir = appsync_dir(asl_dir)
+    js_dir = project.appsync_dir
     expected = resolver_texts(flows)
     for file_name, text in expected.items():
         target = js_dir / file_name

@@ -9,7 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from workflows.cli import main
-from workflows.golden import SUFFIX, select
+from workflows.golden import SUFFIX
+from workflows.project import load_project
 
 ROOT = Path(__file__).resolve().parents[2]
 ASL = ROOT / "asl"
@@ -24,7 +25,7 @@ def test_committed_asl_matches_the_catalog() -> None:
     code, out = run("--asl-dir", str(ASL), "check")
     assert code == 0, out
     names = {p.name[: -len(SUFFIX)] for p in ASL.glob(f"*{SUFFIX}")}
-    assert names == set(select()), "every registered workflow has exactly one file"
+    assert names == set(load_project(ROOT).select()), "every registered workflow has exactly one file"
 
 
 def _copy(tmp_path: Path) -> Path:
@@ -97,7 +98,7 @@ def test_build_of_an_unknown_name_fails(tmp_path: Path) -> None:
 def test_list_show_and_graph() -> None:
     code, out = run("list")
     assert code == 0
-    first = sorted(select())[0]
+    first = sorted(load_project(ROOT).select())[0]
     assert out.splitlines()[0].split()[0] == first
     code, out = run("show", first)
     assert code == 0 and out.encode() == (ASL / f"{first}{SUFFIX}").read_bytes()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.core import examples
-from workflows.golden import select
+from workflows.project import example_project
 
 ROOT = Path(__file__).resolve().parents[2]
 ASL_VALIDATOR = ROOT / "node_modules" / ".bin" / "asl-validator"
@@ -22,7 +22,7 @@ ASL_VALIDATOR = ROOT / "node_modules" / ".bin" / "asl-validator"
 
 def machines() -> dict[str, str]:
     """name -> definition text with placeholders filled, for every catalog and example machine."""
-    out = {name: flow.build().substituted() for name, flow in select().items()}
+    out = {name: flow.build().substituted() for name, flow in example_project().workflows().items()}
     for factory in examples.ALL:
         machine = factory()
         machine.validate()

@@ -38,10 +38,11 @@ def asl_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return Path(chosen)
     if any(ASL_DIR.glob("*.asl.json")):
         return ASL_DIR
+    from infra.sources import PROJECT
     from workflows.golden import build
 
     built = tmp_path_factory.mktemp("build") / "asl"
-    build(built)  # writes built/*.asl.json and built/../appsync/*.js
+    build(PROJECT.with_asl_dir(built))  # writes built/*.asl.json and built/../appsync/*.js
     return built
 
 

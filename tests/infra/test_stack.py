@@ -15,8 +15,8 @@ from infra.sources import load_machines
 from infra.task_permissions import task_uses
 from infra.stream_events import MAX_RETRIES
 from infra.tenant_template import TEMPLATE_KEY
-from workflows.catalog import all_workflows, resolvers
-from workflows.golden import appsync_dir
+from workflows.project import example_project
+
 
 MACHINE = "AWS::StepFunctions::StateMachine"
 
@@ -50,7 +50,7 @@ def test_every_asl_file_is_deployed_byte_for_byte(synth) -> None:
     for name, path in files.items():
         props = machine_resource(synth, name)["Properties"]
         assert props["DefinitionString"] == path.read_text(encoding="utf-8"), name
-        placeholders = all_workflows()[name].build().placeholders
+        placeholders = example_project().workflows()[name].build().placeholders
         assert set(props.get("DefinitionSubstitutions", {})) == set(placeholders), name
 
 
@@ -66,23 +66,23 @@ def test_substitutions_name_the_deployed_resources(synth) -> None:
                 "TemplateKey": TEMPLATE_KEY}
     create = machine_resource(synth, "tenant-stack-create")["Properties"]["DefinitionSubstitutions"]
     assert create == expected
-    for name in resolvers():
+    for name in example_project().resolvers():
         assert machine_resource(synth, name)["Properties"]["DefinitionSubstitutions"] == {"AppTable": expected["AppTable"]}
 
 
 def test_machine_types_and_logging(synth) -> None:
-    for name, flow in all_workflows().items():
+    for name, flow in example_project().workflows().items():
         props = machine_resource(synth, name)["Properties"]
         assert props["StateMachineType"] == str(flow.build().type)
         assert props["LoggingConfiguration"]["Level"] == "ALL"
         assert props["TracingConfiguration"] == {"Enabled": True}
-    for name in resolvers():
+    for name in example_project().resolvers():
         assert machine_resource(synth, name)["Properties"]["StateMachineType"] == "EXPRESS"
 
 
 def test_resolver_machine_roles_assume_only_tenant_roles_and_have_no_dynamodb(synth) -> None:
-    assert resolvers(), "the catalog declares no resolver machines"
-    for name in resolvers():
+    assert example_project().resolvers(), "the catalog declares no resolver machines"
+    for name in example_project().resolvers():
         statements = role_statements(synth, synth.stack.machines[name].role)
         every = [a for s in statements for a in actions(s)]
         assert not [a for a in every if a.lower().startswith("dynamodb:")], name
@@ -99,7 +99,7 @@ def test_data_source_may_only_start_the_resolver_machines(synth) -> None:
     ds_role = synth.stack.api.data_source.grant_principal
     statements = role_statements(synth, ds_role)
     assert {a for s in statements for a in actions(s)} == {"states:StartSyncExecution"}
-    arns = [synth.stack.resolve(synth.stack.machines[n].machine.state_machine_arn) for n in resolvers()]
+    arns = [synth.stack.resolve(synth.stack.machines[n].machine.state_machine_arn) for n in example_project().resolvers()]
     granted = [r for s in statements for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])]
     assert sorted(map(json.dumps, granted)) == sorted(map(json.dumps, arns))
 
@@ -115,7 +115,7 @@ def test_http_data_source_is_signed_for_states(synth) -> None:
 
 def test_a_pipeline_resolver_for_every_schema_field(synth) -> None:
     fields = schema_fields()
-    declared = {(r.type_name, r.field_name): (name, r) for name, r in resolvers().items()}
+    declared = {(r.type_name, r.field_name): (name, r) for name, r in example_project().resolvers().items()}
     assert set(fields) == set(declared), "schema fields and catalog resolvers differ"
     deployed = {(r["Properties"]["TypeName"], r["Properties"]["FieldName"]): r
                 for r in resources(synth, "AWS::AppSync::Resolver").values()}
@@ -130,8 +130,8 @@ def test_a_pipeline_resolver_for_every_schema_field(synth) -> None:
             assert set(resolver.arguments) <= set(fields[key]), f"{key}: arguments not in the schema"
     functions = resources(synth, "AWS::AppSync::FunctionConfiguration").values()
     codes = {f["Properties"]["Name"]: f["Properties"]["Code"] for f in functions}
-    js_dir = appsync_dir(synth.asl_dir)
-    for name, resolver in resolvers().items():
+    js_dir = synth.asl_dir.parent / "appsync"
+    for name, resolver in example_project().resolvers().items():
         committed = (js_dir / f"{name}.js").read_text(encoding="utf-8")
         assert codes[name.replace("-", "_")] == committed, name  # the built file, byte for byte
         assert f'const MACHINE = "{name}";' in committed
@@ -143,7 +143,7 @@ def test_a_resolver_machine_without_its_built_js_is_refused(synth, tmp_path) -> 
 
     from infra.sources import InfraSourceError
 
-    name = next(iter(resolvers()))
+    name = next(iter(example_project().resolvers()))
     asl = tmp_path / "asl"
     asl.mkdir()
     (asl / f"{name}.asl.json").write_bytes((synth.asl_dir / f"{name}.asl.json").read_bytes())
@@ -237,7 +237,7 @@ def pipe_resource(synth, construct) -> dict:
 def test_unique_cleanup_pipe_wiring_and_role(synth) -> None:
     from moto.events.models import EventPattern
 
-    from workflows.catalog.appsync import CLEANUP_FILTER
+    from workflows.examples.users.machines.appsync import CLEANUP_FILTER
 
     stack = synth.stack
     assert len(resources(synth, "AWS::Pipes::Pipe")) == 2  # a DynamoDB stream serves two readers at most

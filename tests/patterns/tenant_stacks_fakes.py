@@ -19,7 +19,7 @@ import pytest
 from moto.cloudformation.exceptions import CloudFormationError
 from moto.cloudformation.models import CloudFormationBackend
 
-from workflows.catalog.tenant_stacks import tenant_template
+from workflows.patterns.tenant_stacks import tenant_template
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_bucket
 from workflows.patterns.tenant_stacks import PLACEHOLDERS

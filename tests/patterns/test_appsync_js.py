@@ -1,4 +1,4 @@
-"""Generation-time checks of workflows.patterns.appsync_js (no node needed).
+"""Generation-time checks of workflows.patterns.appsync.js (no node needed).
 
 Behaviour of the generated code is tested by running it (test_appsync_js_node.py, test_appsync_js_moto.py)
 and judged by AWS's linter (test_appsync_js_lint.py); here we pin what is decided in Python: which names
@@ -13,7 +13,7 @@ import re
 import pytest
 
 from workflows.core.errors import BuildError
-from workflows.patterns.appsync_js import ResolverSpecError, resolver_code
+from workflows.patterns.appsync.js import ResolverSpecError, resolver_code
 
 
 def _constant(code: str, name: str) -> object:

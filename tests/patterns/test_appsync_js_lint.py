@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows.patterns.appsync_js import resolver_code
+from workflows.patterns.appsync.js import resolver_code
 
 ROOT = Path(__file__).resolve().parents[2]
 LINT_SCRIPT = ROOT / "tests" / "patterns" / "js" / "lint_resolvers.mjs"

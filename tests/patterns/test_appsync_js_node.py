@@ -25,7 +25,7 @@ from botocore.serialize import create_serializer
 from botocore.validate import validate_parameters
 from moto import mock_aws
 
-from workflows.patterns.appsync_js import resolver_code
+from workflows.patterns.appsync.js import resolver_code
 
 HERE = Path(__file__).parent
 JS = HERE / "js"

@@ -15,7 +15,7 @@ from tests.patterns.test_appsync_env import Env, dumps, make_env, stored
 from workflows.core import JSONATA, JSONPATH, BuildError, validate_definition
 from workflows.local.engine import LocalEngine
 from workflows.patterns import appsync
-from workflows.patterns.appsync_layout import PARTITION_TENANT, TenantTable
+from workflows.patterns.appsync.layout import PARTITION_TENANT, TenantTable
 
 
 @dataclass

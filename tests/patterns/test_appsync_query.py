@@ -13,7 +13,7 @@ from tests.patterns.test_appsync_env import Env, dumps, make_env
 from workflows.core import JSONATA, JSONPATH, BuildError
 from workflows.local.engine import LocalEngine
 from workflows.patterns import appsync
-from workflows.patterns.appsync_layout import SecondaryIndex, TenantTable
+from workflows.patterns.appsync.layout import SecondaryIndex, TenantTable
 
 BY_TITLE = SecondaryIndex("byTitle", "gpk", "gsk", partition_suffix="#NoteByTitle", sk_prefix="TITLE#")
 

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from tests.patterns.test_appsync_env import Env, dumps, make_env, stored
-from workflows.catalog.appsync import USERS
-from workflows.catalog.registry import registered
+from workflows.examples.users.machines.appsync import USERS
+from workflows.registry import registered
 from workflows.core import JSONATA, JSONPATH, BuildError
 from workflows.local.engine import LocalEngine
 from workflows.patterns import appsync
-from workflows.patterns.appsync_layout import SecondaryIndex, TenantTable
-from workflows.patterns.appsync_unique import put_unique
+from workflows.patterns.appsync.layout import SecondaryIndex, TenantTable
+from workflows.patterns.appsync.unique import put_unique
 
 BY_TITLE = SecondaryIndex("byTitle", "gpk", "gsk", partition_suffix="#NoteByTitle", sk_prefix="TITLE#",
                           sk_field="title")

@@ -11,13 +11,13 @@ import pytest
 from moto.events.models import EventPattern
 
 from tests.patterns.test_appsync_env import Env, make_env, stored
-from workflows.catalog.appsync import CLEANUP_FILTER, USERS
-from workflows.catalog.registry import registered
+from workflows.examples.users.machines.appsync import CLEANUP_FILTER, USERS
+from workflows.registry import registered
 from workflows.core import JSONATA, JSONPATH, BuildError, validate_definition
 from workflows.local.engine import LocalEngine
 from workflows.patterns import appsync
-from workflows.patterns.appsync_layout import TenantTable
-from workflows.patterns.appsync_unique import (CLEANUP_FAILED, MALFORMED_RECORD, UNIQUE_TOKEN_ATTR, constraint_key,
+from workflows.patterns.appsync.layout import TenantTable
+from workflows.patterns.appsync.unique import (CLEANUP_FAILED, MALFORMED_RECORD, UNIQUE_TOKEN_ATTR, constraint_key,
                                                put_unique, unique_cleanup)
 
 
@@ -317,7 +317,7 @@ def test_cleanup_filter_selects_what_the_machine_acts_on() -> None:
 
     from moto.events.models import EventPattern
 
-    from workflows.catalog.appsync import CLEANUP_FILTER
+    from workflows.examples.users.machines.appsync import CLEANUP_FILTER
 
     [pattern] = [EventPattern.load(json.dumps(p)) for p in CLEANUP_FILTER]
     user = _user("u1", "a@x.io")

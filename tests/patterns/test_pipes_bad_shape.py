@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from workflows.catalog.pipes import User
+from workflows.examples.users.machines.pipes import User
 from workflows.core import BuildError
 from workflows.local.engine import LocalEngine
 from workflows.patterns.pipes import SHAPE_ERROR, SKIPPED_DETAIL_TYPE, flatten_stream, typed_events

@@ -14,7 +14,7 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from tests.patterns.dynamodb_oracle import assert_matches
-from workflows.catalog.pipes import User
+from workflows.examples.users.machines.pipes import User
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_table
 from workflows.local.streams import as_pipes_json, read_stream

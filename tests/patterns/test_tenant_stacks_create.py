@@ -12,7 +12,7 @@ from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from tests.patterns.tenant_stacks_fakes import (  # noqa: F401
     LimitExceeded, StackScript, cfn_error_names, deploy_template, stack_script,
 )
-from workflows.catalog.tenant_stacks import tenant_template
+from workflows.patterns.tenant_stacks import tenant_template
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_table
 from workflows.patterns.tenant_stacks import CREATE_FAILED, INVALID_TENANT_ID, PLACEHOLDERS, tenant_stack_create

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from workflows.catalog import all_workflows
-from workflows.catalog.tenant_stacks import tenant_template
+from workflows.project import example_project
+from workflows.patterns.tenant_stacks import tenant_template
 
 NAMES = ("tenant-stack-create", "tenant-stack-delete", "tenant-stack-update")
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +28,7 @@ def states(asl: dict):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_registered_standard_and_throttle_safe(name: str) -> None:
-    machine = all_workflows()[name].build()
+    machine = example_project().workflows()[name].build()
     machine.validate()
     asl = machine.to_asl()
     for state_name, state, level in states(asl):
@@ -48,7 +48,7 @@ def test_registered_standard_and_throttle_safe(name: str) -> None:
 
 
 def test_update_pages_through_a_bounded_distributed_map() -> None:
-    asl = all_workflows()["tenant-stack-update"].build().to_asl()
+    asl = example_project().workflows()["tenant-stack-update"].build().to_asl()
     page = asl["States"]["UpdatePage"]
     assert page["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
     assert page["MaxConcurrency"] in range(1, 21), "bounded concurrency respects CloudFormation limits"
@@ -57,7 +57,7 @@ def test_update_pages_through_a_bounded_distributed_map() -> None:
 
 
 def test_role_name_is_random() -> None:
-    asl = all_workflows()["tenant-stack-create"].build().to_asl()
+    asl = example_project().workflows()["tenant-stack-create"].build().to_asl()
     assert asl["States"]["ChooseRoleName"]["Parameters"] == {"value.$": "States.UUID()"}
     create = asl["States"]["CreateTenantStack"]["Branches"][0]["States"]["CreateStack"]
     params = create["Parameters"]["Parameters"]
@@ -68,7 +68,7 @@ def test_role_name_is_random() -> None:
 def test_asl_validator_accepts_all(tmp_path: Path) -> None:
     for name in NAMES:
         path = tmp_path / f"{name}.json"
-        path.write_text(all_workflows()[name].build().substituted())
+        path.write_text(example_project().workflows()[name].build().substituted())
         done = subprocess.run(["npx", "--no-install", "asl-validator", "--json-path", str(path)], cwd=ROOT,
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr

@@ -24,6 +24,7 @@ Why these shapes:
 
 from __future__ import annotations
 
+from importlib.resources import files
 from typing import TypedDict
 
 from workflows.core import (
@@ -324,3 +325,15 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
 __all__ = ["CREATE_FAILED", "DELETE_FAILED", "INVALID_TENANT_ID", "MISSING_POLLS", "TENANT_ID_PATTERN",
            "UPDATE_FAILED", "TenantStackRef", "tenant_stack_create",
            "tenant_stack_delete", "tenant_stack_update"]
+
+
+TEMPLATE_RESOURCE = "templates/tenant-stack.json"
+
+
+def tenant_template() -> str:
+    """The tenant stack's CloudFormation template (JSON text): the role these machines create per tenant.
+
+    Package data so that tests, fixtures and the demo deploy the same file without CDK installed; it is the
+    CDK synth of the tenant template, byte for byte (tests/infra pins it).
+    """
+    return files("workflows.patterns").joinpath(TEMPLATE_RESOURCE).read_text(encoding="utf-8")

@@ -27,11 +27,12 @@ from __future__ import annotations
 from typing import Any
 
 from workflows.core import JSONATA, BuildError, Choice, Fail, Pass, StateMachine, Task, Var
-from workflows.patterns.appsync import INVALID_ARGUMENT, _machine, _rejecting_catch, _strip_keys, guard
-from workflows.patterns.appsync_layout import TENANT_ID_KEY, TENANT_PATH, SecondaryIndex, TenantTable
+from workflows.patterns.appsync.arguments import INVALID_ARGUMENT
+from workflows.patterns.appsync.resolver import guard, rejecting_catch, resolver_machine, strip_keys
+from workflows.patterns.appsync.layout import TENANT_ID_KEY, TENANT_PATH, SecondaryIndex, TenantTable
 from workflows.patterns.dynamodb_json import unmarshal_list_expr
 
-__all__ = ["query_page", "MAX_PAGE_SIZE"]
+__all__ = ["query_page", "query_items", "MAX_PAGE_SIZE", "DEFAULT_PAGE_SIZE"]
 
 MAX_PAGE_SIZE = 1000  # DynamoDB evaluates at most 1 MB per Query anyway
 _BASE64 = r"/^[A-Za-z0-9+\/]+={0,2}$/"
@@ -86,7 +87,7 @@ def _invalid_jsonata(keys: _Keys, page_size: int) -> str:
 
 
 def _items_output(layout: TenantTable, keys: _Keys, result: str) -> str:
-    strip = "function($i){ " + _strip_keys(layout, "$i") + " }"
+    strip = "function($i){ " + strip_keys(layout, "$i") + " }"
     lek = f"{result}.LastEvaluatedKey"
     token = ' & "." & '.join(f"$base64encode({lek}.{attr}.S)" for attr in keys.token_attrs)
     return ("{% {\"items\": [$map(" + unmarshal_list_expr(f"{result}.Items") + ", " + strip + ")], "
@@ -116,8 +117,8 @@ def _jsonata_machine(layout: TenantTable, name: str, keys: _Keys, page_size: int
         "$exists($page.start) ? {\"ExclusiveStartKey\": {" + start + "}} : {}])) %}")
     task = Task.sdk("dynamodb", "query", task_name, arguments=args, credentials=layout.credentials(),
                     output=_items_output(layout, keys, "$states.result"),
-                    catch=[_rejecting_catch(layout, _invalid_jsonata(keys, page_size))])
-    return _machine(layout, name, task, comment)
+                    catch=[rejecting_catch(layout, _invalid_jsonata(keys, page_size))])
+    return resolver_machine(layout, name, task, comment)
 
 
 def _jsonpath_machine(layout: TenantTable, name: str, keys: _Keys, page_size: int, task_name: str,
@@ -144,7 +145,7 @@ def _jsonpath_machine(layout: TenantTable, name: str, keys: _Keys, page_size: in
     page = Pass("PageRequest", query_language=JSONATA,
                 output="{% $merge([$states.input, {\"page\": " + _page_jsonata(
                     keys, page_size, f"$states.input.identity.resolverContext.{TENANT_ID_KEY}") + "}]) %}")
-    return _machine(layout, name, guard(layout, page >> route), comment)
+    return resolver_machine(layout, name, guard(layout, page >> route), comment)
 
 
 def query_page(layout: TenantTable, name: str, *, page_size: int, index: str | None = None) -> StateMachine:
@@ -168,3 +169,12 @@ def _json(value: Any) -> str:
     import json
 
     return json.dumps(value, separators=(", ", ": "))
+
+
+DEFAULT_PAGE_SIZE = 20
+
+
+def query_items(layout: TenantTable, name: str, page_size: int = DEFAULT_PAGE_SIZE,
+                index: str | None = None) -> StateMachine:
+    """``list<Entity>s(nextToken, prefix, limit)``: one page of the tenant's items."""
+    return query_page(layout, name, page_size=page_size, index=index)

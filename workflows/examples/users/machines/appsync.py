@@ -1,7 +1,7 @@
 """The AppSync resolver machines of the example domain: a tenant's Users, unique by email.
 
 Each name is a GraphQL field's machine (``resolver=`` names the field and the arguments its generated
-APPSYNC_JS resolver forwards) (see workflows/patterns/appsync.py for the shapes). They
+APPSYNC_JS resolver forwards) (see workflows.patterns.appsync for the shapes). They
 use JSONata, the shape where a get is one state with its unmarshalling included.
 
 Every write of ``email`` goes through the unique put: ``putUser`` (appsync-put-item) and
@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workflows.catalog.registry import Resolver, workflow
+from workflows.registry import Resolver, workflow
 from workflows.core import JSONATA, StateMachine
-from workflows.patterns import appsync, appsync_unique
-from workflows.patterns.appsync_layout import TenantTable
-from workflows.patterns.appsync_unique import cleanup_filter
+from workflows.patterns import appsync
+from workflows.patterns.appsync import TenantTable
+from workflows.patterns.appsync import cleanup_filter
 
 
 @dataclass
@@ -47,7 +47,7 @@ def get_item() -> StateMachine:
 
 @workflow("appsync-put-item", resolver=Resolver("Mutation", "putUser", ("input",)))
 def put_item() -> StateMachine:
-    return appsync_unique.put_unique(USERS, "appsync-put-item")
+    return appsync.put_unique(USERS, "appsync-put-item")
 
 
 @workflow("appsync-update-item", resolver=Resolver("Mutation", "updateUser", ("id", "input")))
@@ -67,9 +67,9 @@ def query() -> StateMachine:
 
 @workflow("appsync-put-unique", resolver=Resolver("Mutation", "registerUser", ("input",)))
 def put_unique() -> StateMachine:
-    return appsync_unique.put_unique(USERS, "appsync-put-unique", UNIQUE)
+    return appsync.put_unique(USERS, "appsync-put-unique", UNIQUE)
 
 
 @workflow("appsync-unique-cleanup")
 def unique_cleanup() -> StateMachine:
-    return appsync_unique.unique_cleanup(USERS, "appsync-unique-cleanup", UNIQUE)
+    return appsync.unique_cleanup(USERS, "appsync-unique-cleanup", UNIQUE)

@@ -1,8 +1,8 @@
 """`workflows demo`: the whole multi-tenant story on a fresh embedded engine, checked as it goes.
 
 Every step states what must happen and checks it; the command exits non-zero when any step does not
-behave as stated, so CI runs it as a smoke test. The machines are the catalog's, compiled exactly as
-in asl/ (placeholders filled with their local defaults).
+behave as stated, so CI runs it as a smoke test. The machines are the example project's, compiled exactly
+as in asl/ (placeholders filled with their local defaults).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from workflows.catalog import all_workflows, resolvers
-from workflows.catalog.tenant_stacks import tenant_template
+from workflows.patterns.tenant_stacks import tenant_template
+from workflows.project import example_project
 from workflows.local.engine import ExecutionResult, LocalEngine
 from workflows.local.runner import quiet_moto
 from workflows.local.resources import create_bucket, create_role, create_table
@@ -67,7 +67,7 @@ class Demo:
 
     def resolver_input(self, tenant_id: str, role_arn: str, field_name: str, arguments: dict[str, Any]) -> dict:
         """What the generated APPSYNC_JS resolver sends as the execution input (see appsync/*.js)."""
-        wanted = next(r.arguments for r in resolvers().values() if r.field_name == field_name)
+        wanted = next(r.arguments for r in example_project().resolvers().values() if r.field_name == field_name)
         args = arguments if wanted is None else {k: v for k, v in arguments.items() if k in wanted}
         return {"identity": {"resolverContext": {"tenantId": tenant_id, "tenantRoleArn": role_arn}},
                 "arguments": args}
@@ -76,7 +76,7 @@ class Demo:
                 role_of: str | None = None) -> dict[str, Any]:
         """Call a GraphQL field as tenant ``tenant`` (optionally with another tenant's role) and return
         what a client would get: ``{"data": ...}`` or ``{"errors": [...]}``."""
-        machine = next(name for name, r in resolvers().items() if r.field_name == field_name)
+        machine = next(name for name, r in example_project().resolvers().items() if r.field_name == field_name)
         role = self.state["roles"][role_of or tenant]
         result = self.run(step, machine, self.resolver_input(tenant, role, field_name, arguments))
         if result.ok():
@@ -112,7 +112,7 @@ def setup(demo: Demo) -> None:
     resolver_role = create_role(engine, RESOLVER_ROLE, policy_document={"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Action": "sts:AssumeRole",
         "Resource": f"arn:aws:iam::{engine.account_id}:role/tenant-role/*"}]})
-    for name, flow in all_workflows().items():
+    for name, flow in example_project().workflows().items():
         machine = flow.build()
         role = resolver_role if flow.resolver is not None else None
         engine.create_state_machine(name, machine.substituted(), type=machine.type, role_arn=role)

@@ -42,11 +42,11 @@ from typing import Any, Sequence
 
 from workflows.core import (EXPRESS, JSONATA, BuildError, Catch, Choice, Credentials, Fail, Map, Parallel, Pass,
                             StateMachine, Succeed, Task, Var)
-from workflows.patterns.appsync import _rejecting_catch, _machine, guard
-from workflows.patterns.appsync_arguments import invalid_jsonata, path_rules, refuse
-from workflows.patterns.appsync_layout import (ROLE_ARN_KEY, TENANT_ID_KEY, TENANT_PATH, UNIQUE_TOKEN_ATTR,
+from workflows.patterns.appsync.resolver import guard, rejecting_catch, resolver_machine
+from workflows.patterns.appsync.arguments import invalid_jsonata, path_rules, refuse
+from workflows.patterns.appsync.layout import (ROLE_ARN_KEY, TENANT_ID_KEY, TENANT_PATH, UNIQUE_TOKEN_ATTR,
                                                TenantTable)
-from workflows.patterns.appsync_marshal import echo_paths, marshal_jsonata, marshal_paths
+from workflows.patterns.appsync.marshal import echo_paths, marshal_jsonata, marshal_paths
 
 __all__ = ["put_unique", "unique_cleanup", "cleanup_filter", "UNIQUE_VIOLATION", "CLEANUP_FAILED", "MALFORMED_RECORD",
            "CONSTRAINT_SK", "UNIQUE_TOKEN_ATTR", "constraint_key"]
@@ -128,9 +128,9 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str] | None = No
         task = Task.sdk("dynamodb", "transactWriteItems", f"Put{layout.name}Unique", arguments=args,
                         credentials=layout.credentials(),
                         output="{% $sift(" + src + ", function($v, $k){ $k in " + names_list + " }) %}",
-                        catch=[_rejecting_catch(layout, reason),
+                        catch=[rejecting_catch(layout, reason),
                                Catch([_CANCELLED], violation, output="{% $states.errorOutput %}")])
-        return _machine(layout, name, task, f"Put one {layout.name} with unique {', '.join(fields)}")
+        return resolver_machine(layout, name, task, f"Put one {layout.name} with unique {', '.join(fields)}")
     src = "$.arguments.input"
     tenant = TENANT_PATH
     puts: list[dict[str, Any]] = []
@@ -151,7 +151,7 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str] | None = No
                     result_selector=echo_paths(shape, "$$.Execution.Input.arguments.input"),
                     catch=[Catch([_CANCELLED], violation)])
     token = Pass("NewUniqueToken", parameters={"value.$": "States.UUID()"}, result_path=_TOKEN_AT)
-    return _machine(layout, name, guard(layout, token >> task, path_rules(shape, src, "input")),
+    return resolver_machine(layout, name, guard(layout, token >> task, path_rules(shape, src, "input")),
                     f"Put one {layout.name} with unique {', '.join(fields)}")
 
 

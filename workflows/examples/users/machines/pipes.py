@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workflows.catalog.registry import workflow
+from workflows.registry import workflow
 from workflows.core import StateMachine
 from workflows.patterns.pipes import flatten_stream, typed_events
 

@@ -39,7 +39,7 @@ __all__ = [
 
 PARTITION_TENANT = "tenant"
 PARTITION_TENANT_ENTITY = "tenant#entity"
-#: Attribute where the unique put (``appsync_unique``) stores its per-write token, on the item and on
+#: Attribute where the unique put (``unique``) stores its per-write token, on the item and on
 #: each constraint record; bookkeeping, so never part of an output (see ``TenantTable.hidden_attrs``).
 UNIQUE_TOKEN_ATTR = "uniqueToken"
 #: The error a machine fails with when resolverContext lacks the tenant id or the tenant's role.
@@ -109,7 +109,7 @@ class TenantTable:
     pk_attr: str = "pk"
     sk_attr: str = "sk"
     indexes: tuple[SecondaryIndex, ...] = ()
-    #: fields whose values must be unique in the tenant: only ``appsync_unique.put_unique`` may write them
+    #: fields whose values must be unique in the tenant: only ``appsync.put_unique`` may write them
     unique: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:

@@ -128,7 +128,7 @@ def path_rules(entity: Entity, source: str, where: str) -> list[tuple[Condition,
     """Choice rules refusing a missing or mistyped field (nested maps field by field).
 
     Sets (SS/BS) are tested on their first element: JSONPath has no array test, and an empty set
-    is refused by DynamoDB anyway. Kinds JSONPath cannot marshal never get here (appsync_marshal
+    is refused by DynamoDB anyway. Kinds JSONPath cannot marshal never get here (marshal
     refuses them first).
     """
     rules: list[tuple[Condition, Fail]] = []
