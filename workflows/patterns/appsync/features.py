@@ -103,9 +103,10 @@ def _gate(feature: str, then: Chain, disabled: Chain, jsonata: bool) -> FeatureG
     name = f"Require{_pascal(feature)}"
     comment = f"Only tenants whose resolverContext.{FEATURES_KEY} includes {feature!r} go on"
     if jsonata:
-        # the JSONPath test's exact twin: a comma-delimited name, so ",exports," does not grant "export"
-        condition = ("{% ($f := " + _FEATURES_JSONATA + '; $type($f) = "string" and $contains($f, ",'
-                     + feature + ',")) %}')
+        # the JSONPath test's exact twin: a comma-delimited name, so ",exports," does not grant "export";
+        # a conditional, not "and", so $contains never sees a non-string (an evaluation error)
+        condition = ("{% ($f := " + _FEATURES_JSONATA + '; $type($f) = "string" ? $contains($f, ",'
+                     + feature + ',") : false) %}')
         return FeatureGate(name, comment=comment, feature=feature, then=then,
                            choices=(), default=disabled).when(condition, then)  # type: ignore[return-value]
     features = Var(FEATURES_PATH)
