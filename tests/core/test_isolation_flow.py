@@ -166,6 +166,8 @@ def test_input_path_moves_the_role_and_a_task_reads_it_where_it_moved() -> None:
     '{% ($states := {"input": {"identity": {"resolverContext": {"tenantRoleArn": "x"}}}}; $states.input) %}',
     "{% $states.input.arguments.flag ? $states.input : {'identity': $states.input.arguments} %}",
     "{% $states.input.identity.resolverContext.tenantRoleArn ? $states.input : $states.input.arguments %}",
+    "{% ($merge := function($parts){ $parts[1] }; $merge([$states.input, {'page': 1}])) %}",
+    "{% $merge([$states.input, {$states.input.arguments.key: {'resolverContext': {'tenantRoleArn': 'x'}}}]) %}",
     {"identity": {"resolverContext": {"tenantRoleArn": ADMIN}}},
     {"identity": "{% $states.input.arguments %}"},
 ])
@@ -220,6 +222,19 @@ def test_a_variable_reassigned_before_the_task_is_refused() -> None:
                             ("Swap", {"Type": "Pass", "Assign": {"role.$": "$.arguments.role"}}),
                             ("Get", get("$role"))), "Get", "Swap (Assign)")
     assert "Keep (Assign)" in message  # every setter is named; Swap is the wrong one
+
+
+def test_a_variable_assigned_inside_a_parallel_or_map_is_not_trusted_after_it() -> None:
+    """Whether inner states may set an outer variable or only their own, the name is not trusted."""
+    keep = ("Keep", {"Type": "Pass", "Assign": {"role.$": ROLE_PATH}})
+    swap = chain(("Swap", {"Type": "Pass", "Assign": {"role.$": "$.arguments.role"}}))
+    refused(chain(keep, ("Both", {"Type": "Parallel", "Branches": [swap], "ResultPath": None}), ("Get", get("$role"))),
+            "Get", "Swap (Assign)")
+    refused(chain(keep, ("Each", each(chain(("Read", get("$role", ResultPath=None)),
+                                            ("Swap", {"Type": "Pass", "Assign": {"role.$": "$.arguments.role"}}))))),
+            "Each/ItemProcessor/Read", "Swap (Assign)")
+    allowed(chain(keep, ("Both", {"Type": "Parallel", "Branches": [chain(("Plain", {"Type": "Pass"}))],
+                                  "ResultPath": None}), ("Get", get("$role"))))
 
 
 def test_a_variable_nobody_assigns_is_refused() -> None:
