@@ -29,11 +29,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterator, Mapping, Union
 
-import jsonata as _jsonata
 from jsonata.parser import Parser as _Parser
 
 from .errors import Issue
-from .jsonata import is_jsonata
+from .jsonata import is_jsonata, syntax_tree
 from .jsonpath import is_intrinsic
 
 RULE = "tenant-isolation"
@@ -223,16 +222,13 @@ def _bound(node: Any) -> set[str]:
     return names
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=1024)
 def _parse(expression: str) -> tuple[Any, frozenset[str]] | None:
+    """The syntax tree of a ``{% %}`` string and the names it binds; None when it does not compile
+    (the syntax rule reports that; here it carries nothing)."""
     match = _WRAPPED.match(expression)
-    if not match:
-        return None
-    try:
-        ast = _jsonata.Jsonata(match.group(1).strip()).ast
-    except Exception:  # a broken expression is reported by the syntax rule; here it carries nothing
-        return None
-    return ast, frozenset(_bound(ast))
+    ast = syntax_tree(match.group(1).strip()) if match else None
+    return None if ast is None else (ast, frozenset(_bound(ast)))
 
 
 def _clean(node: Any, *allowed: str) -> bool:
