@@ -23,7 +23,7 @@ from infra.machines import WorkflowMachine
 from infra.schema import SCHEMA_FILE, schema_fields
 from infra.sources import InfraSourceError, MachineSource
 
-AUTHORIZER_DIR = Path(__file__).resolve().parent / "authorizer"
+AUTHORIZER_DIR = Path(__file__).resolve().parent.parent / "workflows" / "cdk" / "authorizer"
 STASH_KEY = "stateMachineArn"
 _BEFORE = """export function request(ctx) {
   ctx.stash.%s = "%s";

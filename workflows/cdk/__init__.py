@@ -1,0 +1,1 @@
+"""CDK constructs for a saas-workflows project (the ``cdk`` extra)."""
