@@ -32,14 +32,13 @@ def test_cdk_nag_ran_and_every_acknowledgment_has_a_reason(synth) -> None:
     assert not [rule for rule in acks if rule.split()[0] in ("SaasWorkflows", "")]
 
 
-def test_cdk_nag_fails_the_synth_without_the_acknowledgments(asl_dir, tmp_path, monkeypatch) -> None:
+def test_cdk_nag_fails_the_synth_without_the_acknowledgments(example, tmp_path) -> None:
     """The plugin really judges this app: with no acknowledgments the same synth is refused."""
     import pytest
 
-    import infra.app
+    from infra.app import build_app
 
-    monkeypatch.setattr(infra.app, "acknowledge_findings", lambda stack: None)
-    app, _ = infra.app.build_app(str(tmp_path), asl_dir=asl_dir, validation=False)
+    app, _ = build_app(str(tmp_path), project=example, validation=False, acknowledge_nag=False)
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
     report = json.loads((tmp_path / "validation-report.json").read_text(encoding="utf-8"))
