@@ -10,7 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.cdk.conftest import MACHINE, STACK
+
+
+pytestmark = pytest.mark.xdist_group("shop-synth")  # one synth per session, on one worker
 
 
 def of_type(synth, kind: str) -> dict[str, dict]:

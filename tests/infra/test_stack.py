@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from aws_cdk.assertions import Match, Template
 
 from workflows.cdk.pipes import MAX_RETRIES
@@ -14,9 +15,8 @@ from workflows.cdk.tenant_template import TEMPLATE_KEY
 from workflows.project import example_project
 
 CLEANUP = "appsync-unique-cleanup"
-
-
 MACHINE = "AWS::StepFunctions::StateMachine"
+pytestmark = pytest.mark.xdist_group("example-synth")  # one synth per session, on one worker
 
 
 def resources(synth, kind: str) -> dict[str, dict]:
