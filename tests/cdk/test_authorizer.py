@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from moto import mock_aws
 
-from infra.authorizer import handler
-from infra.authorizer.rs256 import TokenError, decode
+from workflows.cdk.authorizer import handler
+from workflows.cdk.authorizer.rs256 import TokenError, decode
 from workflows.patterns.appsync.features import FEATURE_NAME, decode_features, encode_features
 
 ISSUER = "https://issuer.example.com/"

@@ -31,7 +31,7 @@ import boto3
 try:  # as deployed, the asset folder is the Lambda's root
     from rs256 import TokenError, decode
 except ImportError:  # imported as a package in the tests
-    from infra.authorizer.rs256 import TokenError, decode
+    from workflows.cdk.authorizer.rs256 import TokenError, decode
 
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
