@@ -43,7 +43,8 @@ from typing import Any, Sequence
 
 from workflows.core import (EXPRESS, JSONATA, BuildError, Catch, Choice, Credentials, Fail, Map, Parallel, Pass,
                             StateMachine, Succeed, Task, Var)
-from workflows.patterns.appsync.resolver import guard, rejecting_catch, resolver_machine
+from workflows.patterns.appsync.contract import Contract, entity_input, entity_output
+from workflows.patterns.appsync.resolver import denial_catch, guard, rejecting_catch, resolver_machine
 from workflows.patterns.appsync.arguments import invalid_jsonata, path_rules, refuse
 from workflows.patterns.appsync.layout import (ROLE_ARN_KEY, TENANT_ID_KEY, TENANT_PATH, UNIQUE_TOKEN_ATTR,
                                                TenantTable)
@@ -101,6 +102,8 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str] | None = No
     """``put<Entity>(input)`` that refuses a value of a unique field held by another item of the tenant."""
     fields = _check_fields(layout, unique)
     shape = layout.shape
+    contract = Contract((("input", entity_input(layout.entity, layout.key_field)),),
+                        entity_output(layout.entity, layout.key_field))
     condition = f"attribute_not_exists(#pk) OR ownerId = :id"
     names = {"#pk": layout.pk_attr}
     violation = _violation(layout, fields)
@@ -130,8 +133,9 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str] | None = No
                         credentials=layout.credentials(),
                         output="{% $sift(" + src + ", function($v, $k){ $k in " + names_list + " }) %}",
                         catch=[rejecting_catch(layout, reason),
-                               Catch([_CANCELLED], violation, output="{% $states.errorOutput %}")])
-        return resolver_machine(layout, name, task, f"Put one {layout.name} with unique {', '.join(fields)}")
+                               Catch([_CANCELLED], violation, output="{% $states.errorOutput %}"),
+                               denial_catch(layout, sdk=True)])
+        return resolver_machine(layout, name, task, f"Put one {layout.name} with unique {', '.join(fields)}", contract)
     src = "$.arguments.input"
     tenant = TENANT_PATH
     puts: list[dict[str, Any]] = []
@@ -150,10 +154,10 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str] | None = No
     task = Task.sdk("dynamodb", "transactWriteItems", f"Put{layout.name}Unique",
                     parameters={"TransactItems": puts}, credentials=layout.credentials(),
                     result_selector=echo_paths(shape, "$$.Execution.Input.arguments.input"),
-                    catch=[Catch([_CANCELLED], violation)])
+                    catch=[Catch([_CANCELLED], violation), denial_catch(layout, sdk=True)])
     token = Pass("NewUniqueToken", parameters={"value.$": "States.UUID()"}, result_path=_TOKEN_AT)
     return resolver_machine(layout, name, guard(layout, token >> task, path_rules(shape, src, "input")),
-                    f"Put one {layout.name} with unique {', '.join(fields)}")
+                            f"Put one {layout.name} with unique {', '.join(fields)}", contract)
 
 
 def _release(layout: TenantTable, field: str, label: str, nxt: Any) -> Task:
