@@ -18,6 +18,7 @@ from typing import Iterable
 from workflows.core import BuildError, StateMachine
 from workflows.core.validate import validate_machine
 from workflows.patterns.appsync.contract import Binding, contract_of
+from workflows.patterns.appsync.features import FEATURES_KEY, gate_features
 from workflows.patterns.appsync.js import resolver_code
 from workflows.project import Project
 from workflows.registry import Workflow
@@ -27,9 +28,18 @@ JS_SUFFIX = ".js"
 
 
 def resolver_texts(flows: dict[str, Workflow]) -> dict[str, str]:
-    """File name -> APPSYNC_JS code for every workflow that resolves a GraphQL field."""
-    return {f"{name}{JS_SUFFIX}": resolver_code(name, arguments=flow.resolver.arguments)
-            for name, flow in flows.items() if flow.resolver is not None}
+    """File name -> APPSYNC_JS code for every workflow that resolves a GraphQL field.
+
+    A feature-gated machine reads ``features`` from resolverContext too, so its resolver forwards it (the
+    authorizer always sets it, ``","`` for none); other resolvers forward only the tenant and its role.
+    """
+    texts = {}
+    for name, flow in flows.items():
+        if flow.resolver is None:
+            continue
+        keys = ("tenantId", "tenantRoleArn") + ((FEATURES_KEY,) if gate_features(flow.build()) else ())
+        texts[f"{name}{JS_SUFFIX}"] = resolver_code(name, arguments=flow.resolver.arguments, context_keys=keys)
+    return texts
 
 
 @dataclass(frozen=True)
