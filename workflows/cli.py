@@ -121,7 +121,9 @@ def init(directory: Path, package: str | None, entity: str) -> None:
         raise click.ClickException(str(exc)) from None
     project = load_project(directory)
     built = golden.build(project)
-    click.echo(f"created {directory} ({len(written)} files, {len(built)} built into asl/ and appsync/)")
+    project.schema.write_text(golden.schema_text(project), encoding="utf-8")
+    click.echo(f"created {directory} ({len(written)} files, {len(built)} built into asl/ and appsync/, "
+               f"{project.schema.name} generated)")
     click.echo(f"next: cd {directory} and follow its README (install, then `python -m pytest -q`)")
 
 
