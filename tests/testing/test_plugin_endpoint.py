@@ -13,20 +13,20 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.testing.notes_project import USER_TEST_COUNT, USER_TESTS, copy_project
+from tests.testing.invoice_project import USER_TEST_COUNT, USER_TESTS, copy_project
 from workflows.testing.endpoint import LocalProcess
 
 
 @pytest.fixture(scope="module")
-def endpoint(notes_project: Path) -> Iterator[str]:
-    with LocalProcess(notes_project) as url:
+def endpoint(invoice_project: Path) -> Iterator[str]:
+    with LocalProcess(invoice_project) as url:
         yield url
 
 
-def test_user_tests_pass_against_workflows_local(pytester: pytest.Pytester, notes_project: Path,
+def test_user_tests_pass_against_workflows_local(pytester: pytest.Pytester, invoice_project: Path,
                                                  endpoint: str) -> None:
-    copy_project(notes_project, pytester.path)
-    pytester.makepyfile(test_notes=USER_TESTS)
+    copy_project(invoice_project, pytester.path)
+    pytester.makepyfile(test_invoices=USER_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", f"--sfn-endpoint={endpoint}")
     result.assert_outcomes(passed=USER_TEST_COUNT)
     # the tests ran there: their tenants' stacks and items are in the endpoint's services
@@ -36,12 +36,12 @@ def test_user_tests_pass_against_workflows_local(pytester: pytest.Pytester, note
     assert {s["StackStatus"] for s in stacks if s["StackName"].startswith("tenant-tenant-a-")} == {"DELETE_COMPLETE"}
     items = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x",
                          aws_secret_access_key="x").scan(TableName="app-table")["Items"]
-    assert {i["sk"]["S"] for i in items} >= {"NOTE#n1", "NOTE#n2", "NOTE#n3"}
+    assert {i["sk"]["S"] for i in items} >= {"INVOICE#i1", "INVOICE#i2", "INVOICE#i3"}
 
 
-def test_the_environment_variable_names_the_endpoint_too(pytester: pytest.Pytester, notes_project: Path,
+def test_the_environment_variable_names_the_endpoint_too(pytester: pytest.Pytester, invoice_project: Path,
                                                          endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    copy_project(notes_project, pytester.path)
+    copy_project(invoice_project, pytester.path)
     pytester.makepyfile(test_where="""
         def test_where(sfn_target):
             assert sfn_target.kind == "endpoint"

@@ -42,3 +42,11 @@ def test_resolver_input_forwards_only_the_resolvers_arguments() -> None:
 def test_an_endpoint_that_cannot_start_says_why(tmp_path: Path) -> None:
     with pytest.raises(EndpointStartError, match=r"exited with 1 before it was ready:\n.*no pyproject.toml"):
         LocalProcess(tmp_path, timeout=60).start()
+
+
+def test_a_folder_without_a_project_fails_the_fixture_with_one_line(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_x="def test_x(sfn_project):\n    pass\n")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*saas-workflows fixtures: no pyproject.toml with [[]tool.saas-workflows[]]*"])
+    assert "Traceback" not in result.stdout.str()

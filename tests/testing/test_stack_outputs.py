@@ -52,13 +52,13 @@ def test_machines_from_outputs_and_resources_placeholders_from_output_keys(sessi
     assert deployed.placeholders == {"AppTable": table}  # TenantsTable has no output
     assert (deployed.region, deployed.account) == ("eu-west-1", ACCOUNT)
 
-    target = stack_target(STACK, {"AppTable"}, session=session)
+    target = stack_target(STACK, {"AppTable", "TenantsTable"}, required={"AppTable"}, session=session)
     assert (target.kind, target.shared, target.placeholders) == ("stack", True, {"AppTable": table})
     assert target.machine_arn("note-put") == prefix + "note-put"
     with pytest.raises(TargetError, match=r"no state machine for workflow 'note-delete' \(it has: note-get, note-list, note-put\)"):
         target.machine_arn("note-delete")
     with pytest.raises(TargetError, match="no output for placeholder.*TenantsTable.*CfnOutput"):
-        stack_target(STACK, {"AppTable", "TenantsTable"}, session=session)
+        stack_target(STACK, {"AppTable", "TenantsTable"}, required={"TenantsTable"}, session=session)
 
 
 def test_an_absent_stack_is_named(session: boto3.Session) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from workflows.registry import Resolver
-from workflows.testing.targets import Target
+from workflows.testing.targets import Target, TargetError
 from workflows.testing.tenants import Tenant, resolver_context
 
 __all__ = ["Execution", "MachineCaller", "resolver_input"]
@@ -60,7 +60,7 @@ class MachineCaller:
                                             name=str(uuid.uuid4()), input=json.dumps(payload))
         if "Error" in parsed:
             error = parsed["Error"]
-            raise RuntimeError(f"StartSyncExecution of {workflow} on {self._target.description}: "
+            raise TargetError(f"StartSyncExecution of {workflow} on {self._target.description}: "
                                f"{error.get('Code')}: {error.get('Message')}")
         output = parsed.get("output")
         return Execution(parsed["status"], json.loads(output) if output is not None else None,

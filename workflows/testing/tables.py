@@ -104,7 +104,7 @@ def table_specs(definitions: Mapping[str, Mapping[str, Any]]) -> dict[str, Table
 def create_tables(dynamodb: Any, specs: Mapping[str, TableSpec], names: Mapping[str, str]) -> dict[str, str]:
     """Create each table (placeholder -> spec) under its name in ``names``; an existing table is kept.
 
-    Returns placeholder -> table name. KeyError-free: a placeholder without a value is a ValueError.
+    Returns placeholder -> table name; a placeholder without a value is a ValueError naming it.
     """
     created = {}
     for placeholder, spec in specs.items():

@@ -115,11 +115,15 @@ def endpoint_target(url: str, placeholders: Mapping[str, str]) -> Target:
     return Target("endpoint", LOCAL_REGION, account, make, dict(placeholders), shared=True, description=url)
 
 
-def stack_target(stack_name: str, placeholder_names: set[str], *, session: Any = None) -> Target:
-    """A deployed stack in a real account (credentials and region from the environment, as for boto3)."""
+def stack_target(stack_name: str, placeholder_names: set[str], *, required: set[str] = frozenset(),
+                 session: Any = None) -> Target:
+    """A deployed stack in a real account (credentials and region from the environment, as for boto3).
+
+    ``placeholder_names`` are looked for among its outputs; a missing one of ``required`` is a TargetError.
+    """
     session = session or boto3.Session()
     deployed: DeployedStack = read_stack(session.client("cloudformation"), stack_name, placeholder_names)
-    missing = sorted(placeholder_names - set(deployed.placeholders))
+    missing = sorted(set(required) - set(deployed.placeholders))
     if missing:
         raise TargetError(f"stack {stack_name!r} has no output for placeholder(s) {', '.join(missing)}: add a "
                           "CfnOutput named like each placeholder whose value is what the deployed machines use")
