@@ -92,10 +92,13 @@ def _location(node: Any) -> dict[str, Any]:
     return {"line": source_location.line, "column": source_location.column, "sourceName": None}
 
 
+def _locations(error: GraphQLError) -> list[dict[str, Any]]:
+    return [{"line": loc.line, "column": loc.column, "sourceName": None} for loc in error.locations or []]
+
+
 def _request_error(error: GraphQLError) -> dict[str, Any]:
     """A refused request (syntax, validation, variables), in AppSync's shape: no path, no errorType."""
-    locations = [{"line": loc.line, "column": loc.column, "sourceName": None} for loc in error.locations or []]
-    return {"path": None, "locations": locations, "message": error.message}
+    return {"path": None, "locations": _locations(error), "message": error.message}
 
 
 def _field_error(path: list[str | int] | None, locations: list[dict[str, Any]], message: str | None,
@@ -172,10 +175,10 @@ class GraphQLClient:
             if error.path is None:
                 errors.append(_request_error(error))  # e.g. a variable of the wrong type
             elif isinstance(original, ResolverError):
-                errors.append(_field_error(error.path, _request_error(error)["locations"], original.message,
-                                           original.error_type, original.data, original.error_info))
-            else:
-                errors.append(_field_error(error.path, _request_error(error)["locations"], error.message, None))
+                errors.append(_field_error(error.path, _locations(error), original.message, original.error_type,
+                                           original.data, original.error_info))
+            else:  # graphql-core's own, e.g. null for a non-null field
+                errors.append(_field_error(error.path, _locations(error), error.message, None))
         errors += call.appended
         response: dict[str, Any] = {"data": result.data}
         if errors:
