@@ -16,6 +16,8 @@ ALLOWED = {
     "core": {"workflows.core"},
     "patterns": {"workflows.core", "workflows.patterns"},
     "local": {"workflows.local"},
+    "cdk": {"workflows.core", "workflows.patterns", "workflows.cdk", "workflows.project", "workflows.registry",
+            "workflows.golden"},
     # the test helpers tie core, patterns, the engine and a project together, like the CLI (never the CLI itself)
     "testing": {"workflows.core", "workflows.patterns", "workflows.local", "workflows.project", "workflows.registry",
                 "workflows.golden", "workflows.testing"},

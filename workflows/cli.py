@@ -56,17 +56,34 @@ def _machine(name: str) -> Any:
         raise click.ClickException(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Cli(click.Group):
+    """Every failure is one ``Error:`` line and a non-zero exit; ``--verbose`` shows the traceback too."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one place an unexpected error becomes a CLI error
+            if (ctx.obj or {}).get("verbose"):
+                raise
+            message = str(exc) or type(exc).__name__
+            raise click.ClickException(f"{type(exc).__name__}: {message} (--verbose shows the traceback)") from None
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--project", "project_dir", default=lambda: os.environ.get("WORKFLOWS_PROJECT"),
               type=click.Path(exists=True, file_okay=False), help=PROJECT_HELP)
 @click.option("--asl-dir", default=lambda: os.environ.get("WORKFLOWS_ASL_DIR"),
               type=click.Path(file_okay=False), help=ASL_DIR_HELP)
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks (and the engine's own logs) on errors.")
 @click.pass_context
-def main(ctx: click.Context, project_dir: str | None, asl_dir: str | None) -> None:
+def main(ctx: click.Context, project_dir: str | None, asl_dir: str | None, verbose: bool) -> None:
     """Multi-tenant SaaS workflows for AWS Step Functions, written in Python and compiled to ASL.
 
     \b
     Typical loop:
+      workflows init my-api          a new project: one entity, its resolvers, tests, CDK app
       workflows demo                 the whole multi-tenant story on the embedded engine
       workflows list                 the project's workflows
       workflows build                compile every workflow into asl/<name>.asl.json
@@ -79,7 +96,31 @@ def main(ctx: click.Context, project_dir: str | None, asl_dir: str | None) -> No
     workflows.registry. The name is the file name in asl/. Only `workflows build` writes asl/.
     """
     ctx.ensure_object(dict)
-    ctx.obj.update(project_dir=project_dir, asl_dir=asl_dir)
+    ctx.obj.update(project_dir=project_dir, asl_dir=asl_dir, verbose=verbose)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--package", help="The project's Python package (default: from DIRECTORY's name).")
+@click.option("--entity", default="Note", show_default=True, help="The first entity's class name.")
+def init(directory: Path, package: str | None, entity: str) -> None:
+    """Start a new project in DIRECTORY (new or empty) that passes its own tests.
+
+    \b
+    It writes: pyproject.toml with [tool.saas-workflows]; PACKAGE/machines/ with one entity and its
+    get, list and put resolvers; asl/ and appsync/ (built); schema.graphql; tests/ using the public
+    fixtures; infra/ (a CDK app over the library's constructs); a README with its two commands.
+    """
+    from workflows.scaffold import ScaffoldError, init_project
+
+    try:
+        written = init_project(directory, package=package, entity=entity)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    project = load_project(directory)
+    built = golden.build(project)
+    click.echo(f"created {directory} ({len(written)} files, {len(built)} built into asl/ and appsync/)")
+    click.echo(f"next: cd {directory} and follow its README (install, then `python -m pytest -q`)")
 
 
 @main.command("list")
