@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from workflows.testing.targets import Target
 from workflows.testing.tenants import Tenants
+
+# one worker runs the whole module (--dist loadgroup), so its one engine is set up once
+pytestmark = pytest.mark.xdist_group("testing-example-project")
 
 REGISTER = """mutation Register($user: UserInput!) { registerUser(input: $user) { id email } }"""
 LIST = """query List($token: String) { listUsers(limit: 2, nextToken: $token) { items { ...who } nextToken } }
