@@ -102,7 +102,7 @@ def test_a_tenant_cannot_read_another_tenants_invoice(tenants, graphql):
     stolen = graphql(GET, tenant=a.claiming(b), variables={"id": "i2"})  # A's role, B's tenant id
     assert stolen["data"] == {"getInvoice": None}
     [error] = stolen["errors"]
-    assert error["errorType"] == "DynamoDB.AccessDeniedException", error
+    assert error["errorType"] == "Tenant.AccessDenied", error
     assert error["path"] == ["getInvoice"]
     assert "is not authorized to perform: dynamodb:GetItem" in error["message"]
     assert "secret" not in json.dumps(stolen)

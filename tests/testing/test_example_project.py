@@ -77,7 +77,7 @@ def test_two_root_fields_in_one_query_each_get_their_own_answer(tenants: Tenants
     both = graphql('{ mine: getUser(id: "u5") { email } gone: getUser(id: "nobody") { email } }', tenant=acme)
     assert both == {"data": {"mine": {"email": "u5@acme.example"}, "gone": None}}
     mixed = graphql('{ getUser(id: "u5") { email } }', tenant=globex.claiming(acme))
-    assert mixed["errors"][0]["errorType"] == "DynamoDB.AccessDeniedException"
+    assert mixed["errors"][0]["errorType"] == "Tenant.AccessDenied"
 
 
 def test_the_resolvers_own_refusal_reaches_the_client(graphql) -> None:

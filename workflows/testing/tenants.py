@@ -46,7 +46,7 @@ class Tenant:
         """This tenant's role presenting another tenant's id: what a forged or mixed-up context carries.
 
         Every key is then built in ``other``'s partition while the role allows only this tenant's,
-        so a data task fails with ``DynamoDB.AccessDeniedException``.
+        so a data task fails with ``Tenant.AccessDenied`` (a resolver machine; the AWS error stays in its cause).
         """
         return Tenant(other.id if isinstance(other, Tenant) else other, self.role_arn)
 
