@@ -10,15 +10,18 @@ Two builders:
 - ``flatten_stream``: generic, every record becomes ``{eventName, keys, newImage, oldImage,
   eventId, sequenceNumber, approximateCreationTime}`` with images unmarshalled by THE unmarshaller
   in ``workflows.patterns.dynamodb_json`` (every type, any depth, its number precision rule). It is
-  JSONata over the whole batch: no Map, two states (a Choice that checks, Succeed/Fail), or one
-  Pass in skip mode.
+  JSONata over the whole batch: no Map, two states (a Choice that checks, Succeed/Fail), or in
+  skip mode a Choice that checks the input is an array before one Pass.
 - ``typed_events``: from an entity description (``workflows.patterns.entity``), a typed event per
   kept record, in JSONata (same shape as above) or in JSONPath (the seed's Map + Pass, made correct
   for every type the entity module maps: projections, Choices for optional fields, nested Maps for
   lists of maps and NS numbers), after one JSONata check of the whole batch (see below).
 
 Contract (both builders, both modes): records in = elements out, in order, minus records whose
-``eventName`` the typed builder was told not to keep. A record whose shape is not what the builder
+``eventName`` the typed builder was told not to keep; an empty batch gives an empty array. Input that
+is not an array fails with ``Stream.UnexpectedShape`` and the cause ``the enrichment input (batch)
+must be a JSON array of DynamoDB stream records, got an object`` (in both modes: it has no record
+to skip). A record whose shape is not what the builder
 needs (not an object, no ``eventID``, a missing image, an attribute of another DynamoDB type than
 declared, malformed DynamoDB JSON) is never dropped silently:
 
@@ -173,9 +176,21 @@ def _check_args(on_bad_record: str, shape: str) -> None:
         raise BuildError(f"shape must be 'flat' or 'eventbridge', not {shape!r}", rule="pipes-options")
 
 
+# Why the batch's problem is a sentence of its own (not "record ... field ..."): it is about no record.
+BATCH_CAUSE = "the enrichment input (batch) must be a JSON array of DynamoDB stream records, got "
 _BATCH_PROBLEM = (
-    '$not($type($states.input) = "array") ? {"field": "(batch)", "problem": "the enrichment input must be a JSON array"}'
+    '($t := $type($states.input); $t = "array" ? undefined : "' + BATCH_CAUSE + '" & $lookup({"object": "an object", '
+    '"string": "a string", "number": "a number", "boolean": "a boolean", "null": "null"}, $t))'
 )
+_IS_BATCH = '$type($states.input) = "array"'
+
+
+def _batch_gate(then: Any, names: Any = str, query_language: str | None = None) -> Choice:
+    """JSONata Choice: a batch (a JSON array, empty included) goes on to ``then``; anything else fails
+    with Stream.UnexpectedShape saying what the input was."""
+    fail = Fail(names("Not a batch"), error=SHAPE_ERROR, cause=jsonata(_BATCH_PROBLEM), query_language=query_language)
+    return (Choice(names("Check batch"), query_language=query_language)
+            .when(jsonata(_IS_BATCH), then).otherwise(fail))
 
 
 def _head(functions: str, prelude: str = _PRELUDE) -> str:
@@ -187,13 +202,14 @@ def _fail_check(head: str, ok_target: Any, names: Any = str, query_language: str
     naming the first bad record and field (a fixed Error, so no States.* name is ever re-raised)."""
     first_bad = (
         f"$bp := {_BATCH_PROBLEM};\n"
-        "$bad := $exists($bp) ? {\"r\": null, \"p\": $bp}\n"
-        # $reduce with an undefined initial value starts from the first element: start from null.
+        # $reduce with an undefined initial value starts from the first element: start from null. It
+        # returns that null for an empty batch, so only an object is a bad record (an empty batch is fine).
+        "$bad := $exists($bp) ? undefined\n"
         "  : $reduce($states.input, function($found, $r, $i){ $found ? $found\n"
         "      : ($p := $problem($r); $exists($p) ? {\"r\": $r, \"p\": $p, \"i\": $i}) }, null);\n"
     )
-    ok = jsonata(one_line(f"(\n{head}{first_bad}$not($exists($bad))\n)"))
-    cause = jsonata(one_line(f"(\n{head}{first_bad}$cause($bad.r, $bad.p, $bad.i)\n)"))
+    ok = jsonata(one_line(f"(\n{head}{first_bad}$not($exists($bp)) and $not($type($bad) = \"object\")\n)"))
+    cause = jsonata(one_line(f"(\n{head}{first_bad}$exists($bp) ? $bp : $cause($bad.r, $bad.p, $bad.i)\n)"))
     fail = Fail(names("Unexpected shape"), error=SHAPE_ERROR, cause=cause, query_language=query_language)
     return Choice(names("Check records"), query_language=query_language).when(ok, ok_target).otherwise(fail)
 
@@ -201,7 +217,7 @@ def _fail_check(head: str, ok_target: Any, names: Any = str, query_language: str
 def _batch_machine(name: str, comment: str, functions: str, on_bad_record: OnBadRecord, shape: Shape) -> StateMachine:
     """The JSONata batch skeleton around ``$problem($r)`` / ``$event($r)`` / ``$kept($r)`` (all bound
     in ``functions``): fail mode = Choice (every record checked) -> Succeed(events) | Fail(first
-    problem); skip mode = one Pass."""
+    problem); skip mode = Choice (the input is an array) -> Pass | Fail."""
     head = _head(functions)
     events = "$reduce($states.input, function($acc, $r){ $kept($r) ? $append($acc, [$event($r)]) : $acc }, [])"
     if on_bad_record == "skip":
@@ -212,9 +228,8 @@ def _batch_machine(name: str, comment: str, functions: str, on_bad_record: OnBad
             "  : $kept($r) ? $append($acc, [$event($r)]) : $acc\n"
             ")}, [])"
         )
-        body = f"(\n{head}$bp := {_BATCH_PROBLEM};\n$exists($bp) ? $error($bp.problem) : {per_record}\n)"
-        emit = Pass("Flatten batch", output=jsonata(one_line(body)))
-        return StateMachine(name, emit, type=EXPRESS, query_language=JSONATA, comment=comment)
+        emit = Pass("Flatten batch", output=jsonata(one_line(f"(\n{head}{per_record}\n)")))
+        return StateMachine(name, _batch_gate(emit), type=EXPRESS, query_language=JSONATA, comment=comment)
     emit = Succeed("Emit events", output=jsonata(one_line(f"(\n{head}{events}\n)")))
     check = _fail_check(head, emit)
     return StateMachine(name, check, type=EXPRESS, query_language=JSONATA, comment=comment)
@@ -557,15 +572,15 @@ def _jsonpath_typed(name: str, entity: Entity, kept: Mapping[str, str], image: s
     collect = Pass(b.names("Collect events"), query_language=JSONATA, output=jsonata("[$states.input.out]"))
     head = _head(_typed_problem(entity, kept, image, include_old_image, strict=True), _CHECK_PRELUDE)
     if on_bad_record == "skip":
-        items = (f"(\n{head}$bp := {_BATCH_PROBLEM};\n$exists($bp) ? $error($bp.problem)\n"
-                 "  : $reduce($states.input, function($acc, $r, $i){(\n"
+        items = (f"(\n{head}$reduce($states.input, function($acc, $r, $i){{(\n"
                  "      $p := $problem($r);\n"
                  f"      $append($acc, [$exists($p) ? {{\"index\": $i, \"report\": {_skip_report(shape)}}}\n"
                  "                                 : {\"index\": $i, \"record\": $r}])\n"
                  "    )}, [])\n)")
         check: Any = Pass(b.names("Check records"), query_language=JSONATA, output=jsonata(one_line(items)))
         each = Map(b.names("Each record"), items_path="$", item_processor=keep)
-        return StateMachine(name, check >> each >> collect, type=EXPRESS, comment=comment)
+        gate = _batch_gate(check >> each >> collect, b.names, query_language=JSONATA)
+        return StateMachine(name, gate, type=EXPRESS, comment=comment)
     each = Map(b.names("Each record"), items_path="$", item_processor=keep,
                item_selector={"index.$": "$$.Map.Item.Index", "record.$": "$$.Map.Item.Value"})
     check = _fail_check(head, each >> collect, b.names, query_language=JSONATA)
