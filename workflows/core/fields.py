@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping, Sequence, Union
 
+from .error_names import error_equals_problems
 from .errors import BuildError
 from .jsonpath import check_path
 
@@ -65,6 +66,12 @@ class Credentials:
         return {"RoleArn": self.role_arn}
 
 
+def _check_errors(errors: Sequence[str]) -> None:
+    """Refuse an ErrorEquals list AWS would refuse (or that handles nothing) where it is written."""
+    for rule, message in error_equals_problems(list(errors), "ErrorEquals")[:1]:
+        raise BuildError(message, rule=rule)
+
+
 @dataclass(frozen=True)
 class Retry:
     errors: Sequence[str] = ("States.ALL",)
@@ -77,6 +84,7 @@ class Retry:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "errors", tuple(self.errors))
+        _check_errors(self.errors)
         if self.jitter_strategy not in (None, "FULL", "NONE"):
             raise BuildError(f"JitterStrategy must be FULL or NONE, not {self.jitter_strategy!r}", rule="retry")
 
@@ -103,6 +111,7 @@ class Catch:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "errors", tuple(self.errors))
+        _check_errors(self.errors)
 
     def to_asl(self, next_name: str) -> dict[str, Any]:
         out: dict[str, Any] = {"ErrorEquals": list(self.errors), "Next": next_name}

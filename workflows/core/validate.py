@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from .conditions import ALL_OPERATORS
+from .error_names import error_equals_problems, order_problem
 from .errors import Issue
 from .isolation import isolation_issues
 from .jsonata import check_jsonata_string, is_jsonata
@@ -225,6 +226,7 @@ def _check_state(ctx: _Context, state: Mapping[str, Any], path: str, inherited_q
     if kind == "Choice":
         _check_choices(ctx, state, path, ql)
     if kind in ("Task", "Parallel", "Map"):
+        _check_error_handling(ctx, state, path)
         for i, catcher in enumerate(state.get("Catch") or []):
             if isinstance(catcher, Mapping):
                 if "ResultPath" in catcher and catcher["ResultPath"] is not None:
@@ -250,6 +252,26 @@ def _check_state(ctx: _Context, state: Mapping[str, Any], path: str, inherited_q
                          ql)
         else:
             ctx.add(path, "map-processor", "a Map state needs an ItemProcessor")
+
+
+def _check_error_handling(ctx: _Context, state: Mapping[str, Any], path: str) -> None:
+    """ErrorEquals of every retrier and catcher: names Step Functions reports, States.ALL alone and last."""
+    for field in ("Retry", "Catch"):
+        entries = state.get(field)
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            ctx.add(path, "error-equals", f"{field} must be a list")
+            continue
+        lists = []
+        for i, entry in enumerate(entries):
+            errors = entry.get("ErrorEquals") if isinstance(entry, Mapping) else None
+            lists.append(errors)
+            for rule, message in error_equals_problems(errors, f"{field}[{i}].ErrorEquals"):
+                ctx.add(path, rule, message)
+        problem = order_problem(lists, field)
+        if problem:
+            ctx.add(path, *problem)
 
 
 def _check_template(ctx: _Context, value: Any, path: str, where: str, ql: str) -> None:

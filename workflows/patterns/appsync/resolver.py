@@ -25,7 +25,8 @@ from workflows.patterns.appsync.layout import (MISSING_CONTEXT, ROLE_ARN_KEY, RO
                                                TenantTable)
 from workflows.patterns.dynamodb_json import unmarshal_expr
 
-EVALUATION_ERRORS = ["States.QueryEvaluationError", "States.Runtime"]
+# States.Runtime is not here: AWS lets no Catch handle it (workflows/core/error_names.py)
+EVALUATION_ERRORS = ["States.QueryEvaluationError"]
 MISSING_CAUSE = f"resolverContext needs non-empty {TENANT_ID_KEY} and {ROLE_ARN_KEY} (set by the Lambda authorizer)"
 ARGS_J = "$states.input.arguments"
 #: The error every resolver machine fails with when IAM refuses the tenant's role the item's key.
