@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -39,11 +40,11 @@ def _project(ctx: click.Context | None = None) -> Project:
     return obj["project"]
 
 
-def _flows(names: tuple[str, ...] | list[str] = ()) -> dict[str, Any]:
+def _flows(names: tuple[str, ...] | list[str] = (), param_hint: str = "NAME") -> dict[str, Any]:
     try:
         return _project().select(names)
-    except KeyError as exc:
-        raise click.ClickException(str(exc.args[0])) from None
+    except KeyError as exc:  # a name the project does not have: a usage error (exit 2)
+        raise click.BadParameter(str(exc.args[0]), param_hint=param_hint) from None
     except ProjectError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -157,7 +158,7 @@ def build(ctx: click.Context, names: tuple[str, ...]) -> None:
     try:
         written = golden.build(_project(ctx), names)
     except KeyError as exc:
-        raise click.ClickException(str(exc.args[0])) from None
+        raise click.BadParameter(str(exc.args[0]), param_hint="NAMES") from None
     except BuildError as exc:
         raise click.ClickException(f"nothing written:\n{exc}") from None
     for path in written:
@@ -246,55 +247,238 @@ def graph(name: str, fmt: str) -> None:
     click.echo(render(_machine(name).to_asl(), fmt), nl=False)
 
 
-@main.command()
+_TENANT_NAME = re.compile(r"^[A-Za-z0-9-]{1,48}$")
+SEED_HELP = ("Start the engine with the project's resources: its tables and buckets (names from the "
+             "placeholders' local defaults), execution roles, and tenants acme and globex (one stack each "
+             "from the tenant template; --tenants to choose). What exists is printed first.")
+
+
+def _tenant_names(text: str | None, as_tenant: str | None) -> list[str]:
+    """--tenants (comma-separated) plus --as-tenant, checked the way tenant stacks are named."""
+    from workflows.testing.seed import DEFAULT_TENANTS
+
+    names = [n.strip() for n in text.split(",") if n.strip()] if text is not None else list(DEFAULT_TENANTS)
+    if text is not None and not names:
+        raise click.BadParameter("name at least one tenant, e.g. --tenants acme,globex", param_hint="--tenants")
+    if as_tenant is not None and as_tenant not in names:
+        names.append(as_tenant)
+    for name in names:
+        if not _TENANT_NAME.match(name):
+            hint = "--as-tenant" if name == as_tenant else "--tenants"
+            raise click.BadParameter(f"tenant {name!r}: use 1-48 letters, digits or hyphens (it names the "
+                                     "tenant's stack)", param_hint=hint)
+    return names
+
+
+def _mock_config(path: str | None, test_case: str | None, machine: str | None) -> dict[str, Any] | None:
+    """The MockConfigFile, read and checked before any engine starts; a test case it lacks is named."""
+    from workflows.local.adaptations.mock_config import load
+    from workflows.local.errors import MockConfigError
+
+    if path is None:
+        if test_case is not None:
+            raise click.UsageError("--test-case needs --mock-config: the Step Functions Local MockConfigFile "
+                                   "whose StateMachines.<name>.TestCases defines it")
+        return None
+    try:
+        config = load(path)
+    except MockConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--mock-config") from None
+    if machine is None:
+        return config
+    cases = sorted(config.get("StateMachines", {}).get(machine, {}).get("TestCases", {}))
+    known = f"{path} has for {machine}: {', '.join(cases) or 'none'}"
+    if test_case is None:
+        raise click.UsageError(f"--mock-config needs --test-case, the test case to run ({known})")
+    if test_case not in cases:
+        raise click.BadParameter(f"no test case {test_case!r} for {machine} ({known})", param_hint="--test-case")
+    return config
+
+
+def _resolver_signature(project: Project, name: str, resolver: Any) -> str:
+    """``Query.getUser(id: ID!): User`` from the project's schema file, else the forwarded argument names."""
+    if project.schema.is_file():
+        try:
+            from graphql import build_schema
+
+            from workflows.testing.graphql_client import schema_text
+
+            schema = build_schema(schema_text(project.schema.read_text(encoding="utf-8")))
+            parent = schema.get_type(resolver.type_name)
+            field = parent.fields.get(resolver.field_name) if parent is not None else None
+            if field is not None:
+                args = ", ".join(f"{a}: {t.type}" for a, t in field.args.items()
+                                 if resolver.arguments is None or a in resolver.arguments)
+                return f"{resolver.coordinate}({args}): {field.type}"
+        except Exception:  # noqa: BLE001 - help must print even when the schema is broken (check names that)
+            pass
+    return f"{resolver.coordinate}({', '.join(resolver.arguments or ())})"
+
+
+def input_docs(project: Project) -> list[tuple[str, str]]:
+    """(workflow, what its execution input is) for every workflow of the project."""
+    from workflows.core.machine import INPUT_DOC
+
+    out = []
+    for name, flow in project.workflows().items():
+        try:
+            machine = flow.build()
+        except BuildError as exc:
+            out.append((name, f"does not build: {exc.issues[0]}"))
+            continue
+        if flow.resolver is not None:
+            example = json.dumps({a: "..." for a in flow.resolver.arguments or ()})
+            out.append((name, f"{_resolver_signature(project, name, flow.resolver)}; with --as-tenant T the input "
+                              f"is its arguments, e.g. {example}"))
+        else:
+            out.append((name, str(machine.annotations.get(INPUT_DOC) or machine.comment or "(not documented)")))
+    return out
+
+
+class _RunCommand(click.Command):
+    """``run --help`` ends with what each workflow of the project takes as input."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        try:
+            docs = input_docs(_project(ctx))
+        except Exception:  # noqa: BLE001 - outside a project, the help is the generic one
+            return
+        with formatter.section("Inputs of this project's workflows"):
+            formatter.write_dl(docs)
+
+
+@main.command(cls=_RunCommand)
 @click.argument("name")
 @click.option("--input", "input_file", type=click.File("r"), default=None,
-              help="JSON input file, or - for standard input (default: {}).")
+              help="JSON input file, or - for standard input (default: {}). With --as-tenant: the GraphQL "
+                   "field's arguments.")
+@click.option("--seed", is_flag=True, help=SEED_HELP)
+@click.option("--tenants", metavar="A,B", help="With --seed: these tenants instead of acme,globex (implies --seed).")
+@click.option("--as-tenant", metavar="TENANT",
+              help="Call a resolver machine as TENANT's request: the input is the field's arguments and the "
+                   "CLI adds identity.resolverContext (tenantId, tenantRoleArn, features) as the generated "
+                   "resolver and the authorizer would (implies --seed; TENANT is seeded).")
 @click.option("--mock-config", type=click.Path(exists=True, dir_okay=False),
-              help="Step Functions Local MockConfigFile (JSON).")
+              help="Step Functions Local MockConfigFile (JSON); needs --test-case.")
 @click.option("--test-case", help="Test case of the mock config to run (as <arn>#<TestCase> in SFN Local).")
 @click.option("--trace", is_flag=True, help="Print the visited states with their input and output on stderr.")
-def run(name: str, input_file: Any, mock_config: str | None, test_case: str | None, trace: bool) -> None:
-    """Run one workflow on a fresh embedded engine; print its output JSON (exit 0) or error (exit 1)."""
+@click.pass_context
+def run(ctx: click.Context, name: str, input_file: Any, seed: bool, tenants: str | None, as_tenant: str | None,
+        mock_config: str | None, test_case: str | None, trace: bool) -> None:
+    """Run one workflow on a fresh embedded engine; print its output JSON (exit 0) or error (exit 1).
+
+    The engine starts empty unless --seed (or --tenants, --as-tenant) puts the project's resources and
+    tenants in place first. The end of this help lists what each workflow takes as input.
+    """
+    from workflows.local.engine import LocalEngine
     from workflows.local.runner import format_trace, quiet_moto, run_definition
 
     quiet_moto()
+    flow = _flows([name])[name]
+    if as_tenant is not None and flow.resolver is None:
+        raise click.UsageError(f"--as-tenant calls a resolver machine; {name} resolves no GraphQL field "
+                               "(use --seed and give its whole input)")
+    seeding = seed or tenants is not None or as_tenant is not None
+    tenant_names = _tenant_names(tenants, as_tenant) if seeding else []
+    config = _mock_config(mock_config, test_case, name)
     machine = _machine(name)
     try:
         payload = json.load(input_file) if input_file is not None else {}
     except json.JSONDecodeError as exc:
-        raise click.ClickException(f"input is not JSON: {exc}") from None
-    result = run_definition(machine.substituted(), payload, type=machine.type, mock_config=mock_config,
-                            test_case=test_case, name=machine.name)
+        raise click.BadParameter(f"input is not JSON: {exc}", param_hint="--input") from None
+    if not seeding:
+        result = run_definition(machine.substituted(), payload, type=machine.type, mock_config=config,
+                                test_case=test_case, name=machine.name)
+    else:
+        from workflows.testing.seed import SeedError, seed as seed_target
+        from workflows.testing.targets import engine_target
+
+        project = _project(ctx)
+        machines = {n: f.build() for n, f in project.workflows().items()}
+        with LocalEngine(mock_config=config) as engine:
+            seeded = seed_target(engine_target(engine, {}), machines, project.resolvers(), tenant_names,
+                                 create=[name])
+            click.echo("seeded the engine:", err=True)
+            click.echo("\n".join(seeded.lines()), err=True)
+            if as_tenant is not None:
+                try:
+                    payload = seeded.resolver_input(name, flow.resolver, as_tenant, payload)
+                except SeedError as exc:
+                    raise click.BadParameter(str(exc), param_hint="--input") from None
+            result = engine.run(name, payload, test_case=test_case)
     if trace:
         click.echo(format_trace(result), err=True)
     if result.status == "SUCCEEDED":
         click.echo(json.dumps(result.output, indent=2, ensure_ascii=False))
         return
     click.echo(f"{result.status}: {result.error}: {result.cause}", err=True)
+    if not seeding and (machine.placeholders or flow.resolver is not None):
+        click.echo(f"(the engine was empty: --seed creates the tables, buckets and tenants {name} uses"
+                   f"{'; --as-tenant acme calls it as a tenant' if flow.resolver is not None else ''})", err=True)
     sys.exit(1)
 
 
+def _port_in_use(port: int) -> str:
+    return (f"port {port} on 127.0.0.1 is in use; choose another with --port, or --port 0 for any free port "
+            "(the ready line names it)")
+
+
 @main.command()
-@click.option("--port", default=8083, show_default=True, type=int)
+@click.option("--port", default=8083, show_default=True, type=click.IntRange(0, 65535),
+              help="TCP port on 127.0.0.1; 0 picks any free port (the ready line names it).")
+@click.option("--seed", is_flag=True, help=SEED_HELP)
+@click.option("--tenants", metavar="A,B", help="With --seed: these tenants instead of acme,globex (implies --seed).")
 @click.option("--mock-config", type=click.Path(exists=True, dir_okay=False),
-              help="Step Functions Local MockConfigFile (JSON).")
-def local(port: int, mock_config: str | None) -> None:
+              help="Step Functions Local MockConfigFile (JSON); a test case is chosen per execution with "
+                   "<stateMachineArn>#<TestCase>.")
+@click.pass_context
+def local(ctx: click.Context, port: int, seed: bool, tenants: str | None, mock_config: str | None) -> None:
     """Serve Step Functions + DynamoDB, Streams, S3, CloudFormation, IAM, STS, EventBridge on 127.0.0.1.
 
     Every machine of the project is created as arn:aws:states:us-east-1:123456789012:stateMachine:<name>
     with placeholders filled from the workflows' local defaults. Point boto3 at it with
-    endpoint_url=http://127.0.0.1:PORT and Config(inject_host_prefix=False) (StartSyncExecution
-    otherwise goes to a 'sync-' host that does not resolve). Ctrl-C stops it.
+    endpoint_url=http://127.0.0.1:PORT and Config(inject_host_prefix=False), the AWS CLI with
+    --endpoint-url and AWS_DISABLE_HOST_PREFIX_INJECTION=true (StartSyncExecution otherwise goes to a
+    'sync-' host that does not resolve). Ctrl-C stops it.
     """
-    from workflows.local.server import serve
+    from workflows.local.errors import EngineError
+    from workflows.local.server import EndpointError, serve
 
-    machines = []
-    for name, flow in _flows().items():
-        machine = flow.build()
-        machines.append((name, machine.substituted(), machine.type))
-    serve(port=port, machines=machines, mock_config=mock_config,
-          ready=lambda url: click.echo(f"local engine on {url} with {len(machines)} machines; Ctrl-C stops it"))
+    seeding = seed or tenants is not None
+    tenant_names = _tenant_names(tenants, None) if seeding else []
+    config = _mock_config(mock_config, None, None)
+    flows = _flows()
+    machines = {}
+    for name, flow in flows.items():
+        try:
+            machines[name] = flow.build()
+        except BuildError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    def ready(line: str) -> None:
+        url = line.split("ready at ", 1)[1].split()[0]
+        if seeding:
+            from workflows.testing.seed import seed as seed_target
+            from workflows.testing.targets import endpoint_target
+
+            seeded = seed_target(endpoint_target(url, {}), machines, _project(ctx).resolvers(), tenant_names)
+            click.echo("seeded the endpoint:")
+            click.echo("\n".join(seeded.lines()))
+        click.echo(line)
+        click.echo(f"  boto3:   boto3.client(..., endpoint_url=\"{url}\", config=Config(inject_host_prefix=False))")
+        click.echo(f"  AWS CLI: AWS_DISABLE_HOST_PREFIX_INJECTION=true aws --endpoint-url {url} stepfunctions ...")
+        click.echo("Ctrl-C stops it.")
+
+    try:
+        serve(port=port, machines=[(n, m.substituted(), m.type) for n, m in machines.items()], mock_config=config,
+              ready=ready)
+    except EndpointError as exc:
+        if "in use" in str(exc) or "Address already in use" in str(exc):
+            raise click.ClickException(_port_in_use(port)) from None
+        raise click.ClickException(str(exc)) from None
+    except EngineError as exc:
+        raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
 
 
 @main.command()

@@ -27,6 +27,9 @@ EXPRESS = "EXPRESS"
 STANDARD = "STANDARD"
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_]*)\}")
+#: ``annotations`` key: one line saying what the machine's execution input is, with an example
+#: (``workflows run --help`` lists it per machine; a resolver machine's input is its GraphQL arguments).
+INPUT_DOC = "input"
 
 
 @dataclass(frozen=True, eq=False)

@@ -59,6 +59,7 @@ from workflows.core import (
     jsonata,
 )
 from workflows.core.jsonata import one_line
+from workflows.core.machine import INPUT_DOC
 from workflows.patterns.dynamodb_json import UNMARSHAL_FUNCTION, UNMARSHAL_NAME
 from workflows.patterns.entity import Entity, Field, Kind, entity_of, projection
 
@@ -214,7 +215,13 @@ def _fail_check(head: str, ok_target: Any, names: Any = str, query_language: str
     return Choice(names("Check records"), query_language=query_language).when(ok, ok_target).otherwise(fail)
 
 
-def _batch_machine(name: str, comment: str, functions: str, on_bad_record: OnBadRecord, shape: Shape) -> StateMachine:
+_BATCH_DOC = ("a batch of DynamoDB stream records as EventBridge Pipes sends it (a JSON array; [] is an empty batch), "
+              'e.g. [{"eventID": "e1", "eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": "t1"}}, '
+              '"NewImage": {"pk": {"S": "t1"}, "n": {"N": "1"}}}}]')
+
+
+def _batch_machine(name: str, comment: str, functions: str, on_bad_record: OnBadRecord, shape: Shape,
+                   doc: str = _BATCH_DOC) -> StateMachine:
     """The JSONata batch skeleton around ``$problem($r)`` / ``$event($r)`` / ``$kept($r)`` (all bound
     in ``functions``): fail mode = Choice (every record checked) -> Succeed(events) | Fail(first
     problem); skip mode = Choice (the input is an array) -> Pass | Fail."""
@@ -229,10 +236,12 @@ def _batch_machine(name: str, comment: str, functions: str, on_bad_record: OnBad
             ")}, [])"
         )
         emit = Pass("Flatten batch", output=jsonata(one_line(f"(\n{head}{per_record}\n)")))
-        return StateMachine(name, _batch_gate(emit), type=EXPRESS, query_language=JSONATA, comment=comment)
+        return StateMachine(name, _batch_gate(emit), type=EXPRESS, query_language=JSONATA, comment=comment,
+                            annotations={INPUT_DOC: doc})
     emit = Succeed("Emit events", output=jsonata(one_line(f"(\n{head}{events}\n)")))
     check = _fail_check(head, emit)
-    return StateMachine(name, check, type=EXPRESS, query_language=JSONATA, comment=comment)
+    return StateMachine(name, check, type=EXPRESS, query_language=JSONATA, comment=comment,
+                        annotations={INPUT_DOC: doc})
 
 
 # --------------------------------------------------------------------------------------------
@@ -538,6 +547,12 @@ class _JsonPathBuilder:
                    item_processor=processor, result_path=target)
 
 
+def _typed_doc(entity: Entity, kept: Mapping[str, str], image: str) -> str:
+    return (f"a batch of DynamoDB stream records as EventBridge Pipes sends it (a JSON array; [] is an empty batch); "
+            f"records {', '.join(kept)} become events, their {image} holding a {entity.name} "
+            f"({', '.join(f.name for f in entity.fields)})")
+
+
 def _jsonpath_typed(name: str, entity: Entity, kept: Mapping[str, str], image: str, include_old_image: bool,
                     shape: Shape, on_bad_record: OnBadRecord, comment: str) -> StateMachine:
     """Check the batch once (JSONata), then a JSONPath Map converts each record (items ``{index,
@@ -547,6 +562,7 @@ def _jsonpath_typed(name: str, entity: Entity, kept: Mapping[str, str], image: s
     ``Tag <eventName>`` unwraps the record and keeps ``{detailType, batchIndex}`` at ``$.meta``.
     """
     b = _JsonPathBuilder()
+    doc = _typed_doc(entity, kept, image)
     tail: Chain = Chain.of(Pass(b.names("Emit event"), parameters={"out.$": "States.Array($.event)"}))
     if shape == "eventbridge":
         tail = Pass(b.names("Wrap for EventBridge"), result_path="$.event",
@@ -580,11 +596,11 @@ def _jsonpath_typed(name: str, entity: Entity, kept: Mapping[str, str], image: s
         check: Any = Pass(b.names("Check records"), query_language=JSONATA, output=jsonata(one_line(items)))
         each = Map(b.names("Each record"), items_path="$", item_processor=keep)
         gate = _batch_gate(check >> each >> collect, b.names, query_language=JSONATA)
-        return StateMachine(name, gate, type=EXPRESS, comment=comment)
+        return StateMachine(name, gate, type=EXPRESS, comment=comment, annotations={INPUT_DOC: doc})
     each = Map(b.names("Each record"), items_path="$", item_processor=keep,
                item_selector={"index.$": "$$.Map.Item.Index", "record.$": "$$.Map.Item.Value"})
     check = _fail_check(head, each >> collect, b.names, query_language=JSONATA)
-    return StateMachine(name, check, type=EXPRESS, comment=comment)
+    return StateMachine(name, check, type=EXPRESS, comment=comment, annotations={INPUT_DOC: doc})
 
 
 # --------------------------------------------------------------------------------------------
@@ -623,4 +639,4 @@ def typed_events(
     if mode != "jsonata":
         raise BuildError(f"mode must be 'jsonata' or 'jsonpath', not {mode!r}", rule="pipes-options")
     functions = _jsonata_typed_functions(ent, kept, image, include_old_image, shape)
-    return _batch_machine(name, comment, functions, on_bad_record, shape)
+    return _batch_machine(name, comment, functions, on_bad_record, shape, _typed_doc(ent, kept, image))

@@ -30,6 +30,7 @@ from typing import TypedDict
 from workflows.core import (
     JSONATA, STANDARD, Chain, Choice, Fail, Map, Pass, State, StateMachine, Succeed, Task, Var,
 )
+from workflows.core.machine import INPUT_DOC
 from workflows.patterns.entity import projection
 from workflows.patterns.stack_polling import (
     BUSY, DOES_NOT_EXIST, backoff, classified, describe, failure_record, initial_poll, sdk_call,
@@ -172,7 +173,9 @@ def tenant_stack_create(name: str = "tenant-stack-create") -> StateMachine:
                 .otherwise(polling))
     chain = _valid_tenant_id(start >> role_name >> registering >> create >> accepted)
     return StateMachine(name, start=chain, type=STANDARD, placeholders=PLACEHOLDERS,
-                        comment="Create a tenant's stack (or adopt the existing one) and record its role")
+                        comment="Create a tenant's stack (or adopt the existing one) and record its role",
+                        annotations={INPUT_DOC: 'the EventBridge event "Tenant Created", e.g. '
+                                                '{"detail": {"tenantId": "initech"}}'})
 
 
 # -- delete ------------------------------------------------------------------------------------
@@ -211,7 +214,9 @@ def tenant_stack_delete(name: str = "tenant-stack-delete") -> StateMachine:
              .when(Var("$.stack.value.StackStatus").matches(BUSY), backoff("Busy", before))
              .otherwise(delete >> after >> deleting))
     return StateMachine(name, start=start >> before >> ready, type=STANDARD, placeholders=_TABLE_ONLY,
-                        comment="Delete a tenant's stack once it is not busy; deleting twice is fine")
+                        comment="Delete a tenant's stack once it is not busy; deleting twice is fine",
+                        annotations={INPUT_DOC: 'the EventBridge event "Tenant Deleted", e.g. '
+                                                '{"detail": {"tenantId": "globex"}}'})
 
 
 # -- update one tenant (the Distributed Map's child) ---------------------------------------------
@@ -319,7 +324,10 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
             .otherwise(done))
     chain = start >> first_page >> per_page >> tally >> more
     return StateMachine(name, start=chain, type=STANDARD, placeholders=_TABLE_ONLY,
-                        comment="Update every tenant's stack to the new template, page by page")
+                        comment="Update every tenant's stack to the new template, page by page",
+                        annotations={INPUT_DOC: 'the S3 event "Object Created" of the template, e.g. {"detail": '
+                                                '{"bucket": {"name": "tenant-templates"}, '
+                                                '"object": {"key": "tenant-stack.json"}}}'})
 
 
 __all__ = ["CREATE_FAILED", "DELETE_FAILED", "INVALID_TENANT_ID", "MISSING_POLLS", "TENANT_ID_PATTERN",

@@ -1,0 +1,199 @@
+"""A new user's first hour with the CLI (issue 14): `run` and `local` with the project's resources and
+tenants in place (`--seed`, `--tenants`, `--as-tenant`), the README's examples run as written, the
+ready text of `workflows local`, and `run --help` saying what each machine takes as input."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from workflows.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+ROLE = re.compile(r"arn:aws:iam::123456789012:role/tenant-role/[0-9a-f-]{36}")
+USER = {"id": "u1", "email": "ann@acme.example", "name": "Ann", "admin": True, "logins": 1}
+
+
+def examples(kind: str) -> list[tuple[str, str]]:
+    """(language, code) of every README block marked ``<!-- cli-example: kind -->``."""
+    return re.findall(rf"<!-- cli-example: {kind} -->\n```(\w+)\n(.*?)```", README, re.DOTALL)
+
+
+def invoke(*args: str, stdin: str | None = None):
+    return CliRunner().invoke(main, list(args), input=stdin)
+
+
+# -- run on an empty engine names what is missing ---------------------------------------------------------
+def test_a_failure_on_the_empty_engine_points_at_seed() -> None:
+    result = invoke("run", "appsync-get-item", "--input", "-", stdin=json.dumps({"arguments": {"id": "u1"}}))
+    assert result.exit_code == 1
+    assert "--seed creates the tables, buckets and tenants appsync-get-item uses" in result.stderr
+    assert "--as-tenant acme calls it as a tenant" in result.stderr
+
+
+# -- run --seed / --as-tenant ---------------------------------------------------------------------------------
+def test_run_as_a_tenant_sends_what_the_resolver_sends() -> None:
+    result = invoke("run", "appsync-put-item", "--as-tenant", "acme", "--input", "-",
+                    stdin=json.dumps({"input": USER}))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == USER
+    table = result.stderr
+    assert "app-table (${AppTable}, key pk/sk)" in table and "tenants (${TenantsTable}, key pk)" in table
+    assert "tenant-templates (${TemplateBucket}) with tenant-stack.json (the tenant template)" in table
+    assert re.search(r"tenants\s+acme\s+" + ROLE.pattern + r"\s+features: export", table), table
+    assert re.search(r"^\s+globex\s+" + ROLE.pattern, table, re.MULTILINE), table
+    assert "machines  1: appsync-put-item" in table
+
+
+def test_a_gated_machine_gets_the_tenant_s_features() -> None:
+    result = invoke("run", "appsync-export-users", "--as-tenant", "initech", "--tenants", "initech", "--input", "-",
+                    stdin="{}")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"items": [], "nextToken": None}
+    assert "globex" not in result.stderr and re.search(r"tenants\s+initech\s+" + ROLE.pattern, result.stderr)
+
+
+def test_a_lifecycle_machine_runs_on_the_seeded_engine() -> None:
+    result = invoke("run", "tenant-stack-create", "--seed", "--input", "-",
+                    stdin=json.dumps({"detail": {"tenantId": "initech"}}))
+    assert result.exit_code == 0, result.output
+    result = invoke("run", "tenant-stack-update", "--seed", "--input", "-", stdin=json.dumps(
+        {"detail": {"bucket": {"name": "tenant-templates"}, "object": {"key": "tenant-stack.json"}}}))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"updated": 0, "unchanged": 2, "failed": []}  # acme and globex
+
+
+@pytest.mark.parametrize("args,stdin,message", [
+    (("run", "pipes-flatten-stream", "--as-tenant", "acme"), "[]",
+     "--as-tenant calls a resolver machine; pipes-flatten-stream resolves no GraphQL field"),
+    (("run", "appsync-get-item", "--as-tenant", "acme", "--input", "-"),
+     json.dumps({"identity": {}, "arguments": {"id": "u1"}}),
+     "Query.getUser(id): no argument arguments, identity (with --as-tenant the input is the field's arguments"),
+    (("run", "appsync-get-item", "--as-tenant", "acme", "--input", "-"), "[1]",
+     "its input is the field's arguments as a JSON object (e.g. {\"id\": \"...\"}), not list"),
+    (("run", "appsync-get-item", "--as-tenant", "no#pe"), "{}", "tenant 'no#pe': use 1-48 letters, digits or hyphens"),
+    (("run", "appsync-get-item", "--tenants", ",", "--input", "-"), "{}", "name at least one tenant"),
+])
+def test_seed_options_refuse_what_cannot_work(args: tuple[str, ...], stdin: str, message: str) -> None:
+    result = invoke(*args, stdin=stdin)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+# -- the README's examples, as written ------------------------------------------------------------------------
+def _env() -> dict[str, str]:
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # `workflows` of this venv
+    return env
+
+
+def test_readme_run_examples_run_as_written() -> None:
+    [(language, code)] = examples("run")
+    assert language == "bash"
+    result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", code], capture_output=True, text=True,
+                            timeout=600, cwd=ROOT, env=_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    outputs, text, decoder = [], result.stdout.strip(), json.JSONDecoder()
+    while text:
+        value, end = decoder.raw_decode(text)
+        outputs.append(value)
+        text = text[end:].strip()
+    flattened, put, created = outputs
+    assert flattened == [] and put == USER
+    assert created["tenantId"] == "initech" and created["stack"]["value"]["StackStatus"] == "CREATE_COMPLETE"
+
+
+def start_local(*args: str) -> tuple[subprocess.Popen[str], list[str]]:
+    """`workflows local ARGS --port 0` from the repository; returns once its ready text is complete."""
+    proc = subprocess.Popen([sys.executable, "-m", "workflows", "local", *args, "--port", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=_env(), cwd=ROOT)
+    lines: list[str] = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line.rstrip("\n"))
+        if line.startswith("Ctrl-C"):
+            return proc, lines
+    proc.wait(timeout=30)
+    raise AssertionError(f"workflows local exited with {proc.returncode}: {proc.stderr.read() if proc.stderr else ''}")
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    proc.wait(timeout=30)
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+
+
+@pytest.fixture(scope="module")
+def seeded_endpoint() -> str:
+    proc, lines = start_local("--seed")
+    try:
+        [ready] = [line for line in lines if "ready at" in line]
+        yield ready.split("ready at ", 1)[1].split()[0]
+    finally:
+        stop(proc)
+
+
+def test_readme_endpoint_examples_run_against_workflows_local_seed(seeded_endpoint: str) -> None:
+    blocks = examples("local")
+    assert [language for language, _ in blocks] == ["python", "bash"]
+    port = seeded_endpoint.rsplit(":", 1)[1]
+    code = blocks[0][1].replace("127.0.0.1:8083", f"127.0.0.1:{port}")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=_env())
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "[]"
+    assert [line.split(" ", 1)[0] for line in lines[1:]] == ["SUCCEEDED", "SUCCEEDED"]
+    assert [json.loads(line.split(" ", 1)[1]) for line in lines[1:]] == [USER, USER]
+    if shutil.which("aws") is None:
+        pytest.skip("the AWS CLI is not installed here; its README example was not run")
+    bash = blocks[1][1].replace("127.0.0.1:8083", f"127.0.0.1:{port}")
+    result = subprocess.run(["bash", "-e", "-c", bash], capture_output=True, text=True, timeout=120, env=_env())
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["output"] == "[]"
+
+
+# -- workflows local: seed table, ready text ----------------------------------------------------------------
+def test_local_seed_prints_what_exists_then_one_ready_line_with_the_client_settings() -> None:
+    proc, lines = start_local("--seed", "--tenants", "acme")
+    stop(proc)
+    text = "\n".join(lines)
+    assert lines[0] == "seeded the endpoint:", text
+    assert re.search(r"tenants\s+acme\s+" + ROLE.pattern, text) and "globex" not in text
+    assert "machines  13: appsync-delete-item" in text
+    [ready] = [line for line in lines if "ready at" in line]
+    assert ready.startswith("saas-workflows local endpoint ready at http://127.0.0.1:"), ready
+    assert "local engine on" not in text  # the ready line says it once
+    url = ready.split("ready at ", 1)[1].split()[0]
+    assert f'endpoint_url="{url}", config=Config(inject_host_prefix=False)' in text
+    assert f"AWS_DISABLE_HOST_PREFIX_INJECTION=true aws --endpoint-url {url} stepfunctions" in text
+    assert lines[-1] == "Ctrl-C stops it."
+
+
+def test_local_help_documents_port_zero() -> None:
+    result = invoke("local", "--help")
+    assert "0 picks any free port" in result.output
+    assert "AWS_DISABLE_HOST_PREFIX_INJECTION=true" in result.output
+
+
+# -- run --help: each machine's input -------------------------------------------------------------------------
+def test_run_help_says_what_each_machine_takes() -> None:
+    result = CliRunner().invoke(main, ["run", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "Inputs of this project's workflows:" in text
+    assert 'appsync-get-item Query.getUser(id: ID!): User; with --as-tenant T the input is its arguments, e.g. ' \
+           '{"id": "..."}' in text
+    assert 'tenant-stack-create the EventBridge event "Tenant Created", e.g. {"detail": {"tenantId": "initech"}}' \
+           in text
+    assert "pipes-flatten-stream a batch of DynamoDB stream records as EventBridge Pipes sends it" in text
