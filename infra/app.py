@@ -8,18 +8,21 @@ schema.graphql. Configuration comes from CDK context (cdk.json or ``-c``): ``saa
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as a script by the CDK CLI: make the example project importable
     sys.path.insert(0, str(REPO))
+# jsii prints a 30-line end-of-life banner under Node 20 at `import aws_cdk`; the synth is unaffected
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-import aws_cdk as cdk
+import aws_cdk as cdk  # noqa: E402
 
-from workflows.cdk import AuthSettings, TenantApiStack, add_nag_checks
-from workflows.examples.users.machines.appsync import CLEANUP_FILTER
-from workflows.project import Project, load_project
+from workflows.cdk import AuthSettings, TenantApiStack, add_nag_checks  # noqa: E402
+from workflows.examples.users.machines.appsync import CLEANUP_FILTER  # noqa: E402
+from workflows.project import Project, load_project  # noqa: E402
 
 STACK_NAME = "SaasWorkflows"
 ENRICHMENT = "pipes-flatten-stream"
