@@ -25,6 +25,7 @@ from workflows.cdk.machines import WorkflowMachine
 from workflows.cdk.nag import acknowledge_findings
 from workflows.cdk.pipes import StreamToBus, StreamToMachine
 from workflows.cdk.sources import MachineSource, SourceError, load_machines
+from workflows.golden import contract_problems
 from workflows.project import Project
 
 #: lifecycle step -> the machine name the library's tenant_stacks patterns give it by default
@@ -104,6 +105,11 @@ class TenantApiStack(cdk.Stack):
         self.sources: dict[str, MachineSource] = load_machines(project)
         if not self.sources:
             raise SourceError(f"{project.asl_dir} holds no *.asl.json: run `workflows build` first")
+        # the same contract `workflows check` holds the schema to: a field that exists is not enough
+        disagreements = contract_problems(project)
+        if disagreements:
+            raise SourceError(f"{project.schema.name} disagrees with the resolver machines (run `workflows check`):\n"
+                              + "\n".join(str(p) for p in disagreements))
         stream_machines = dict(stream_machines or {})
         check_stream_readers(self.sources, project.asl_dir, enrichment, stream_machines)
         steps = {step: name for step, name in lifecycle.items() if name in self.sources}
