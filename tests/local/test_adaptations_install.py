@@ -32,6 +32,7 @@ MOVED = [
     ("jsonata", "moto.stepfunctions.parser.asl.jsonata.jsonata", "_eval_jsonata"),
     ("jsonpath", "moto.stepfunctions.parser.asl.utils.json_path", "extract_json"),
     ("assign_literals", "moto.stepfunctions.parser.asl.parse.preprocessor", "Preprocessor"),
+    ("assign_literals", "moto.stepfunctions.parser.asl.antlr.runtime.ASLParser", "ASLParser"),
     ("sdk_results", "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service", "StateTaskService"),
     ("execution_names", "moto.stepfunctions.parser.models", "StepFunctionsParserBackend"),
     ("execution_output", "moto.stepfunctions.responses", "StepFunctionResponse"),
