@@ -39,6 +39,7 @@ MOVED = [
     ("mock_config", "moto.stepfunctions.parser.mocking.mock_config", "MockTestCase"),
     ("sync_execution", "moto.stepfunctions.responses", "StepFunctionResponse"),
     ("instant_waits", "moto.stepfunctions.parser.asl.component.common.retry.retrier_decl", "RetrierDecl"),
+    ("service_parameters", "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service", "StateTaskService"),
 ]
 
 

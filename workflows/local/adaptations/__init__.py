@@ -16,6 +16,7 @@ ORDER: tuple[str, ...] = (
     "jsonpath",
     "assign_literals",
     "sdk_results",
+    "service_parameters",
     "execution_names",
     "execution_output",
     "mock_config",
