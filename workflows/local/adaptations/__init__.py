@@ -24,6 +24,8 @@ ORDER: tuple[str, ...] = (
     "sdk_error_names",
     "cfn_role_policies",
     "parser_error_codes",
+    "virtual_clock",
+    "context_object",
     "instant_waits",
     "blob_parameters",
     "credentials",
