@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.conformance._run import execute
 from workflows.local.engine import LocalEngine
 
@@ -54,3 +56,30 @@ def test_aws_sdk_call_on_a_camel_case_api(local_engine: LocalEngine) -> None:
     assert result.ok(), result.cause
     assert result.output["Name"] == "conformance-echo"
     assert result.output["StateMachineArn"] == child_arn
+
+
+@pytest.mark.parametrize(
+    "body,stored",
+    [
+        ({"Dict": "Value"}, '{"Dict":"Value"}'),
+        (["List", "Data"], '["List","Data"]'),
+        (False, "false"),
+        (0, "0"),
+        ("text data", '"text data"'),
+    ],
+    ids=["object", "array", "boolean", "number", "string"],
+)
+def test_s3_put_object_body_is_the_json_text_of_the_value(local_engine: LocalEngine, body: Any, stored: str) -> None:
+    """``aws-sdk:s3:putObject`` with a JSON ``Body`` stores its compact JSON text (AWS, recorded:
+    ``{"Dict":"Value"}`` has ETag ``49e31cee5aec8faf3345893addb14346``; a string is stored with its
+    quotes) and succeeds.
+    https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+    """
+    local_engine.client("s3").create_bucket(Bucket="conformance-bucket")
+    result = execute(local_engine, _task("arn:aws:states:::aws-sdk:s3:putObject",
+                                         {"Bucket": "conformance-bucket", "Key": "k", "Body.$": "$.body"}),
+                     {"body": body})
+    assert result.ok(), result.cause
+    obj = local_engine.client("s3").get_object(Bucket="conformance-bucket", Key="k")
+    assert obj["Body"].read().decode() == stored
+    assert result.output["ETag"] == obj["ETag"]
