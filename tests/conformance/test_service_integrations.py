@@ -11,6 +11,7 @@ import pytest
 
 from tests.conformance._run import execute
 from workflows.local.engine import LocalEngine
+from workflows.local.resources import create_table
 
 CHILD = {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "Parameters": {"got.$": "$.n"}, "End": True}}}
 
@@ -83,3 +84,63 @@ def test_s3_put_object_body_is_the_json_text_of_the_value(local_engine: LocalEng
     obj = local_engine.client("s3").get_object(Bucket="conformance-bucket", Key="k")
     assert obj["Body"].read().decode() == stored
     assert result.output["ETag"] == obj["ETag"]
+
+
+# -- DynamoDB -------------------------------------------------------------------------------------
+OPTIMIZED = "arn:aws:states:::dynamodb:"
+SDK = "arn:aws:states:::aws-sdk:dynamodb:"
+NULL_ITEM = "1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null"
+
+
+@pytest.mark.parametrize(
+    "resource,error,service_part",
+    [
+        (OPTIMIZED + "putItem", "DynamoDB.AmazonDynamoDBException",
+         "(Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ValidationException; Request ID: "),
+        (SDK + "putItem", "DynamoDb.DynamoDbException", "(Service: DynamoDb, Status Code: 400, Request ID: "),
+    ],
+    ids=["optimized", "aws-sdk"],
+)
+def test_dynamodb_null_item_is_a_validation_error(local_engine: LocalEngine, resource: str, error: str,
+                                                   service_part: str) -> None:
+    """``Item: null`` reaches DynamoDB, which answers a ValidationException; Step Functions names it
+    after the SDK's exception class (AWS, recorded: optimized ``DynamoDB.AmazonDynamoDBException``,
+    aws-sdk ``DynamoDb.DynamoDbException``), so a Catch on those names handles it.
+    https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html
+    https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+    """
+    create_table(local_engine, "conformance-table", sk=None)
+    result = execute(local_engine, _task(resource, {"TableName": "conformance-table", "Item": None}))
+    assert result.status == "FAILED"
+    assert result.error == error
+    assert result.cause.startswith(f"{NULL_ITEM} {service_part}")
+
+
+def test_dynamodb_null_optional_member_is_left_out(local_engine: LocalEngine) -> None:
+    """A ``null`` optional member is not sent (the SDKs drop nulls): a Query whose
+    ``ExclusiveStartKey`` is null reads the first page.
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html
+    """
+    create_table(local_engine, "conformance-table", sk=None)
+    local_engine.client("dynamodb").put_item(TableName="conformance-table", Item={"pk": {"S": "a"}})
+    result = execute(local_engine, _task(SDK + "query", {
+        "TableName": "conformance-table", "KeyConditionExpression": "pk = :p",
+        "ExpressionAttributeValues": {":p": {"S": "a"}}, "ExclusiveStartKey": None}))
+    assert result.ok(), result.cause
+    assert result.output["Count"] == 1
+
+
+@pytest.mark.parametrize("resource", [OPTIMIZED + "updateItem", SDK + "updateItem"], ids=["optimized", "aws-sdk"])
+def test_dynamodb_update_item_returns_consumed_capacity_only_on_request(local_engine: LocalEngine,
+                                                                         resource: str) -> None:
+    """UpdateItem returns ``ConsumedCapacity`` only when ``ReturnConsumedCapacity`` is TOTAL or INDEXES.
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
+    """
+    create_table(local_engine, "conformance-table", sk=None)
+    update = {"TableName": "conformance-table", "Key": {"pk": {"S": "a"}}, "UpdateExpression": "SET v = :v",
+              "ExpressionAttributeValues": {":v": {"N": "1"}}}
+    plain = execute(local_engine, _task(resource, update))
+    counted = execute(local_engine, _task(resource, {**update, "ReturnConsumedCapacity": "TOTAL"}))
+    assert plain.ok() and counted.ok(), (plain.cause, counted.cause)
+    assert "ConsumedCapacity" not in plain.output
+    assert counted.output["ConsumedCapacity"]["TableName"] == "conformance-table"

@@ -28,6 +28,7 @@ ORDER: tuple[str, ...] = (
     "context_object",
     "instant_waits",
     "blob_parameters",
+    "dynamodb_requests",
     "credentials",
 )
 
