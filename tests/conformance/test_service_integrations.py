@@ -22,14 +22,15 @@ def _task(resource: str, parameters: dict[str, Any], **fields: Any) -> dict[str,
 
 def test_start_execution_takes_pascal_case_parameters(local_engine: LocalEngine) -> None:
     """``states:startExecution`` takes ``StateMachineArn``/``Input`` and returns ``ExecutionArn`` and
-    ``StartDate`` (Step Functions' API members with a capital first letter).
+    ``StartDate`` (Step Functions' API members with a capital first letter), plus the SDK metadata
+    every optimized integration adds (AWS, recorded).
     https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html
     """
     child_arn = local_engine.create_state_machine("conformance-echo", CHILD)
     result = execute(local_engine, _task("arn:aws:states:::states:startExecution",
                                          {"StateMachineArn": child_arn, "Input": {"n": 1}}))
     assert result.ok(), result.cause
-    assert set(result.output) == {"ExecutionArn", "StartDate"}
+    assert set(result.output) == {"ExecutionArn", "StartDate", "SdkHttpMetadata", "SdkResponseMetadata"}
     assert result.output["ExecutionArn"].startswith(child_arn.replace(":stateMachine:", ":execution:"))
 
 
@@ -144,3 +145,31 @@ def test_dynamodb_update_item_returns_consumed_capacity_only_on_request(local_en
     assert plain.ok() and counted.ok(), (plain.cause, counted.cause)
     assert "ConsumedCapacity" not in plain.output
     assert counted.output["ConsumedCapacity"]["TableName"] == "conformance-table"
+
+
+@pytest.mark.parametrize("action,parameters", [
+    ("getItem", {"TableName": "conformance-table", "Key": {"pk": {"S": "a"}}}),
+    ("putItem", {"TableName": "conformance-table", "Item": {"pk": {"S": "b"}}}),
+    ("updateItem", {"TableName": "conformance-table", "Key": {"pk": {"S": "a"}}, "UpdateExpression": "SET v = :v",
+                    "ExpressionAttributeValues": {":v": {"N": "2"}}}),
+    ("deleteItem", {"TableName": "conformance-table", "Key": {"pk": {"S": "a"}}}),
+], ids=["getItem", "putItem", "updateItem", "deleteItem"])
+def test_optimized_dynamodb_results_carry_sdk_metadata(local_engine: LocalEngine, action: str,
+                                                      parameters: dict[str, Any]) -> None:
+    """The optimized DynamoDB integration returns the response plus ``SdkHttpMetadata``
+    (AllHttpHeaders, HttpHeaders, HttpStatusCode) and ``SdkResponseMetadata`` (RequestId), as
+    recorded in AWS; the AWS SDK integration returns the response alone.
+    https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html
+    """
+    create_table(local_engine, "conformance-table", sk=None)
+    local_engine.client("dynamodb").put_item(TableName="conformance-table", Item={"pk": {"S": "a"}})
+    result = execute(local_engine, _task(OPTIMIZED + action, parameters))
+    assert result.ok(), result.cause
+    http = result.output["SdkHttpMetadata"]
+    assert http["HttpStatusCode"] == 200
+    assert set(http) == {"AllHttpHeaders", "HttpHeaders", "HttpStatusCode"}
+    assert all(isinstance(values, list) for values in http["AllHttpHeaders"].values())
+    assert set(result.output["SdkResponseMetadata"]) == {"RequestId"}
+    sdk = execute(local_engine, _task(SDK + action, parameters))
+    assert sdk.ok(), sdk.cause
+    assert "SdkHttpMetadata" not in sdk.output and "SdkResponseMetadata" not in sdk.output

@@ -41,6 +41,7 @@ MOVED = [
     ("instant_waits", "moto.stepfunctions.parser.asl.component.common.retry.retrier_decl", "RetrierDecl"),
     ("service_parameters", "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service", "StateTaskService"),
     ("dynamodb_requests", "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb", "StateTaskServiceDynamoDB"),
+    ("sdk_http_metadata", "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns", "StateTaskServiceSns"),
     ("virtual_clock", "moto.stepfunctions.parser.asl.eval.environment", "Environment"),
     ("virtual_clock", "moto.stepfunctions.parser.asl.component.common.timeouts.timeout", "EvalTimeoutError"),
     ("virtual_clock", "moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp", "Timestamp"),

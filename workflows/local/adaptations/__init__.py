@@ -29,6 +29,7 @@ ORDER: tuple[str, ...] = (
     "instant_waits",
     "blob_parameters",
     "dynamodb_requests",
+    "sdk_http_metadata",
     "credentials",
 )
 
