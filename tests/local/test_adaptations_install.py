@@ -30,6 +30,8 @@ def test_order_lists_every_adaptation_module() -> None:
 # (adaptation, module that must hold it, attribute removed to simulate a moto change)
 MOVED = [
     ("jsonata", "moto.stepfunctions.parser.asl.jsonata.jsonata", "_eval_jsonata"),
+    ("jsonata", "moto.stepfunctions.parser.asl.component.common.string.string_expression", "validate_jsonata_expression_output"),
+    ("jsonata", "moto.stepfunctions.parser.asl.parse.preprocessor", "Preprocessor"),
     ("jsonpath", "moto.stepfunctions.parser.asl.utils.json_path", "extract_json"),
     ("assign_literals", "moto.stepfunctions.parser.asl.parse.preprocessor", "Preprocessor"),
     ("assign_literals", "moto.stepfunctions.parser.asl.antlr.runtime.ASLParser", "ASLParser"),
@@ -71,3 +73,14 @@ def test_changed_signature_is_named() -> None:
 
     with pytest.raises(EngineAdaptationError, match="lost parameter"):
         _patching.require_params("demo", f, ["b"])
+
+
+def test_map_state_refuses_a_module_using_type_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workflows.local.adaptations import map_state
+
+    module = importlib.import_module(map_state._MODULE)
+    monkeypatch.delattr(module, "type", raising=False)
+    monkeypatch.setattr(map_state, "PINNED_TYPE_USES", ("type(something_else)",))
+    with pytest.raises(EngineAdaptationError) as info:
+        map_state.install()
+    assert info.value.adaptation == "map_state"

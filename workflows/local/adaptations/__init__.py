@@ -30,6 +30,7 @@ ORDER: tuple[str, ...] = (
     "blob_parameters",
     "dynamodb_requests",
     "sdk_http_metadata",
+    "map_state",
     "credentials",
 )
 
