@@ -7,7 +7,9 @@ import logging
 import os
 from typing import Any
 
+from workflows.local.adaptations.mock_config import test_case_names
 from workflows.local.engine import ExecutionResult, LocalEngine
+from workflows.local.errors import MockConfigError
 
 RUN_MACHINE_NAME = "workflows-run"
 
@@ -29,9 +31,15 @@ def run_definition(
 ) -> ExecutionResult:
     """Create the machine on a new LocalEngine, run it once, return the result.
 
-    ``name`` is the state machine's name, which a mock config's ``StateMachines`` must use.
+    ``name`` is the state machine's name, which a mock config's ``StateMachines`` must use. A mock
+    config needs a ``test_case`` (else the real services would be called): ``MockConfigError``.
     """
     with LocalEngine(mock_config=mock_config) as engine:
+        if mock_config is not None and not test_case:
+            cases = ", ".join(test_case_names(name)) or "none"
+            raise MockConfigError(
+                f"a mock config was given but no test case named; test cases for state machine '{name}': {cases}"
+            )
         engine.create_state_machine(name, definition, type=type)
         return engine.run(name, input, test_case=test_case)
 
