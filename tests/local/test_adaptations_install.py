@@ -44,6 +44,8 @@ MOVED = [
     ("service_parameters", "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service", "StateTaskService"),
     ("dynamodb_requests", "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb", "StateTaskServiceDynamoDB"),
     ("sdk_http_metadata", "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns", "StateTaskServiceSns"),
+    ("definition_checks", "moto.stepfunctions.parser.models", "StepFunctionsParserBackend"),
+    ("mock_config", "moto.stepfunctions.parser.asl.eval.environment", "Environment"),
     ("virtual_clock", "moto.stepfunctions.parser.asl.eval.environment", "Environment"),
     ("virtual_clock", "moto.stepfunctions.parser.asl.component.common.timeouts.timeout", "EvalTimeoutError"),
     ("virtual_clock", "moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp", "Timestamp"),

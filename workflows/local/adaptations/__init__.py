@@ -31,6 +31,7 @@ ORDER: tuple[str, ...] = (
     "dynamodb_requests",
     "sdk_http_metadata",
     "map_state",
+    "definition_checks",
     "credentials",
 )
 
