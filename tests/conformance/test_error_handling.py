@@ -169,3 +169,13 @@ def test_task_timeout_over_a_waiting_child_execution(local_engine: LocalEngine) 
     assert result.ok(), result.cause
     assert result.state_names == ("Run child", "Timed out")
     assert result.output["error"]["Error"] == "States.Timeout"
+
+
+def test_state_output_over_256_kib_is_data_limit_exceeded(local_engine: LocalEngine) -> None:
+    """A state's output larger than 256 KiB fails with States.DataLimitExceeded.
+    https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html (payload size) and
+    https://states-language.net/spec.html#appendix-a ("States.DataLimitExceeded")
+    """
+    definition = {"StartAt": "Big", "States": {"Big": {"Type": "Pass", "Result": {"b": "x" * (256 * 1024)}, "End": True}}}
+    result = execute(local_engine, definition)
+    assert (result.status, result.error) == ("FAILED", "States.DataLimitExceeded")
