@@ -45,6 +45,8 @@ MOVED = [
     ("dynamodb_requests", "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb", "StateTaskServiceDynamoDB"),
     ("sdk_http_metadata", "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns", "StateTaskServiceSns"),
     ("definition_checks", "moto.stepfunctions.parser.models", "StepFunctionsParserBackend"),
+    ("intrinsics", "moto.stepfunctions.parser.asl.component.intrinsic.function.statesfunction.generic.string_format", "StringFormat"),
+    ("intrinsics", "moto.stepfunctions.parser.asl.parse.intrinsic.preprocessor", "Preprocessor"),
     ("map_state", "moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component", "DistributedIterationComponent"),
     ("map_state", "moto.stepfunctions.parser.asl.parse.asl_parser", "AmazonStateLanguageParser"),
     ("mock_config", "moto.stepfunctions.parser.asl.eval.environment", "Environment"),

@@ -32,6 +32,7 @@ ORDER: tuple[str, ...] = (
     "sdk_http_metadata",
     "map_state",
     "definition_checks",
+    "intrinsics",
     "credentials",
 )
 
