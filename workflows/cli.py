@@ -151,9 +151,10 @@ def list_cmd() -> None:
 @click.argument("names", nargs=-1)
 @click.pass_context
 def build(ctx: click.Context, names: tuple[str, ...]) -> None:
-    """Compile workflows (all when no NAME is given) into asl/<name>.asl.json.
+    """Compile workflows (all when no NAME is given) into asl/<name>.asl.json and appsync/<name>.js.
 
-    Every machine is validated first; nothing is written if any of them is invalid.
+    Every machine is validated first; nothing is written if any of them is invalid. A build of all
+    workflows also removes the files of workflows that no longer exist.
     """
     try:
         written = golden.build(_project(ctx), names)
@@ -163,6 +164,9 @@ def build(ctx: click.Context, names: tuple[str, ...]) -> None:
         raise click.ClickException(f"nothing written:\n{exc}") from None
     for path in written:
         click.echo(f"wrote {path}")
+    if not names:
+        for path in golden.prune(_project(ctx)):
+            click.echo(f"removed {path} (no workflow compiles to it any more)")
 
 
 @main.command()

@@ -132,6 +132,20 @@ def build(project: Project, names: Iterable[str] = ()) -> list[Path]:
     return written
 
 
+def prune(project: Project) -> list[Path]:
+    """Delete the asl/ and appsync/ files no workflow compiles to any more (a renamed or removed workflow).
+
+    Why only on a whole build: a build of named workflows says nothing about the others.
+    """
+    flows = project.workflows()
+    keep_js = set(resolver_texts(flows))
+    stale = [p for p in sorted(project.asl_dir.glob(f"*{SUFFIX}")) if p.name[: -len(SUFFIX)] not in flows]
+    stale += [p for p in sorted(project.appsync_dir.glob(f"*{JS_SUFFIX}")) if p.name not in keep_js]
+    for path in stale:
+        path.unlink()
+    return stale
+
+
 def check(project: Project) -> list[Problem]:
     """Every stale, missing or extra file, every validation failure and every schema disagreement; empty when exact."""
     problems: list[Problem] = []

@@ -92,6 +92,19 @@ def test_check_fails_naming_an_edited_resolver(tmp_path: Path) -> None:
     assert f"stale: {resolvers[0].name}" in out and "extra: appsync/stray.js" in out
 
 
+def test_a_whole_build_removes_the_files_of_a_workflow_that_is_gone_and_a_named_build_does_not(
+        tmp_path: Path) -> None:
+    asl = _copy(tmp_path)
+    (asl / f"renamed-away{SUFFIX}").write_text("{}")
+    (tmp_path / "appsync" / "renamed-away.js").write_text("")
+    assert run("--asl-dir", str(asl), "build", sorted(load_project(ROOT).select())[0])[0] == 0
+    assert (asl / f"renamed-away{SUFFIX}").exists()
+    code, out = run("--asl-dir", str(asl), "build")
+    assert code == 0 and f"removed {asl / ('renamed-away' + SUFFIX)}" in out
+    assert not (asl / f"renamed-away{SUFFIX}").exists() and not (tmp_path / "appsync" / "renamed-away.js").exists()
+    assert run("--asl-dir", str(asl), "check")[0] == 0
+
+
 def test_build_of_an_unknown_name_fails(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--asl-dir", str(tmp_path), "build", "no-such-flow"])
     assert result.exit_code != 0 and "unknown workflow(s): no-such-flow" in result.output
