@@ -197,3 +197,20 @@ def test_run_help_says_what_each_machine_takes() -> None:
     assert 'tenant-stack-create the EventBridge event "Tenant Created", e.g. {"detail": {"tenantId": "initech"}}' \
            in text
     assert "pipes-flatten-stream a batch of DynamoDB stream records as EventBridge Pipes sends it" in text
+
+
+def test_seeding_needs_no_extras() -> None:
+    """--seed reuses workflows.testing, which must not pull the test extra into the quick start's install."""
+    blocker = (
+        "import importlib.abc, sys\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] in {'pytest', '_pytest', 'hypothesis', 'cfnlint', 'aws_cdk', 'cdk_nag', 'jwt'}:\n"
+        "            raise ImportError('not in the base install: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from workflows.cli import main\n"
+        "main(['run', 'appsync-get-item', '--as-tenant', 'acme', '--input', '-'])\n")
+    result = subprocess.run([sys.executable, "-c", blocker], input='{"id": "u1"}', capture_output=True, text=True,
+                            timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "null" and "seeded the engine:" in result.stderr
