@@ -80,7 +80,7 @@ def _evaluate_python(expression: str) -> Any:
     return jsonata_functions.bind(jsonata_python.Jsonata(expression)).evaluate(None)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)
 def _compile(expression: str) -> jlens.Expression:
     return jlens.Expression(expression)
 
