@@ -93,7 +93,7 @@ def _summary(result: Any) -> dict[str, Any]:
 
 def _deploy(env: Env, ql: str) -> None:
     layout = dataclasses.replace(USERS, query_language=ql)
-    env.deploy(put_unique(layout, "user-put-unique", ["email"]))
+    env.deploy(put_unique(layout, "user-put-unique", ["email"], upsert=True))
     env.deploy(unique_cleanup(layout, "user-unique-cleanup", ["email"]))
     env.deploy(appsync.delete_item(layout, "user-delete"))
     env.deploy(appsync.get_item(layout, "user-get"))
@@ -190,7 +190,7 @@ def test_items_written_before_tokens_are_still_released(local_engine: LocalEngin
     """An old item (no token) releases its record only while that record has no token either."""
     env = make_env(local_engine)
     env.deploy(unique_cleanup(USERS, "user-unique-cleanup", ["email"]))
-    env.deploy(put_unique(USERS, "user-put-unique", ["email"]))
+    env.deploy(put_unique(USERS, "user-put-unique", ["email"], upsert=True))
     ddb = env.engine.client("dynamodb")
     for uid, email in (("u1", "a@x.io"), ("u2", "b@x.io")):  # what the machine wrote before tokens
         ddb.put_item(TableName="app-table", Item=constraint_key(USERS, "ta", "email", email)
@@ -218,7 +218,7 @@ def test_a_failing_record_does_not_stop_the_batch(local_engine: LocalEngine) -> 
     """Unknown tenant, malformed records, a tenant whose role lost access: each reported; the rest cleaned."""
     env = make_env(local_engine, tenants=("ta", "tb", "tc"))
     stream = Stream(env)
-    env.deploy(put_unique(USERS, "user-put-unique", ["email"]))
+    env.deploy(put_unique(USERS, "user-put-unique", ["email"], upsert=True))
     env.deploy(unique_cleanup(USERS, "user-unique-cleanup", ["email"]))
     for tenant in ("ta", "tb", "tc"):
         for email in ("a@x.io", "b@x.io"):
@@ -294,7 +294,7 @@ def test_cleanup_takes_a_pipe_batch(local_engine: LocalEngine) -> None:
     """
     env = make_env(local_engine)
     stream = Stream(env)
-    env.deploy(put_unique(USERS, "user-put-unique", ["email"]))
+    env.deploy(put_unique(USERS, "user-put-unique", ["email"], upsert=True))
     env.deploy(unique_cleanup(USERS, "user-unique-cleanup", ["email"]))
     env.deploy(appsync.delete_item(USERS, "user-delete"))
     for tenant, uid, email in (("ta", "u1", "a@x.io"), ("ta", "u2", "b@x.io"), ("tb", "u1", "a@x.io"),
@@ -339,7 +339,7 @@ def test_cleanup_filter_selects_what_the_machine_acts_on() -> None:
 def test_two_unique_fields_share_one_token_and_release_independently(local_engine: LocalEngine) -> None:
     env = make_env(local_engine, tenants=("ta",))
     stream = Stream(env)
-    env.deploy(put_unique(USERS, "user-put-unique", ["email", "name"]))
+    env.deploy(put_unique(USERS, "user-put-unique", ["email", "name"], upsert=True))
     env.deploy(unique_cleanup(USERS, "user-unique-cleanup", ["email", "name"]))
     ddb = env.engine.client("dynamodb")
 
@@ -368,3 +368,47 @@ def test_an_entity_field_may_not_take_the_token_attribute() -> None:
 
     with pytest.raises(BuildError, match="Account.uniqueToken clashes with the attribute the unique put"):
         TenantTable(Account)
+
+
+# -- create-only by default: an existing id is refused by name, never overwritten (#12.3) ----------------------------
+@pytest.mark.parametrize("ql", [JSONPATH, JSONATA])
+def test_create_refuses_an_existing_id_and_keeps_the_user(local_engine: LocalEngine, ql: str) -> None:
+    """Registering an id that exists must not replace the user (its admin flag, counters) nor release its email."""
+    env = make_env(local_engine)
+    layout = dataclasses.replace(USERS, query_language=ql)
+    env.deploy(put_unique(layout, "user-register", ["email"]))
+    run = env.engine.run
+    owner = _user("u1", "a@x.io") | {"admin": True, "logins": 7}
+    assert run("user-register", env.ctx("ta") | {"arguments": {"input": owner}}).ok()
+    assert run("user-register", env.ctx("ta") | {"arguments": {"input": _user("u2", "b@x.io")}}).ok()
+    before = _user_item(env, "ta", "u1")
+
+    for attempt in (_user("u1", "c@x.io"),   # a new email
+                    owner,                   # the very same input
+                    _user("u1", "b@x.io")):  # an email another user holds: the id is what is wrong
+        again = run("user-register", env.ctx("ta") | {"arguments": {"input": attempt}})
+        assert (again.error, again.cause) == ("Resolver.AlreadyExists", "User u1 already exists"), attempt
+    assert _user_item(env, "ta", "u1") == before  # admin flag, counters and token untouched
+    assert _constraint(env, "ta", "a@x.io")[UNIQUE_TOKEN_ATTR] == before[UNIQUE_TOKEN_ATTR]
+    assert not _constraint_exists(env, "ta", "c@x.io")  # the cancelled transaction wrote nothing
+    assert _constraint(env, "ta", "b@x.io")["ownerId"] == {"S": "u2"}
+    dup = run("user-register", env.ctx("ta") | {"arguments": {"input": _user("u3", "a@x.io")}})
+    assert dup.error == "UniqueConstraintViolation"  # a@x.io is still u1's
+    other_tenant = run("user-register", env.ctx("tb") | {"arguments": {"input": _user("u1", "a@x.io")}})
+    assert other_tenant.ok(), other_tenant.cause  # ids, like unique values, are per tenant
+
+
+def test_register_user_is_create_only_and_put_user_an_upsert(local_engine: LocalEngine) -> None:
+    """The example: registerUser (appsync-put-unique) creates; putUser (appsync-put-item) replaces on purpose."""
+    env = make_env(local_engine)
+    for name in ("appsync-put-unique", "appsync-put-item"):
+        env.deploy(registered()[name].build())
+    run = env.engine.run
+    owner = _user("u1", "a@x.io") | {"admin": True}
+    assert run("appsync-put-unique", env.ctx("ta") | {"arguments": {"input": owner}}).ok()
+    hijack = run("appsync-put-unique", env.ctx("ta") | {"arguments": {"input": _user("u1", "x@evil.io")}})
+    assert (hijack.error, hijack.cause) == ("Resolver.AlreadyExists", "User u1 already exists")
+    assert _user_item(env, "ta", "u1")["admin"] == {"BOOL": True}
+    replaced = run("appsync-put-item", env.ctx("ta") | {"arguments": {"input": _user("u1", "b@x.io")}})
+    assert replaced.ok(), replaced.cause
+    assert _user_item(env, "ta", "u1")["email"] == {"S": "b@x.io"}

@@ -19,11 +19,11 @@ from workflows.patterns.appsync.layout import (MISSING_CONTEXT, PARTITION_TENANT
                                                ROLE_ARN_KEY, TENANT_ID_KEY, SecondaryIndex, TenantTable)
 from workflows.patterns.appsync.query import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, query_items, query_page
 from workflows.patterns.appsync.resolver import guard, item_output, rejected
-from workflows.patterns.appsync.unique import (CLEANUP_FAILED, MALFORMED_RECORD, UNIQUE_VIOLATION, cleanup_filter,
-                                               constraint_key, put_unique, unique_cleanup)
+from workflows.patterns.appsync.unique import (ALREADY_EXISTS, CLEANUP_FAILED, MALFORMED_RECORD, UNIQUE_VIOLATION,
+                                               cleanup_filter, constraint_key, put_unique, unique_cleanup)
 
 __all__ = ["get_item", "put_item", "update_item", "delete_item", "query_items", "query_page", "put_unique",
            "unique_cleanup", "cleanup_filter", "constraint_key", "guard", "rejected", "item_output", "TenantTable",
            "SecondaryIndex", "DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "INVALID_ARGUMENT", "MISSING_CONTEXT",
-           "UNIQUE_VIOLATION", "CLEANUP_FAILED", "MALFORMED_RECORD", "PARTITION_TENANT", "PARTITION_TENANT_ENTITY",
-           "TENANT_ID_KEY", "ROLE_ARN_KEY"]
+           "UNIQUE_VIOLATION", "ALREADY_EXISTS", "CLEANUP_FAILED", "MALFORMED_RECORD", "PARTITION_TENANT",
+           "PARTITION_TENANT_ENTITY", "TENANT_ID_KEY", "ROLE_ARN_KEY"]

@@ -3,7 +3,10 @@
 Why a record per value: DynamoDB has no unique index. One TransactWriteItems puts, per unique
 field, a record keyed by the value with ``attribute_not_exists(pk) OR ownerId = :id``, plus the
 item itself; a value held by another item cancels the whole transaction, which the machine turns
-into ``UniqueConstraintViolation`` naming the field(s). The constraint key starts with the tenant id
+into ``UniqueConstraintViolation`` naming the field(s). The item's own Put is create-only
+(``attribute_not_exists(pk)``, ``Resolver.AlreadyExists``) unless the builder is asked for an
+``upsert``: a create that silently replaced an item would drop its other values and release its
+unique values to anyone. The constraint key starts with the tenant id
 (``<tenant>#UNIQUE#<Entity>.<field>#<value>``), so uniqueness is per tenant -- a tenant's role
 cannot even read another tenant's constraint records, which is the point.
 
@@ -48,10 +51,14 @@ from workflows.patterns.appsync.layout import (ROLE_ARN_KEY, TENANT_ID_KEY, TENA
                                                TenantTable)
 from workflows.patterns.appsync.marshal import echo_paths, marshal_jsonata, marshal_paths
 
-__all__ = ["put_unique", "unique_cleanup", "cleanup_filter", "UNIQUE_VIOLATION", "CLEANUP_FAILED", "MALFORMED_RECORD",
-           "CONSTRAINT_SK", "UNIQUE_TOKEN_ATTR", "constraint_key"]
+__all__ = ["put_unique", "unique_cleanup", "cleanup_filter", "UNIQUE_VIOLATION", "ALREADY_EXISTS", "CLEANUP_FAILED",
+           "MALFORMED_RECORD", "CONSTRAINT_SK", "UNIQUE_TOKEN_ATTR", "constraint_key"]
 
 UNIQUE_VIOLATION = "UniqueConstraintViolation"
+#: The error a create-only ``put_unique`` fails with when an item with the same key exists (cause:
+#: ``<Entity> <id> already exists``). One name for every entity, like ``Resolver.InvalidArgument``.
+ALREADY_EXISTS = "Resolver.AlreadyExists"
+_CREATE_ONLY = "attribute_not_exists(#pk)"
 CONSTRAINT_SK = "UNIQUE"
 _CANCELLED = "DynamoDb.TransactionCanceledException"
 #: The error a cleanup execution fails with when any record of its batch failed (its cause is the summary).
@@ -84,25 +91,47 @@ def _check_fields(layout: TenantTable, unique: Sequence[str] | None) -> list[str
 
 
 def _violation(layout: TenantTable, unique: list[str]) -> Fail:
-    """Reads the cancellation reasons (one per TransactItems element, constraint records first)."""
+    """Reads the cancellation reasons (one per TransactItems element: constraint records, then the item).
+
+    Its input is the put's input with the error at ``failure`` (the id is named in the cause). The
+    item's own condition (create-only) failing wins: the request is wrong whatever its values are.
+    """
     fields = "[" + ", ".join(f'"{f}"' for f in unique) + "]"
-    reasons = '$split($match($states.input.Cause, /\\[([^\\]]*)\\]/).groups[0], ", ")'
-    taken = (f'($r := {reasons}; $f := {fields}; $filter($f, function($v, $i){{ $r[$i] = "ConditionalCheckFailed" }}))')
+    cause = "$states.input.failure.Cause"
+    reasons = f'$split($match({cause}, /\\[([^\\]]*)\\]/).groups[0], ", ")'
+    failed = '"ConditionalCheckFailed"'
+    taken = f'($f := {fields}; $filter($f, function($v, $i){{ $r[$i] = {failed} }}))'
+    exists = f"$r[{len(unique)}] = {failed}"
+    key = f"$string($states.input.arguments.input.`{layout.key_field}`)"
     return Fail(
         UNIQUE_VIOLATION, query_language=JSONATA,
-        error=f'{{% $count({taken}) > 0 ? "{UNIQUE_VIOLATION}" : "Resolver.TransactionCanceled" %}}',
-        cause=(f'{{% ($t := {taken}; $count($t) > 0 ? $join($t, ", ") & " already used by another {layout.name}"'
-               f' : $string($states.input.Cause)) %}}'),
+        error=(f'{{% ($r := {reasons}; {exists} ? "{ALREADY_EXISTS}" : $count({taken}) > 0 ? "{UNIQUE_VIOLATION}"'
+               ' : "Resolver.TransactionCanceled") %}'),
+        cause=(f'{{% ($r := {reasons}; $t := {taken}; {exists} ? "{layout.name} " & {key} & " already exists"'
+               f' : $count($t) > 0 ? $join($t, ", ") & " already used by another {layout.name}"'
+               f' : $string({cause})) %}}'),
     )
 
 
-def put_unique(layout: TenantTable, name: str, unique: Sequence[str] | None = None) -> StateMachine:
-    """``put<Entity>(input)`` that refuses a value of a unique field held by another item of the tenant."""
+def put_unique(layout: TenantTable, name: str, unique: Sequence[str] | None = None, *,
+               upsert: bool = False) -> StateMachine:
+    """``register<Entity>(input)``: create an item whose unique fields' values no other item of the tenant holds.
+
+    Create-only by default: an item with the same key fails the whole transaction with
+    ``Resolver.AlreadyExists`` (``ALREADY_EXISTS``), so a create can never replace another item
+    (its flags, its counters) nor release its unique values. ``upsert=True`` is the explicit
+    ``put<Entity>``: the item is written whether or not it exists (its old values are released by
+    ``unique_cleanup``).
+    """
     fields = _check_fields(layout, unique)
     shape = layout.shape
     condition = f"attribute_not_exists(#pk) OR ownerId = :id"
     names = {"#pk": layout.pk_attr}
     violation = _violation(layout, fields)
+    # create-only: the item's own Put is the last TransactItems element (its reason is read by _violation)
+    create_j = "" if upsert else (f', "ConditionExpression": "{_CREATE_ONLY}", '
+                                  f'"ExpressionAttributeNames": {{"#pk": "{layout.pk_attr}"}}')
+    create_p: dict[str, Any] = {} if upsert else {"ConditionExpression": _CREATE_ONLY, "ExpressionAttributeNames": names}
     if layout.jsonata:
         src = "$states.input.arguments.input"
         tenant = layout.tenant_expr()
@@ -120,7 +149,7 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str] | None = No
         main = ('{"Put": {"TableName": "' + layout.table + '", "Item": $merge([' + marshal_jsonata(shape, src)
                 + f', {{"{layout.pk_attr}": {{"S": $t & "{layout.partition_suffix}"}}, '
                 f'"{layout.sk_attr}": {{"S": {layout.sk_expr(f"{src}.`{layout.key_field}`")}}}, '
-                f'"{UNIQUE_TOKEN_ATTR}": {{"S": $token}}{layout.index_keys_jsonata("$t", src)}}}])}}}}')
+                f'"{UNIQUE_TOKEN_ATTR}": {{"S": $token}}{layout.index_keys_jsonata("$t", src)}}}]){create_j}}}}}')
         # one token per write, in the item and in each of its constraint records (see unique_cleanup)
         args = ("{% ($t := " + tenant + "; " + refuse(reason) + '; $token := $uuid(); {"TransactItems": ['
                 + ", ".join(items + [main]) + "]}) %}")
@@ -129,7 +158,8 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str] | None = No
                         credentials=layout.credentials(),
                         output="{% $sift(" + src + ", function($v, $k){ $k in " + names_list + " }) %}",
                         catch=[rejecting_catch(layout, reason),
-                               Catch([_CANCELLED], violation, output="{% $states.errorOutput %}")])
+                               Catch([_CANCELLED], violation, output=(
+                                   '{% $merge([$states.input, {"failure": $states.errorOutput}]) %}'))])
         return resolver_machine(layout, name, task, f"Put one {layout.name} with unique {', '.join(fields)}")
     src = "$.arguments.input"
     tenant = TENANT_PATH
@@ -145,11 +175,12 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str] | None = No
             "ExpressionAttributeValues": {":id": {"S.$": f"{src}.{layout.key_field}"}}}})
     puts.append({"Put": {"TableName": layout.table,
                          "Item": {**layout.key_path(f"{src}.{layout.key_field}"), **marshal_paths(shape, src),
-                                  **layout.index_keys_path(src), UNIQUE_TOKEN_ATTR: {"S.$": _TOKEN_PATH}}}})
+                                  **layout.index_keys_path(src), UNIQUE_TOKEN_ATTR: {"S.$": _TOKEN_PATH}},
+                         **create_p}})
     task = Task.sdk("dynamodb", "transactWriteItems", f"Put{layout.name}Unique",
                     parameters={"TransactItems": puts}, credentials=layout.credentials(),
                     result_selector=echo_paths(shape, "$$.Execution.Input.arguments.input"),
-                    catch=[Catch([_CANCELLED], violation)])
+                    catch=[Catch([_CANCELLED], violation, result_path="$.failure")])
     token = Pass("NewUniqueToken", parameters={"value.$": "States.UUID()"}, result_path=_TOKEN_AT)
     return resolver_machine(layout, name, guard(layout, token >> task, path_rules(shape, src, "input")),
                     f"Put one {layout.name} with unique {', '.join(fields)}")
