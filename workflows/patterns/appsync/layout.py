@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflows.core import JSONATA, JSONPATH, BuildError, Credentials
-from workflows.patterns.entity import Entity, entity_of
+from workflows.patterns.appsync.marshal import exact_number_jsonata
+from workflows.patterns.entity import Entity, Kind, entity_of
 
 __all__ = [
     "PARTITION_TENANT", "PARTITION_TENANT_ENTITY", "TenantTable", "SecondaryIndex", "MISSING_CONTEXT",
@@ -212,10 +213,12 @@ class TenantTable:
     def index_keys_jsonata(self, tenant: str, src: str) -> str:
         """JSONata object members (``"gpk": {...}, ...``, or "") for the index keys; ``tenant`` is bare JSONata."""
         parts = []
+        numbers = {f.name for f in self.shape.fields if f.kind is Kind.N and not f.exact_numbers}  # Decimal: a string
         for index in self.indexes:
             for attr, (source, literal) in self._index_values(index):
-                value = (f'{tenant} & "{literal}"' if source == "tenant"
-                         else f'"{literal}" & $string({src}.`{source}`)')
+                # a number's digits as marshal writes them ($string would keep 15 of them)
+                text = exact_number_jsonata(f"{src}.`{source}`") if source in numbers else f"{src}.`{source}`"
+                value = f'{tenant} & "{literal}"' if source == "tenant" else f'"{literal}" & {text}'
                 parts.append(f'"{attr}": {{"S": {value}}}')
         return "".join(", " + p for p in parts)
 
