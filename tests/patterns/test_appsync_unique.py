@@ -412,3 +412,86 @@ def test_register_user_is_create_only_and_put_user_an_upsert(local_engine: Local
     replaced = run("appsync-put-item", env.ctx("ta") | {"arguments": {"input": _user("u1", "b@x.io")}})
     assert replaced.ok(), replaced.cause
     assert _user_item(env, "ta", "u1")["email"] == {"S": "b@x.io"}
+
+
+# -- unique values are compared normalized: one address, one user (#12.9) -------------------------------------------
+def test_spellings_of_one_email_cannot_both_register(local_engine: LocalEngine) -> None:
+    """The example's registerUser: case variants collide; non-ASCII (NFC/NFD spellings) is refused by name."""
+    env = make_env(local_engine)
+    stream = Stream(env)
+    for name in ("appsync-put-unique", "appsync-delete-item", "appsync-get-item", "appsync-unique-cleanup"):
+        env.deploy(registered()[name].build())
+    run = env.engine.run
+    first = run("appsync-put-unique", env.ctx("ta") | {"arguments": {"input": _user("u1", "Ana@X.io")}})
+    assert first.ok(), first.cause
+    for uid, spelling in (("u2", "ana@x.io"), ("u3", "ANA@X.IO"), ("u4", "aNa@x.IO")):
+        dup = run("appsync-put-unique", env.ctx("ta") | {"arguments": {"input": _user(uid, spelling)}})
+        assert (dup.error, dup.cause) == ("UniqueConstraintViolation", "email already used by another User"), spelling
+    for uid, spelling in (("u5", "jos\u00e9@x.io"), ("u6", "jose\u0301@x.io")):  # NFC and NFD of one address
+        refused = run("appsync-put-unique", env.ctx("ta") | {"arguments": {"input": _user(uid, spelling)}})
+        assert refused.error == "Resolver.InvalidArgument", (spelling, refused.error, refused.cause)
+        assert refused.cause.startswith("input.email must be ASCII"), refused.cause
+    got = run("appsync-get-item", env.ctx("ta") | {"arguments": {"id": "u1"}})
+    assert got.output["email"] == "Ana@X.io"  # the item keeps the spelling the user chose
+    other_tenant = run("appsync-put-unique", env.ctx("tb") | {"arguments": {"input": _user("u1", "ana@x.io")}})
+    assert other_tenant.ok(), other_tenant.cause
+
+    assert run("appsync-delete-item", env.ctx("ta") | {"arguments": {"id": "u1"}}).ok()
+    released = run("appsync-unique-cleanup", stream.take())
+    assert released.output == {"cleaned": 1, "skipped": 0, "failed": []}, released.cause
+    again = run("appsync-put-unique", env.ctx("ta") | {"arguments": {"input": _user("u2", "ANA@x.io")}})
+    assert again.ok(), again.cause  # the normalized record was the one released
+
+
+@pytest.mark.parametrize("ql", [JSONPATH, JSONATA])
+def test_normalized_unique_values_in_both_query_languages(local_engine: LocalEngine, ql: str) -> None:
+    from workflows.patterns.appsync import Normalize
+
+    env = make_env(local_engine, tenants=("ta",))
+    stream = Stream(env)
+    layout = TenantTable(USERS.entity, query_language=ql, unique={"email": Normalize.EMAIL, "name": Normalize.LOWERCASE})
+    env.deploy(put_unique(layout, "user-put", upsert=True))
+    env.deploy(unique_cleanup(layout, "user-cleanup"))
+    run = env.engine.run
+    assert run("user-put", env.ctx("ta") | {"arguments": {"input": _user("u1", "Ana@x.io") | {"name": "Ana"}}}).ok()
+    record = _constraint(env, "ta", "Ana@x.io")  # constraint_key normalizes as the machine does
+    assert record is not None and record["pk"] == {"S": "ta#UNIQUE#User.email#ana@x.io"}
+    taken = run("user-put", env.ctx("ta") | {"arguments": {"input": _user("u2", "b@x.io") | {"name": "ANA"}}})
+    assert (taken.error, taken.cause) == ("UniqueConstraintViolation", "name already used by another User")
+    unicode_name = run("user-put", env.ctx("ta") | {"arguments": {"input": _user("u3", "c@x.io") | {"name": "Zoë"}}})
+    assert unicode_name.ok(), unicode_name.cause  # LOWERCASE alone does not refuse non-ASCII
+    refused = run("user-put", env.ctx("ta") | {"arguments": {"input": _user("u4", "Zo\u00eb@x.io")}})
+    assert refused.error == "Resolver.InvalidArgument" and refused.cause.startswith("input.email must be ASCII")
+    bad_type = run("user-put", env.ctx("ta") | {"arguments": {"input": _user("u4", "d@x.io") | {"email": 5}}})
+    assert bad_type.error == "Resolver.InvalidArgument" and "input.email" in bad_type.cause  # the type is named first
+    # a change of spelling only: the record is the same one, kept (the late cleanup's token no longer matches)
+    assert run("user-put", env.ctx("ta") | {"arguments": {"input": _user("u1", "ANA@x.io") | {"name": "Ana"}}}).ok()
+    cleaned = run("user-cleanup", stream.take())
+    assert cleaned.ok(), cleaned.cause
+    assert _constraint(env, "ta", "ana@x.io")["ownerId"] == {"S": "u1"}
+    assert run("user-put", env.ctx("ta") | {"arguments": {"input": _user("u1", "new@x.io") | {"name": "Ana"}}}).ok()
+    assert run("user-cleanup", stream.take()).output == {"cleaned": 1, "skipped": 0, "failed": []}
+    assert not _constraint_exists(env, "ta", "ana@x.io")
+
+
+def test_normalization_is_declared_per_unique_field() -> None:
+    from workflows.patterns.appsync import Normalize
+
+    entity = USERS.entity
+    assert TenantTable(entity, unique=("email",)).normalization("email") is Normalize.EXACT  # as before
+    mapped = TenantTable(entity, unique={"email": Normalize.EMAIL})
+    assert (mapped.unique, mapped.normalization("email")) == (("email",), Normalize.EMAIL)
+    assert dataclasses.replace(mapped, query_language=JSONPATH).normalization("email") is Normalize.EMAIL
+    assert TenantTable(entity, unique=("email",), normalize={"email": Normalize.LOWERCASE}).normalization(
+        "email") is Normalize.LOWERCASE
+    assert constraint_key(mapped, "ta", "email", "A@X.io")["pk"] == {"S": "ta#UNIQUE#User.email#a@x.io"}
+    with pytest.raises(ValueError, match="not ASCII"):
+        constraint_key(mapped, "ta", "email", "\u00e9@x.io")
+    with pytest.raises(BuildError, match="normalize names User.name, which is not a unique field"):
+        TenantTable(entity, unique=("email",), normalize={"name": Normalize.LOWERCASE})
+    with pytest.raises(BuildError, match="User.email: normalization must be a Normalize"):
+        TenantTable(entity, unique={"email": "lower"})
+    with pytest.raises(BuildError, match="unique says Normalize.EMAIL but normalize says Normalize.EXACT"):
+        TenantTable(entity, unique={"email": Normalize.EMAIL}, normalize={"email": Normalize.EXACT})
+    with pytest.raises(BuildError, match="must be a required str"):
+        TenantTable(entity, unique={"logins": Normalize.LOWERCASE})

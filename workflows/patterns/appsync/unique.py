@@ -46,10 +46,11 @@ from typing import Any, Sequence
 from workflows.core import (EXPRESS, JSONATA, BuildError, Catch, Choice, Credentials, Fail, Map, Parallel, Pass,
                             StateMachine, Succeed, Task, Var)
 from workflows.patterns.appsync.resolver import guard, rejecting_catch, resolver_machine
-from workflows.patterns.appsync.arguments import invalid_jsonata, path_rules, refuse
+from workflows.patterns.appsync.arguments import INVALID_ARGUMENT, either, invalid_jsonata, path_rules, refuse
 from workflows.patterns.appsync.layout import (ROLE_ARN_KEY, TENANT_ID_KEY, TENANT_PATH, UNIQUE_TOKEN_ATTR,
                                                TenantTable)
 from workflows.patterns.appsync.marshal import echo_paths, marshal_jsonata, marshal_paths
+from workflows.patterns.appsync.normalize import Normalize, normalized, normalized_jsonata, refusal_jsonata
 
 __all__ = ["put_unique", "unique_cleanup", "cleanup_filter", "UNIQUE_VIOLATION", "ALREADY_EXISTS", "CLEANUP_FAILED",
            "MALFORMED_RECORD", "CONSTRAINT_SK", "UNIQUE_TOKEN_ATTR", "constraint_key"]
@@ -70,9 +71,16 @@ _TOKEN_PATH = f"{_TOKEN_AT}.value"
 
 
 def constraint_key(layout: TenantTable, tenant_id: str, field: str, value: str) -> dict[str, dict[str, str]]:
-    """The constraint record's key as DynamoDB JSON (for tests and operators)."""
-    return {layout.pk_attr: {"S": f"{tenant_id}#UNIQUE#{layout.name}.{field}#{value}"},
+    """The constraint record's key as DynamoDB JSON (for tests and operators); ``value`` as the client sent it."""
+    compared = normalized(layout.normalization(field), value)
+    return {layout.pk_attr: {"S": f"{tenant_id}#UNIQUE#{layout.name}.{field}#{compared}"},
             layout.sk_attr: {"S": CONSTRAINT_SK}}
+
+
+def _refusals(layout: TenantTable, fields: list[str], src: str) -> list[str]:
+    """Bare JSONata reasons a unique value cannot be compared in its field's normalization (``normalize``)."""
+    reasons = (refusal_jsonata(layout.normalization(f), f"{src}.`{f}`", f"input.{f}") for f in fields)
+    return [r for r in reasons if r is not None]
 
 
 def _check_fields(layout: TenantTable, unique: Sequence[str] | None) -> list[str]:
@@ -82,7 +90,8 @@ def _check_fields(layout: TenantTable, unique: Sequence[str] | None) -> list[str
     if isinstance(unique, str) or not unique:
         raise BuildError("unique needs a non-empty sequence of field names", rule="appsync-unique")
     # the layout's own check, on the fields given here
-    checked = dataclasses.replace(layout, unique=tuple(unique))
+    checked = dataclasses.replace(layout, unique=tuple(unique),
+                                  normalize={k: v for k, v in layout.normalize.items() if k in unique})
     dropped = [f for f in layout.unique if f not in checked.unique]
     if dropped:
         raise BuildError(f"{layout.name} declares {dropped} unique; they cannot be left out here",
@@ -135,12 +144,14 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str] | None = No
     if layout.jsonata:
         src = "$states.input.arguments.input"
         tenant = layout.tenant_expr()
-        reason = invalid_jsonata(shape, src, "input")
+        # the arguments' types first, then whether each unique value can be compared (normalize)
+        reason = either(invalid_jsonata(shape, src, "input"), *_refusals(layout, fields, src))
         items = []
         for f in fields:
+            compared = normalized_jsonata(layout.normalization(f), f"{src}.`{f}`")
             items.append(
                 '{"Put": {"TableName": "' + layout.table + '", "Item": {'
-                f'"{layout.pk_attr}": {{"S": $t & "#UNIQUE#{layout.name}.{f}#" & {src}.`{f}`}}, '
+                f'"{layout.pk_attr}": {{"S": $t & "#UNIQUE#{layout.name}.{f}#" & {compared}}}, '
                 f'"{layout.sk_attr}": {{"S": "{CONSTRAINT_SK}"}}, "ownerId": {{"S": {src}.`{layout.key_field}`}}, '
                 f'"field": {{"S": "{f}"}}, "{UNIQUE_TOKEN_ATTR}": {{"S": $token}}}}, '
                 f'"ConditionExpression": "{condition}", '
@@ -163,11 +174,15 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str] | None = No
         return resolver_machine(layout, name, task, f"Put one {layout.name} with unique {', '.join(fields)}")
     src = "$.arguments.input"
     tenant = TENANT_PATH
+    # JSONPath has no lowercase: a JSONata Pass puts each normalized value at $.uniqueKeys (see _token_pass)
+    compared_at = {f: f"{src}.{f}" if layout.normalization(f) is Normalize.EXACT else f"$.uniqueKeys.{f}"
+                   for f in fields}
     puts: list[dict[str, Any]] = []
     for f in fields:
         puts.append({"Put": {
             "TableName": layout.table,
-            "Item": {layout.pk_attr: {"S.$": f"States.Format('{{}}#UNIQUE#{layout.name}.{f}#{{}}', {tenant}, {src}.{f})"},
+            "Item": {layout.pk_attr: {"S.$": f"States.Format('{{}}#UNIQUE#{layout.name}.{f}#{{}}', {tenant}, "
+                                             f"{compared_at[f]})"},
                      layout.sk_attr: {"S": CONSTRAINT_SK},
                      "ownerId": {"S.$": f"{src}.{layout.key_field}"}, "field": {"S": f},
                      UNIQUE_TOKEN_ATTR: {"S.$": _TOKEN_PATH}},
@@ -181,9 +196,34 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str] | None = No
                     parameters={"TransactItems": puts}, credentials=layout.credentials(),
                     result_selector=echo_paths(shape, "$$.Execution.Input.arguments.input"),
                     catch=[Catch([_CANCELLED], violation, result_path="$.failure")])
-    token = Pass("NewUniqueToken", parameters={"value.$": "States.UUID()"}, result_path=_TOKEN_AT)
-    return resolver_machine(layout, name, guard(layout, token >> task, path_rules(shape, src, "input")),
+    checked = guard(layout, _token_pass(layout, fields, task), path_rules(shape, src, "input"))
+    return resolver_machine(layout, name, checked,
                     f"Put one {layout.name} with unique {', '.join(fields)}")
+
+
+def _token_pass(layout: TenantTable, fields: list[str], task: Task) -> Any:
+    """JSONPath: the write's token at ``$.uniqueToken.value``, then the task.
+
+    With a normalized unique field the Pass is a JSONata state (JSONPath has no lowercase) that also
+    puts each compared form at ``$.uniqueKeys.<field>``, and a Choice refuses a value that cannot be
+    compared (``Resolver.InvalidArgument``; a Pass cannot fail with a name of its own).
+    """
+    normalized_fields = [f for f in fields if layout.normalization(f) is not Normalize.EXACT]
+    if not normalized_fields:
+        return Pass("NewUniqueToken", parameters={"value.$": "States.UUID()"}, result_path=_TOKEN_AT) >> task
+    src = "$states.input.arguments.input"
+    keys = ", ".join(f'"{f}": {normalized_jsonata(layout.normalization(f), f"{src}.`{f}`")}'
+                     for f in normalized_fields)
+    refused = either(*_refusals(layout, fields, src))
+    token = Pass("NewUniqueToken", query_language=JSONATA, output=(
+        '{% ($refused := ' + refused + '; $merge([$states.input, $exists($refused) ? {"refused": $refused} : '
+        '{"uniqueToken": {"value": $uuid()}, "uniqueKeys": {' + keys + '}}])) %}'))
+    comparable = (Choice("UniqueValuesComparable")
+                  .when(Var("$.refused").is_present(), Fail(
+                      "UniqueValueRefused", query_language=JSONATA, error=INVALID_ARGUMENT,
+                      cause="{% $states.input.refused %}"))
+                  .otherwise(task))
+    return token >> comparable
 
 
 def _release(layout: TenantTable, field: str, label: str, nxt: Any) -> Task:
@@ -202,8 +242,11 @@ def _release(layout: TenantTable, field: str, label: str, nxt: Any) -> Task:
         "deleteItem", f"Release{label}", query_language=JSONATA,
         arguments={
             "TableName": layout.table,
+            # the compared form, as the put wrote it (an old value the put would now refuse is lowercased only:
+            # no record holds it, so the conditional delete finds nothing)
             "Key": {layout.pk_attr: {"S": "{% $states.input.identity.resolverContext." + TENANT_ID_KEY + " & "
-                                          f'"#UNIQUE#{layout.name}.{field}#" & {old}.`{field}`.S %}}'},
+                                          f'"#UNIQUE#{layout.name}.{field}#" & '
+                                          f'{normalized_jsonata(layout.normalization(field), f"{old}.`{field}`.S")} %}}'},
                     layout.sk_attr: {"S": CONSTRAINT_SK}},
             "ConditionExpression": (f'{{% {has_token} ? "ownerId = :id AND #token = :token"'
                                     ' : "ownerId = :id AND attribute_not_exists(#token)" %}'),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from workflows.registry import Resolver, workflow
 from workflows.core import JSONATA, StateMachine
 from workflows.patterns import appsync
-from workflows.patterns.appsync import TenantTable
+from workflows.patterns.appsync import Normalize, TenantTable
 from workflows.patterns.appsync import cleanup_filter
 
 
@@ -34,7 +34,8 @@ class User:
     logins: int
 
 
-USERS = TenantTable(User, query_language=JSONATA, unique=("email",))
+#: one address, one user: ``Ana@x.io`` and ``ana@x.io`` collide; a non-ASCII address is refused (see Normalize)
+USERS = TenantTable(User, query_language=JSONATA, unique={"email": Normalize.EMAIL})
 UPDATABLE = ("name", "admin", "logins")
 UNIQUE = ("email",)
 #: The stream filter of the pipe that feeds appsync-unique-cleanup (infra/stream_events.py deploys it).
