@@ -15,6 +15,8 @@ ALLOWED = {
     "core": {"workflows.core"},
     "patterns": {"workflows.core", "workflows.patterns"},
     "local": {"workflows.local"},
+    "cdk": {"workflows.core", "workflows.patterns", "workflows.cdk", "workflows.project", "workflows.registry",
+            "workflows.golden"},
 }
 LIBRARY_MODULES = ("cli.py", "golden.py", "project.py", "registry.py", "__init__.py", "__main__.py")
 

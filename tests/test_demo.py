@@ -7,6 +7,7 @@ import json
 from click.testing import CliRunner
 
 from workflows.cli import main
+from workflows.examples.users import demo as demo_module
 from workflows.examples.users.demo import STEPS
 
 
@@ -26,3 +27,19 @@ def test_demo_step_option_stops_early_and_text_names_the_steps() -> None:
     assert result.exit_code == 0, result.output
     assert "== 1. " in result.output and "== 2. " in result.output and "== 3. " not in result.output
     assert "[ok;" in result.output and "state transitions" in result.output
+
+
+def test_demo_feature_gate_refuses_a_tenant_without_the_feature_and_serves_one_with_it() -> None:
+    steps = demo_module.run_demo(until=3)
+    gate = steps[2]
+    assert gate.ok, gate.failure
+    assert gate.facts["features"] == {"acme": ",export,", "globex": ","}
+    text = "\n".join(gate.lines)
+    assert '"errorType": "Feature.NotEnabled"' in text and "feature export is not enabled" in text
+    assert "23 users in one page" in text
+
+
+def test_demo_feature_gate_step_fails_when_the_tenant_lacks_the_feature(monkeypatch) -> None:
+    monkeypatch.setattr(demo_module, "TENANT_FEATURES", {})
+    gate = demo_module.run_demo(until=3)[2]
+    assert not gate.ok and "exportUsers for acme" in gate.failure

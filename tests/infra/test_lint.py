@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.xdist_group("example-synth")  # one synth per session, on one worker
+
+
 def test_cfn_lint_finds_no_errors(synth) -> None:
     assert len(synth.templates) == 2  # the app stack and the tenant template
     cfn_lint = str(Path(sys.executable).parent / "cfn-lint")
@@ -32,14 +37,11 @@ def test_cdk_nag_ran_and_every_acknowledgment_has_a_reason(synth) -> None:
     assert not [rule for rule in acks if rule.split()[0] in ("SaasWorkflows", "")]
 
 
-def test_cdk_nag_fails_the_synth_without_the_acknowledgments(asl_dir, tmp_path, monkeypatch) -> None:
+def test_cdk_nag_fails_the_synth_without_the_acknowledgments(example, tmp_path) -> None:
     """The plugin really judges this app: with no acknowledgments the same synth is refused."""
-    import pytest
+    from infra.app import build_app
 
-    import infra.app
-
-    monkeypatch.setattr(infra.app, "acknowledge_findings", lambda stack: None)
-    app, _ = infra.app.build_app(str(tmp_path), asl_dir=asl_dir, validation=False)
+    app, _ = build_app(str(tmp_path), project=example, validation=False, acknowledge_nag=False)
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
     report = json.loads((tmp_path / "validation-report.json").read_text(encoding="utf-8"))

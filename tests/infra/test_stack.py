@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
-from pathlib import Path
 
+import pytest
 from aws_cdk.assertions import Match, Template
 
-from infra.schema import schema_fields
-from infra.sources import load_machines
-from infra.task_permissions import task_uses
-from infra.stream_events import MAX_RETRIES
-from infra.tenant_template import TEMPLATE_KEY
+from workflows.cdk.pipes import MAX_RETRIES
+from workflows.cdk.schema import schema_fields
+from workflows.cdk.sources import load_machines
+from workflows.cdk.task_permissions import task_uses
+from workflows.cdk.tenant_template import TEMPLATE_KEY
 from workflows.project import example_project
 
-
+CLEANUP = "appsync-unique-cleanup"
 MACHINE = "AWS::StepFunctions::StateMachine"
+pytestmark = pytest.mark.xdist_group("example-synth")  # one synth per session, on one worker
 
 
 def resources(synth, kind: str) -> dict[str, dict]:
@@ -114,7 +112,7 @@ def test_http_data_source_is_signed_for_states(synth) -> None:
 
 
 def test_a_pipeline_resolver_for_every_schema_field(synth) -> None:
-    fields = schema_fields()
+    fields = schema_fields(synth.project.schema)
     declared = {(r.type_name, r.field_name): (name, r) for name, r in example_project().resolvers().items()}
     assert set(fields) == set(declared), "schema fields and catalog resolvers differ"
     deployed = {(r["Properties"]["TypeName"], r["Properties"]["FieldName"]): r
@@ -130,28 +128,11 @@ def test_a_pipeline_resolver_for_every_schema_field(synth) -> None:
             assert set(resolver.arguments) <= set(fields[key]), f"{key}: arguments not in the schema"
     functions = resources(synth, "AWS::AppSync::FunctionConfiguration").values()
     codes = {f["Properties"]["Name"]: f["Properties"]["Code"] for f in functions}
-    js_dir = synth.asl_dir.parent / "appsync"
+    js_dir = synth.project.appsync_dir
     for name, resolver in example_project().resolvers().items():
         committed = (js_dir / f"{name}.js").read_text(encoding="utf-8")
         assert codes[name.replace("-", "_")] == committed, name  # the built file, byte for byte
         assert f'const MACHINE = "{name}";' in committed
-
-
-def test_a_resolver_machine_without_its_built_js_is_refused(synth, tmp_path) -> None:
-    """infra never generates resolver code: a missing appsync/<name>.js names the command that writes it."""
-    import pytest
-
-    from infra.sources import InfraSourceError
-
-    name = next(iter(example_project().resolvers()))
-    asl = tmp_path / "asl"
-    asl.mkdir()
-    (asl / f"{name}.asl.json").write_bytes((synth.asl_dir / f"{name}.asl.json").read_bytes())
-    with pytest.raises(InfraSourceError, match=rf"{name}\.js does not exist.*`workflows build`"):
-        load_machines(asl)
-    (tmp_path / "appsync").mkdir()
-    (tmp_path / "appsync" / f"{name}.js").write_text("// reviewed code\n", encoding="utf-8")
-    assert load_machines(asl)[name].resolver_code == "// reviewed code\n"
 
 
 def test_authorizer_cache_ttl_is_one_value(synth) -> None:
@@ -186,14 +167,14 @@ def test_tables(synth) -> None:
 
 def test_pipe_wiring_and_role(synth) -> None:
     stack = synth.stack
-    pipe = pipe_resource(synth, stack.stream)
+    pipe = pipe_resource(synth, stack.enrichment_pipe)
     assert "FilterCriteria" not in pipe["SourceParameters"]  # every change becomes an event
     app_table = stack.resolve(stack.get_logical_id(stack.app_table.node.default_child))
     assert pipe["Source"] == {"Fn::GetAtt": [app_table, "StreamArn"]}
     assert pipe["Enrichment"] == stack.resolve(stack.machines["pipes-flatten-stream"].machine.state_machine_arn)
     assert pipe["Target"] == stack.resolve(stack.bus.event_bus_arn)
     assert pipe["SourceParameters"]["DynamoDBStreamParameters"]["StartingPosition"] == "LATEST"
-    statements = role_statements(synth, stack.stream.role)
+    statements = role_statements(synth, stack.enrichment_pipe.role)
     by_action = {a: s["Resource"] for s in statements for a in actions(s)}
     assert set(by_action) == {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
                               "dynamodb:ListStreams", "states:StartSyncExecution", "events:PutEvents",
@@ -201,7 +182,7 @@ def test_pipe_wiring_and_role(synth) -> None:
     assert by_action["dynamodb:GetRecords"] == {"Fn::GetAtt": [app_table, "StreamArn"]}
     assert by_action["states:StartSyncExecution"] == pipe["Enrichment"]
     assert by_action["events:PutEvents"] == stack.resolve(stack.bus.event_bus_arn)
-    assert_dead_letters(synth, stack.stream, pipe, statements)
+    assert_dead_letters(synth, stack.enrichment_pipe, pipe, statements)
 
 
 def queue_logical_id(synth, queue) -> str:
@@ -241,9 +222,9 @@ def test_unique_cleanup_pipe_wiring_and_role(synth) -> None:
 
     stack = synth.stack
     assert len(resources(synth, "AWS::Pipes::Pipe")) == 2  # a DynamoDB stream serves two readers at most
-    pipe = pipe_resource(synth, stack.cleanup_stream)
+    pipe = pipe_resource(synth, stack.machine_pipes[CLEANUP])
     app_table = stack.resolve(stack.get_logical_id(stack.app_table.node.default_child))
-    machine = stack.resolve(stack.machines["appsync-unique-cleanup"].machine.state_machine_arn)
+    machine = stack.resolve(stack.machines[CLEANUP].machine.state_machine_arn)
     assert pipe["Source"] == {"Fn::GetAtt": [app_table, "StreamArn"]}
     assert pipe["Target"] == machine and "Enrichment" not in pipe
     assert pipe["TargetParameters"] == {"StepFunctionStateMachineParameters": {"InvocationType": "FIRE_AND_FORGET"}}
@@ -254,22 +235,22 @@ def test_unique_cleanup_pipe_wiring_and_role(synth) -> None:
     record = {"eventName": "REMOVE", "dynamodb": {"Keys": {"pk": {"S": "t1#User"}, "sk": {"S": "USER#u1"}},
                                                   "OldImage": {"email": {"S": "a@x.io"}}}}
     assert EventPattern.load(pipe["SourceParameters"]["FilterCriteria"]["Filters"][0]["Pattern"]).matches_event(record)
-    assert machine_resource(synth, "appsync-unique-cleanup")["Properties"]["StateMachineType"] == "EXPRESS"
-    statements = role_statements(synth, stack.cleanup_stream.role)
+    assert machine_resource(synth, CLEANUP)["Properties"]["StateMachineType"] == "EXPRESS"
+    statements = role_statements(synth, stack.machine_pipes[CLEANUP].role)
     by_action = {a: s["Resource"] for s in statements for a in actions(s)}
     assert set(by_action) == {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
                               "dynamodb:ListStreams", "states:StartExecution", "sqs:SendMessage"}
     assert by_action["dynamodb:GetRecords"] == {"Fn::GetAtt": [app_table, "StreamArn"]}
     assert by_action["states:StartExecution"] == machine
     assert by_action["dynamodb:ListStreams"] == "*"
-    assert_dead_letters(synth, stack.cleanup_stream, pipe, statements)
-    own, other = (queue_logical_id(synth, c.dead_letters) for c in (stack.cleanup_stream, stack.stream))
+    assert_dead_letters(synth, stack.machine_pipes[CLEANUP], pipe, statements)
+    own, other = (queue_logical_id(synth, c.dead_letters) for c in (stack.machine_pipes[CLEANUP], stack.enrichment_pipe))
     assert own != other  # one queue per pipe
 
 
 def test_unique_cleanup_machine_role_reads_only_the_tenants_table(synth) -> None:
     stack = synth.stack
-    statements = role_statements(synth, stack.machines["appsync-unique-cleanup"].role)
+    statements = role_statements(synth, stack.machines[CLEANUP].role)
     dynamo = [(a, s["Resource"]) for s in statements for a in actions(s) if a.startswith("dynamodb:")]
     tenants = stack.resolve(stack.tenants_table.table_arn)
     assert dynamo == [("dynamodb:GetItem", tenants)]  # the constraint deletes run as the tenant
@@ -335,30 +316,10 @@ def test_provisioning_is_scoped_to_tenant_stacks_and_roles(synth) -> None:
 
 
 def test_every_task_action_is_granted(synth) -> None:
-    for name, source in load_machines(synth.asl_dir).items():
+    for name, source in load_machines(synth.project).items():
         granted = {a for s in role_statements(synth, synth.stack.machines[name].role) for a in actions(s)}
         for use in task_uses(source.asl):
             assert ("sts:AssumeRole" if use.as_tenant else use.action) in granted, (name, use)
-
-
-def test_an_empty_asl_dir_is_refused(tmp_path) -> None:
-    import pytest
-
-    from infra.app import build_app
-    from infra.sources import InfraSourceError
-
-    with pytest.raises(InfraSourceError, match="workflows build"):
-        build_app(str(tmp_path / "out"), asl_dir=tmp_path)
-
-
-def test_a_file_the_catalog_does_not_know_is_refused(tmp_path) -> None:
-    import pytest
-
-    from infra.sources import InfraSourceError
-
-    (tmp_path / "stray-machine.asl.json").write_text('{"StartAt": "A", "States": {}}', encoding="utf-8")
-    with pytest.raises(InfraSourceError, match="stray-machine"):
-        load_machines(tmp_path)
 
 
 def test_tenant_role_path_and_stack_prefix_agree_everywhere(synth) -> None:

@@ -58,7 +58,7 @@ class Env:
 
 def make_env(engine: LocalEngine, tenants: tuple[str, ...] = ("ta", "tb")) -> Env:
     create_table(engine, "app-table")
-    create_table(engine, "tenants", pk="pk", sk=None)  # as infra/stack.py creates it
+    create_table(engine, "tenants", pk="pk", sk=None)  # as workflows/cdk/stack.py creates it
     policy = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{ACCOUNT}:role/tenant-role/*"},
         {"Effect": "Allow", "Action": "dynamodb:GetItem",

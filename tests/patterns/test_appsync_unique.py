@@ -258,12 +258,15 @@ def test_missing_context_refused_before_the_transaction(local_engine: LocalEngin
     assert stored(env.engine) == []
 
 
-def test_cleanup_is_tenant_scoped_except_for_the_registry_read() -> None:
+def test_cleanup_is_not_tenant_scoped_and_the_lint_says_why() -> None:
+    """The registry read runs under the execution role, and the delete under a role read from the tenants
+    table (not from resolverContext): the data-flow lint names exactly these two tasks."""
     machine = unique_cleanup(USERS, "user-unique-cleanup", ["email"])
     issues = validate_definition(machine.to_asl(), machine.name, placeholders=machine.placeholders,
                                  tenant_scoped=True)
     assert [(i.rule, i.path) for i in issues] == [
-        ("tenant-isolation", "EachRecord/ItemProcessor/CleanRecord/Branches[0]/LookupTenantRole")]
+        ("tenant-isolation", "EachRecord/ItemProcessor/CleanRecord/Branches[0]/LookupTenantRole"),
+        ("tenant-isolation", "EachRecord/ItemProcessor/CleanRecord/Branches[0]/ReleaseEmail")]
 
 
 def test_catalog_machines_build_validate_and_are_express() -> None:

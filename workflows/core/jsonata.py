@@ -8,6 +8,8 @@ moves the failure to the developer's machine.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
 import jsonata as _jsonata
 
@@ -24,13 +26,26 @@ class Expr(str):
         return _WRAPPED.match(self).group(1).strip()  # type: ignore[union-attr]
 
 
-def compile_error(expression: str) -> str | None:
-    """The parse error of a bare JSONata expression, or None when it compiles."""
+@lru_cache(maxsize=1024)
+def _compiled(expression: str) -> Any:
+    """The compiled expression, or the error text; cached because validation and the isolation
+    analysis both read every expression, and the resolver machines' expressions are long."""
     try:
-        _jsonata.Jsonata(expression)
+        return _jsonata.Jsonata(expression)
     except Exception as exc:  # jsonata-python raises JException (a RuntimeError) and others
         return str(exc) or type(exc).__name__
-    return None
+
+
+def compile_error(expression: str) -> str | None:
+    """The parse error of a bare JSONata expression, or None when it compiles."""
+    compiled = _compiled(expression)
+    return compiled if isinstance(compiled, str) else None
+
+
+def syntax_tree(expression: str) -> Any:
+    """The parsed form (jsonata-python's AST) of a bare expression, or None when it does not compile."""
+    compiled = _compiled(expression)
+    return None if isinstance(compiled, str) else compiled.ast
 
 
 def jsonata(expression: str) -> Expr:

@@ -7,11 +7,11 @@ Inner``) and the rule. It is one judge among three: the tests also run asl-valid
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from .conditions import ALL_OPERATORS
 from .errors import Issue
+from .isolation import isolation_issues
 from .jsonata import check_jsonata_string, is_jsonata
 from .jsonpath import check_intrinsic, check_path, is_intrinsic
 from .machine import PLACEHOLDER
@@ -349,32 +349,7 @@ def _check_placeholders(ctx: _Context, definition: Mapping[str, Any], declared: 
         ctx.add("(machine)", "placeholder", f"placeholder ${{{name}}} is declared but never used")
 
 
-# The role comes unchanged from what the Lambda authorizer returned: $.identity.resolverContext.<key>.
-# Nothing under $.arguments (the caller's own input) and nothing computed.
-_CONTEXT_PATH = re.compile(r"^\$\.identity\.resolverContext\.[A-Za-z_][A-Za-z0-9_]*$")
-_CONTEXT_JSONATA = re.compile(r"^\{%\s*\$states\.input\.identity\.resolverContext\.[A-Za-z_][A-Za-z0-9_]*\s*%\}$")
-
-
 def _check_isolation(ctx: _Context, definition: Mapping[str, Any]) -> None:
-    """Tenant-scoped machines: every Task runs under the role the authorizer put in resolverContext."""
-    for path, state in iter_states(definition):
-        if not isinstance(state, Mapping) or state.get("Type") != "Task":
-            continue
-        creds = state.get("Credentials")
-        if not isinstance(creds, Mapping):
-            ctx.add(path, "tenant-isolation", "every task of a tenant-scoped machine must run with Credentials "
-                    "from $.identity.resolverContext (the tenant's role)")
-            continue
-        if "RoleArn.$" in creds:
-            value = creds["RoleArn.$"]
-            if is_intrinsic(value):
-                ctx.add(path, "tenant-isolation", "the machine must not build a role ARN (intrinsic in RoleArn.$); "
-                        "take it from $.identity.resolverContext")
-            elif not (isinstance(value, str) and _CONTEXT_PATH.match(value)):
-                ctx.add(path, "tenant-isolation", f"RoleArn.$ {value!r} is not $.identity.resolverContext.<key> "
-                        "(what the authorizer returned)")
-        else:
-            value = creds.get("RoleArn")
-            if not (isinstance(value, str) and _CONTEXT_JSONATA.match(value)):
-                ctx.add(path, "tenant-isolation", f"RoleArn {value!r} is fixed or built; a tenant-scoped task must "
-                        "read it unchanged from $states.input.identity.resolverContext")
+    """Tenant-scoped machines: every Task runs under the role the authorizer put in resolverContext,
+    proved on the data flow (``isolation``), so that no state before a task can swap the role."""
+    ctx.issues.extend(isolation_issues(definition, ctx.machine))

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from workflows.patterns.appsync.features import FEATURES_KEY, encode_features, gate_features
 from workflows.patterns.tenant_stacks import tenant_template
 from workflows.project import example_project
 from workflows.local.engine import ExecutionResult, LocalEngine
@@ -27,7 +28,7 @@ TENANT_EVENT_SOURCE = "tenants"  # what infra/'s EventBridge rules match for Ten
 STEPS = {
     1: "Create two tenants (tenant-stack-create)",
     2: "Tenant data through the AppSync resolver machines",
-    3: "Tenant isolation: the wrong tenant's key, a duplicate unique value",
+    3: "Tenant isolation: the wrong tenant's key, a duplicate unique value, a feature the tenant lacks",
     4: "DynamoDB stream records through the Pipes enrichment machine",
     5: "A new template version updates every tenant (tenant-stack-update)",
     6: "Delete a tenant (tenant-stack-delete)",
@@ -66,22 +67,46 @@ class Demo:
         return result
 
     def resolver_input(self, tenant_id: str, role_arn: str, field_name: str, arguments: dict[str, Any]) -> dict:
-        """What the generated APPSYNC_JS resolver sends as the execution input (see appsync/*.js)."""
-        wanted = next(r.arguments for r in example_project().resolvers().values() if r.field_name == field_name)
-        args = arguments if wanted is None else {k: v for k, v in arguments.items() if k in wanted}
-        return {"identity": {"resolverContext": {"tenantId": tenant_id, "tenantRoleArn": role_arn}},
-                "arguments": args}
+        """What the generated APPSYNC_JS resolver sends as the execution input (see appsync/*.js).
 
-    def graphql(self, step: Step, field_name: str, tenant: str, arguments: dict[str, Any], *,
-                role_of: str | None = None) -> dict[str, Any]:
-        """Call a GraphQL field as tenant ``tenant`` (optionally with another tenant's role) and return
-        what a client would get: ``{"data": ...}`` or ``{"errors": [...]}``."""
+        A feature-gated machine also gets ``features``, encoded as the Lambda authorizer encodes the
+        tenant record's ``features`` attribute."""
+        name, resolver = next((n, r) for n, r in example_project().resolvers().items() if r.field_name == field_name)
+        wanted = resolver.arguments
+        args = arguments if wanted is None else {k: v for k, v in arguments.items() if k in wanted}
+        context = {"tenantId": tenant_id, "tenantRoleArn": role_arn}
+        if name in self.gated():
+            context[FEATURES_KEY] = self.tenant_features(tenant_id)
+        return {"identity": {"resolverContext": context}, "arguments": args}
+
+    def gated(self) -> set[str]:
+        """The resolver machines behind a feature gate (built once)."""
+        if "gated" not in self.state:
+            self.state["gated"] = {name for name, flow in example_project().workflows().items()
+                                   if flow.resolver is not None and gate_features(flow.build())}
+        return self.state["gated"]
+
+    def tenant_features(self, tenant_id: str) -> str:
+        """The authorizer's ``resolverContext.features`` for a tenant: its record's features, encoded."""
+        item = self.engine.client("dynamodb").get_item(TableName=TENANTS_TABLE, Key={"pk": {"S": tenant_id}})
+        stored = item.get("Item", {}).get(FEATURES_KEY, {})
+        return encode_features(stored.get("SS") or [v["S"] for v in stored.get("L", [])])
+
+    def call(self, step: Step, field_name: str, tenant: str, arguments: dict[str, Any], *,
+             role_of: str | None = None) -> tuple[dict[str, Any], ExecutionResult]:
+        """Call a GraphQL field as tenant ``tenant`` (optionally with another tenant's role): what a client
+        would get, ``{"data": ...}`` or ``{"errors": [...]}``, and the execution behind it."""
         machine = next(name for name, r in example_project().resolvers().items() if r.field_name == field_name)
         role = self.state["roles"][role_of or tenant]
         result = self.run(step, machine, self.resolver_input(tenant, role, field_name, arguments))
         if result.ok():
-            return {"data": {field_name: result.output}}
-        return {"errors": [{"path": [field_name], "errorType": result.error, "message": result.cause}]}
+            return {"data": {field_name: result.output}}, result
+        return {"errors": [{"path": [field_name], "errorType": result.error, "message": result.cause}]}, result
+
+    def graphql(self, step: Step, field_name: str, tenant: str, arguments: dict[str, Any], *,
+                role_of: str | None = None) -> dict[str, Any]:
+        """What a client gets from a GraphQL field (see ``call``)."""
+        return self.call(step, field_name, tenant, arguments, role_of=role_of)[0]
 
 
 def _check(condition: bool, message: str) -> None:
@@ -197,6 +222,38 @@ def step_isolation(demo: Demo, step: Step) -> None:
     step.lines += ["  " + line for line in json.dumps(stolen, indent=2).splitlines()]
     step.say("A second user with the same email → the named error:")
     step.lines += ["  " + line for line in json.dumps(dup, indent=2).splitlines()]
+    step_feature_gate(demo, step)
+
+
+#: Features by tenant, as whoever manages tenants writes them on the tenants-table record (a plan is
+#: only a collection of features); globex's record has no ``features`` attribute at all.
+TENANT_FEATURES = {"acme": ("export",)}
+
+
+def step_feature_gate(demo: Demo, step: Step) -> None:
+    """exportUsers requires the feature ``export``: refused before any data call without it, data with it."""
+    a, b = TENANTS
+    ddb = demo.engine.client("dynamodb")
+    for tenant, features in TENANT_FEATURES.items():
+        ddb.update_item(TableName=TENANTS_TABLE, Key={"pk": {"S": tenant}}, UpdateExpression="ADD #f :f",
+                        ExpressionAttributeNames={"#f": FEATURES_KEY},
+                        ExpressionAttributeValues={":f": {"SS": list(features)}})
+    refused, result = demo.call(step, "exportUsers", b, {})
+    error = refused.get("errors", [{}])[0]
+    _check(error.get("errorType") == "Feature.NotEnabled" and "export" in error.get("message", ""),
+           f"a tenant without the export feature was not refused by name: {refused}")
+    _check(not any(e["type"] == "TaskStateEntered" for e in result.history),
+           f"the refused exportUsers made a data call: {result.state_names}")
+    exported, _ = demo.call(step, "exportUsers", a, {})
+    items = exported.get("data", {}).get("exportUsers", {}).get("items", [])
+    _check(len(items) == 23 and all(u["email"].endswith(f"@{a}.example") for u in items),
+           f"exportUsers for {a} (features {demo.tenant_features(a)}): {exported}")
+    step.say(f"exportUsers needs the feature 'export'. Tenant {b}'s record has no features (resolverContext "
+             f"features {demo.tenant_features(b)!r}); the machine stops at its first state, no data call:")
+    step.lines += ["  " + line for line in json.dumps(refused, indent=2).splitlines()]
+    step.say(f"Tenant {a}'s record has features {list(TENANT_FEATURES[a])} (resolverContext features "
+             f"{demo.tenant_features(a)!r}): {len(items)} users in one page.")
+    step.facts["features"] = {t: demo.tenant_features(t) for t in TENANTS}
 
 
 def step_pipes(demo: Demo, step: Step) -> None:

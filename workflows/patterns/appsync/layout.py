@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflows.core import JSONATA, JSONPATH, BuildError, Credentials
+from workflows.core.isolation import ROLE
 from workflows.patterns.appsync.marshal import exact_number_jsonata
 from workflows.patterns.appsync.normalize import Normalize
 from workflows.patterns.entity import Entity, Kind, entity_of
@@ -54,7 +55,7 @@ _LITERAL = re.compile(r"^[A-Za-z0-9_.#:-]*$")  # safe inside States.Format and J
 
 #: The resolverContext keys the Lambda authorizer sets (fixed: see the module docstring).
 TENANT_ID_KEY = "tenantId"
-ROLE_ARN_KEY = "tenantRoleArn"
+ROLE_ARN_KEY = ROLE[-1]  # the lint in core proves tenant-scoped machines use exactly this key
 TENANT_PATH = f"$.identity.resolverContext.{TENANT_ID_KEY}"
 ROLE_PATH = f"$.identity.resolverContext.{ROLE_ARN_KEY}"
 

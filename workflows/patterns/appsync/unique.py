@@ -33,8 +33,9 @@ tenant-scoped machines from resolverContext); the machine reads that tenant's ``
 from the tenants table (``${TenantsTable}``, key ``pk`` = tenant id, as tenant_stacks writes it and
 the authorizer reads it; ``tenants_key`` renames it) with its OWN execution role, puts it
 where resolverContext would be, and runs the delete with it. It never builds a role ARN. That
-registry read is the one data task without tenant Credentials, so this machine is not marked
-tenant_scoped; the tests pin that it is the only task the isolation lint would name.
+registry read runs under the execution role and the delete under a role that comes from the table, not
+from resolverContext, so this machine is not marked tenant_scoped; the tests pin that these two are
+the only tasks the isolation lint would name.
 """
 
 from __future__ import annotations
@@ -215,9 +216,10 @@ def _token_pass(layout: TenantTable, fields: list[str], task: Task) -> Any:
     keys = ", ".join(f'"{f}": {normalized_jsonata(layout.normalization(f), f"{src}.`{f}`")}'
                      for f in normalized_fields)
     refused = either(*_refusals(layout, fields, src))
+    # one literal-keyed object merged onto the input: the isolation analysis proves the role unchanged
     token = Pass("NewUniqueToken", query_language=JSONATA, output=(
-        '{% ($refused := ' + refused + '; $merge([$states.input, $exists($refused) ? {"refused": $refused} : '
-        '{"uniqueToken": {"value": $uuid()}, "uniqueKeys": {' + keys + '}}])) %}'))
+        '{% $merge([$states.input, {"refused": ' + refused + ', "uniqueToken": {"value": $uuid()}, '
+        '"uniqueKeys": {' + keys + '}}]) %}'))
     comparable = (Choice("UniqueValuesComparable")
                   .when(Var("$.refused").is_present(), Fail(
                       "UniqueValueRefused", query_language=JSONATA, error=INVALID_ARGUMENT,

@@ -38,7 +38,7 @@ class User:
 USERS = TenantTable(User, query_language=JSONATA, unique={"email": Normalize.EMAIL})
 UPDATABLE = ("name", "admin", "logins")
 UNIQUE = ("email",)
-#: The stream filter of the pipe that feeds appsync-unique-cleanup (infra/stream_events.py deploys it).
+#: The stream filter of the pipe that feeds appsync-unique-cleanup (infra/app.py passes it to workflows.cdk).
 CLEANUP_FILTER = cleanup_filter(USERS, UNIQUE)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.task_permissions import TaskUse, UnsupportedTask, runs_distributed_map, task_uses
+from workflows.cdk.task_permissions import TaskUse, UnsupportedTask, runs_distributed_map, task_uses
 
 PUT = {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "End": True,
        "Credentials": {"RoleArn.$": "$.roleArn"}, "Parameters": {"TableName": "${AppTable}", "Item": {}}}

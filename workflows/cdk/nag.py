@@ -1,7 +1,8 @@
-"""cdk-nag AwsSolutions acknowledgments, each on the narrowest scope and with the reason it holds.
+"""cdk-nag AwsSolutions: the checks for an app, and this design's acknowledgments, each on the narrowest
+scope and with the reason it holds.
 
 Every acknowledgment names the exact finding (rule plus the resource or action it is about), so a
-new wildcard elsewhere is still reported.
+new wildcard elsewhere -- in the constructs or in what an app adds beside them -- is still reported.
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
-from infra.tenant_template import TENANT_ROLE_PATH, TENANT_ROLE_RESOURCE
+from workflows.cdk.tenant_template import TENANT_ROLE_PATH, TENANT_ROLE_RESOURCE
 from workflows.patterns.tenant_stacks import STACK_PREFIX
 
 if TYPE_CHECKING:
-    from infra.stack import SaasWorkflowsStack
+    from workflows.cdk.stack import TenantApiStack
 
 _PREFIX = "AwsSolutions::"
 # CDK's own singleton Lambdas (construct id prefix -> what it does)
@@ -34,12 +36,22 @@ _CDK_HANDLER_FINDINGS = (
 )
 
 
+def add_nag_checks(app: cdk.App) -> AwsSolutionsChecks:
+    """Run cdk-nag's AwsSolutions rules on the whole app at synth; any unacknowledged finding fails it.
+
+    Why a validation plugin and not an Aspect: cdk-nag 3 refuses ``Aspects.of(app).add(AwsSolutionsChecks())``.
+    """
+    checks = AwsSolutionsChecks(app)
+    cdk.Validations.of(app).add_plugins(checks)
+    return checks
+
+
 def _ack(scope: IConstruct, finding: str, reason: str) -> None:
     cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=_PREFIX + finding, reason=reason))
 
 
-def acknowledge_findings(stack: "SaasWorkflowsStack") -> None:
-    """Acknowledge the findings reviewed as intended for this design."""
+def acknowledge_findings(stack: "TenantApiStack") -> None:
+    """Acknowledge the findings reviewed as intended for this design (TenantApiStack does, by default)."""
     arn = "arn:<AWS::Partition>"
     tenant_roles = f"AwsSolutions-IAM5[Resource::{arn}:iam::<AWS::AccountId>:role/{TENANT_ROLE_RESOURCE}]"
     for deployed in stack.machines.values():
@@ -61,13 +73,13 @@ def acknowledge_findings(stack: "SaasWorkflowsStack") -> None:
             _ack(deployed.role, f"AwsSolutions-IAM5[Resource::{arn}:states:<AWS::Region>:<AWS::AccountId>:"
                                 f"execution:{deployed.machine_name}/*]",
                  "the Distributed Map describes and stops its own child executions, whose names it generates")
-    for reader in ("stream", "cleanup_stream"):
-        if hasattr(stack, reader):
-            _ack(getattr(stack, reader).role, "AwsSolutions-IAM5[Resource::*]",
-                 "dynamodb:ListStreams has no resource-level permissions; the stream itself is named exactly")
-            _ack(getattr(stack, reader).dead_letters, "AwsSolutions-SQS3",
-                 "this queue is the pipe's dead-letter queue (SourceParameters DeadLetterConfig); cdk-nag only "
-                 "recognises a DLQ named in another queue's RedrivePolicy")
+    readers = [stack.enrichment_pipe] if stack.enrichment_pipe is not None else []
+    for reader in (*readers, *stack.machine_pipes.values()):
+        _ack(reader.role, "AwsSolutions-IAM5[Resource::*]",
+             "dynamodb:ListStreams has no resource-level permissions; the stream itself is named exactly")
+        _ack(reader.dead_letters, "AwsSolutions-SQS3",
+             "this queue is the pipe's dead-letter queue (SourceParameters DeadLetterConfig); cdk-nag only "
+             "recognises a DLQ named in another queue's RedrivePolicy")
     api = stack.api.api
     _ack(api, "AwsSolutions-ASC3",
          "verbose request logging would write the Authorization header (the caller's JWT) and tenant data to "
@@ -76,11 +88,13 @@ def acknowledge_findings(stack: "SaasWorkflowsStack") -> None:
               "AWSAppSyncPushToCloudWatchLogs]",
          "the AWS-managed AppSync logging policy; an own policy would have to name the API's log group, "
          "which depends on the API id (a cycle)")
-    _ack(stack.templates.bucket, "AwsSolutions-S1",
-         "the bucket holds one template written by this stack's deployment; access logs would need a second "
-         "bucket for no reader (CloudTrail data events are the audit option)")
-    bucket_id = stack.resolve(stack.get_logical_id(stack.templates.bucket.node.default_child))
-    handler_findings = (*_CDK_HANDLER_FINDINGS, f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/*]")
+    handler_findings: tuple[str, ...] = _CDK_HANDLER_FINDINGS
+    if stack.templates is not None:
+        _ack(stack.templates.bucket, "AwsSolutions-S1",
+             "the bucket holds one template written by this stack's deployment; access logs would need a second "
+             "bucket for no reader (CloudTrail data events are the audit option)")
+        bucket_id = stack.resolve(stack.get_logical_id(stack.templates.bucket.node.default_child))
+        handler_findings += (f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/*]",)
     for child in stack.node.children:
         for prefix, purpose in CDK_HANDLERS.items():
             if child.node.id.startswith(prefix):

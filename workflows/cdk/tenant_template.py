@@ -82,7 +82,7 @@ def synth_tenant_template() -> str:
         return json.dumps(json.loads(template_file(template_stage(app)).read_text(encoding="utf-8")), indent=2) + "\n"
 
 
-if __name__ == "__main__":  # the explicit regeneration command of workflows/catalog/templates/tenant-stack.json
+if __name__ == "__main__":  # python -m workflows.cdk.tenant_template > workflows/patterns/templates/tenant-stack.json
     import sys
 
     sys.stdout.write(synth_tenant_template())

@@ -12,8 +12,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from moto import mock_aws
 
-from infra.authorizer import handler
-from infra.authorizer.rs256 import TokenError, decode
+from workflows.cdk.authorizer import handler
+from workflows.cdk.authorizer.rs256 import TokenError, decode
+from workflows.patterns.appsync.features import FEATURE_NAME, decode_features, encode_features
 
 ISSUER = "https://issuer.example.com/"
 AUDIENCE = "saas-workflows"
@@ -59,7 +60,51 @@ def tenants(monkeypatch: pytest.MonkeyPatch, jwks: dict):
 def test_valid_token_gives_the_tenants_role(tenants, key) -> None:
     answer = handler.handler({"authorizationToken": "Bearer " + token(key)})
     assert answer == {"isAuthorized": True, "ttlOverride": 120,
-                      "resolverContext": {"tenantId": "acme", "tenantRoleArn": ROLE}}
+                      "resolverContext": {"tenantId": "acme", "tenantRoleArn": ROLE, "features": ","}}
+
+
+def _with_features(ddb, tenant: str, features: dict | None) -> dict:
+    item = {"pk": {"S": tenant}, "status": {"S": "ACTIVE"}, "tenantRoleArn": {"S": ROLE}}
+    ddb.put_item(TableName="tenants", Item=item | ({"features": features} if features is not None else {}))
+    return item
+
+
+@pytest.mark.parametrize("stored, encoded", [
+    pytest.param({"SS": ["reports", "export"]}, ",export,reports,", id="string-set-sorted"),
+    pytest.param({"L": [{"S": "sso"}, {"S": "export"}, {"S": "sso"}]}, ",export,sso,", id="list-deduplicated"),
+    pytest.param({"L": []}, ",", id="empty-list"),
+    pytest.param(None, ",", id="no-attribute"),
+    pytest.param({"S": "export"}, ",", id="a-string-is-not-a-collection"),
+    pytest.param({"L": [{"S": "export"}, {"N": "7"}]}, ",export,", id="non-string-dropped"),
+    pytest.param({"SS": ["a,b", "ex*port", "back\\slash", "ok", "has space", "x" * 65]}, ",ok,",
+                 id="names-that-would-break-the-encoding-dropped"),
+])
+def test_features_from_the_tenant_record(tenants, key, stored, encoded) -> None:
+    _with_features(tenants, "acme", stored)
+    answer = handler.handler({"authorizationToken": token(key)})
+    assert answer["isAuthorized"] is True
+    assert answer["resolverContext"]["features"] == encoded
+    # resolverContext is flat string key-value pairs (AppSync refuses nesting)
+    assert all(isinstance(v, str) for v in answer["resolverContext"].values())
+
+
+def test_a_forged_comma_grants_nothing(tenants, key) -> None:
+    """A stored name "pro,export" must not become the two features pro and export."""
+    _with_features(tenants, "acme", {"SS": ["pro,export"]})
+    features = handler.handler({"authorizationToken": token(key)})["resolverContext"]["features"]
+    assert decode_features(features) == ()
+
+
+@pytest.mark.parametrize("names", [[], ["export"], ["b", "a", "a"], ["x-1", "X_2", "0"], ["a" * 64]])
+def test_authorizer_encoding_is_the_librarys(names) -> None:
+    """The asset carries its own copy of the encoding (it is deployed without the workflows package)."""
+    assert handler.encode_features("t", names) == encode_features(names)
+    assert handler.encode_features("t", set(names)) == encode_features(names)
+    assert decode_features(encode_features(names)) == tuple(sorted(set(names)))
+
+
+def test_authorizer_and_library_accept_the_same_names() -> None:
+    assert handler.FEATURE_NAME.pattern == FEATURE_NAME.pattern
 
 
 @pytest.mark.parametrize("claims", [

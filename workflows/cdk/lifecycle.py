@@ -1,4 +1,4 @@
-"""Tenant management: the tenants table, the template bucket, the lifecycle machines and their rules.
+"""The tenant stack lifecycle: template bucket and tenant template, the lifecycle grants and rules.
 
 Why the permissions look like this: the lifecycle machines call CloudFormation with their own
 credentials (no service role), so CloudFormation creates each tenant's role with the machine's
@@ -19,12 +19,13 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra.tenant_template import TEMPLATE_KEY, template_file, template_stage, tenant_role_arns
+from workflows.cdk.tenant_template import TEMPLATE_KEY, template_file, template_stage, tenant_role_arns
 from workflows.patterns.tenant_stacks import STACK_PREFIX  # the names the lifecycle machines give the stacks
 
 TENANT_EVENT_SOURCE = "tenants"
 TENANT_CREATED = "Tenant Created"
 TENANT_DELETED = "Tenant Deleted"
+LIFECYCLE_STEPS = ("create", "delete", "update")
 # what CloudFormation does to the tenant role with the caller's permissions (create, update, delete)
 ROLE_PROVISIONING = ("iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:PutRolePolicy",
                      "iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:TagRole", "iam:UntagRole",
@@ -63,19 +64,29 @@ def provisioning_grants(role: iam.IRole, store: TemplateStore, *, reads_template
 
 
 class LifecycleRules(Construct):
-    """Tenant created -> create, tenant deleted -> delete (on the app bus); template uploaded -> update."""
+    """Tenant created -> create, tenant deleted -> delete (on the app bus); template uploaded -> update.
+
+    ``machines`` maps a step ("create", "delete", "update") to its machine; a step without one gets no rule.
+    """
 
     def __init__(self, scope: Construct, construct_id: str, *, bus: events.IEventBus, store: TemplateStore,
                  machines: Mapping[str, sfn.IStateMachine]) -> None:
         super().__init__(scope, construct_id)
-        self.created = events.Rule(self, "TenantCreated", event_bus=bus, targets=[
-            targets.SfnStateMachine(machines["create"])], event_pattern=events.EventPattern(
-                source=[TENANT_EVENT_SOURCE], detail_type=[TENANT_CREATED]))
-        self.deleted = events.Rule(self, "TenantDeleted", event_bus=bus, targets=[
-            targets.SfnStateMachine(machines["delete"])], event_pattern=events.EventPattern(
-                source=[TENANT_EVENT_SOURCE], detail_type=[TENANT_DELETED]))
-        # S3 sends its EventBridge notifications to the account's default bus
-        self.template = events.Rule(self, "TemplateUploaded", targets=[
-            targets.SfnStateMachine(machines["update"])], event_pattern=events.EventPattern(
-                source=["aws.s3"], detail_type=["Object Created"],
-                detail={"bucket": {"name": [store.bucket.bucket_name]}, "object": {"key": [store.key]}}))
+        unknown = set(machines) - set(LIFECYCLE_STEPS)
+        if unknown:
+            raise ValueError(f"unknown lifecycle step(s) {sorted(unknown)}; the steps are {list(LIFECYCLE_STEPS)}")
+        self.created = self.deleted = self.template = None
+        if "create" in machines:
+            self.created = events.Rule(self, "TenantCreated", event_bus=bus, targets=[
+                targets.SfnStateMachine(machines["create"])], event_pattern=events.EventPattern(
+                    source=[TENANT_EVENT_SOURCE], detail_type=[TENANT_CREATED]))
+        if "delete" in machines:
+            self.deleted = events.Rule(self, "TenantDeleted", event_bus=bus, targets=[
+                targets.SfnStateMachine(machines["delete"])], event_pattern=events.EventPattern(
+                    source=[TENANT_EVENT_SOURCE], detail_type=[TENANT_DELETED]))
+        if "update" in machines:
+            # S3 sends its EventBridge notifications to the account's default bus
+            self.template = events.Rule(self, "TemplateUploaded", targets=[
+                targets.SfnStateMachine(machines["update"])], event_pattern=events.EventPattern(
+                    source=["aws.s3"], detail_type=["Object Created"],
+                    detail={"bucket": {"name": [store.bucket.bucket_name]}, "object": {"key": [store.key]}}))

@@ -1,6 +1,7 @@
-"""App table stream readers: changes as events on a bus, and the unique-constraint cleanup.
+"""App table stream readers: changes as events on a bus (enrichment), and a machine started with
+filtered batches (e.g. the unique-constraint cleanup).
 
-DynamoDB Streams serve at most two concurrent readers per shard; these two pipes are both.
+DynamoDB Streams serve at most two concurrent readers per shard: a stack wires two of these at most.
 
 Why the enrichment is a machine and not an input template: a pipe's template cannot flatten
 DynamoDB JSON (lists, maps, numbers); the pipes-* machines can (workflows/patterns/pipes.py).
@@ -77,9 +78,12 @@ class StreamToBus(Construct):
 class StreamToMachine(Construct):
     """CfnPipe: table stream, filtered -> a machine started asynchronously (FIRE_AND_FORGET) with the batch.
 
-    Why FIRE_AND_FORGET on an EXPRESS machine (not STANDARD): the cleanup is idempotent (a conditional
-    delete of the record written for the old item version, matched by ownerId and uniqueToken), so
-    Express's at-least-once start is enough and costs far less per record; the pipe only needs ``states:StartExecution`` and never waits on it.
+    ``filters`` are EventBridge patterns over stream records (the unique cleanup's come from
+    ``workflows.patterns.appsync.cleanup_filter``); the app passes them, as they belong to its entities.
+    Why FIRE_AND_FORGET, fit for an EXPRESS machine: a machine fed this way must be idempotent (the
+    unique cleanup is: a conditional delete of the record written for the old item version, matched by
+    ownerId and uniqueToken), so Express's at-least-once start is enough and costs far less per record;
+    the pipe only needs ``states:StartExecution`` and never waits on it.
     The machine receives the batch as an array of stream records. The pipe sees only a failed start
     (throttling, a missing machine): such a batch goes to its dead-letter queue after the retries; a
     failed execution is the machine's own (its log group).
@@ -91,7 +95,7 @@ class StreamToMachine(Construct):
         if not filters:
             raise ValueError("a stream-to-machine pipe needs at least one filter pattern")
         self.role, self.dead_letters, stream = _stream_reader(
-            self, table, "Pipe: read the app table stream, start the unique-constraint cleanup", batch_size)
+            self, table, "Pipe: read the app table stream, start a machine with the filtered batches", batch_size)
         self.role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"],
                                                     resources=[machine.state_machine_arn]))
         self.pipe = pipes.CfnPipe(

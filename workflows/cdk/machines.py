@@ -19,9 +19,9 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra.sources import MachineSource
-from infra.task_permissions import UnsupportedTask, runs_distributed_map, task_uses
-from infra.tenant_template import tenant_role_arns
+from workflows.cdk.sources import MachineSource
+from workflows.cdk.task_permissions import UnsupportedTask, runs_distributed_map, task_uses
+from workflows.cdk.tenant_template import tenant_role_arns
 
 
 class WorkflowMachine(Construct):

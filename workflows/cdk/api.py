@@ -1,4 +1,4 @@
-"""The data plane: the app table, the GraphQL API with its Lambda authorizer, one pipeline resolver per field.
+"""The tenant GraphQL API: the project's schema, a Lambda authorizer, one pipeline resolver per field.
 
 Why a pipeline resolver: the generated APPSYNC_JS function is the same for every field except the
 machine it calls; the resolver's before step stashes that machine's ARN (a deploy-time value), so the
@@ -19,10 +19,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.machines import WorkflowMachine
-from infra.schema import SCHEMA_FILE, schema_fields
-from infra.sources import InfraSourceError, MachineSource
+from workflows.cdk.machines import WorkflowMachine
+from workflows.cdk.schema import schema_fields
+from workflows.cdk.sources import MachineSource, SourceError
 
+#: the authorizer Lambda's code, package data of workflows.cdk: bundled as an asset from the installed package
 AUTHORIZER_DIR = Path(__file__).resolve().parent / "authorizer"
 STASH_KEY = "stateMachineArn"
 _BEFORE = """export function request(ctx) {
@@ -48,7 +49,7 @@ def table(scope: Construct, construct_id: str, *, sort_key: bool, stream: bool) 
 
 
 class Authorizer(Construct):
-    """The JWT authorizer Lambda (infra/authorizer), allowed one thing: GetItem on the tenants table.
+    """The JWT authorizer Lambda (workflows/cdk/authorizer), allowed one thing: GetItem on the tenants table.
 
     ``ttl_seconds`` is kept on the construct because AppSync's result cache must use the same value the
     function returns as ``ttlOverride``; GraphqlApi reads it from here instead of taking its own.
@@ -75,15 +76,19 @@ class Authorizer(Construct):
 
 
 class GraphqlApi(Construct):
-    """The API: Lambda-authorized, an HTTP data source signed for ``states``, a resolver per machine."""
+    """The API: Lambda-authorized, an HTTP data source signed for ``states``, a resolver per machine.
 
-    def __init__(self, scope: Construct, construct_id: str, *, authorizer: Authorizer,
+    ``schema`` is the project's schema file (``Project.schema``); every machine's field must be one of its
+    Query/Mutation/Subscription fields.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, schema: Path, authorizer: Authorizer,
                  machines: Mapping[str, tuple[MachineSource, WorkflowMachine]]) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         self.api = appsync.GraphqlApi(
             self, "Api", name=f"{stack.stack_name}-api",
-            definition=appsync.Definition.from_schema(appsync.SchemaFile.from_asset(str(SCHEMA_FILE))),
+            definition=appsync.Definition.from_schema(appsync.SchemaFile.from_asset(str(schema))),
             authorization_config=appsync.AuthorizationConfig(default_authorization=appsync.AuthorizationMode(
                 authorization_type=appsync.AuthorizationType.LAMBDA,
                 lambda_authorizer_config=appsync.LambdaAuthorizerConfig(
@@ -96,14 +101,14 @@ class GraphqlApi(Construct):
             "StepFunctions", f"https://sync-states.{stack.region}.{stack.url_suffix}/",
             description="StartSyncExecution of the resolver machines",
             authorization_config=appsync.AwsIamConfig(signing_region=stack.region, signing_service_name="states"))
-        fields = schema_fields()
+        fields = schema_fields(schema)
         self.resolvers: dict[tuple[str, str], appsync.Resolver] = {}
         for name, (source, deployed) in sorted(machines.items()):
             if source.resolver is None or source.resolver_code is None:
-                raise InfraSourceError(f"{name} is wired as a resolver but declares no GraphQL field or code")
+                raise SourceError(f"{name} is wired as a resolver but declares no GraphQL field or code")
             key = (source.resolver.type_name, source.resolver.field_name)
             if key not in fields:
-                raise InfraSourceError(f"{name} resolves {'.'.join(key)}, which {SCHEMA_FILE.name} does not declare")
+                raise SourceError(f"{name} resolves {'.'.join(key)}, which {schema} does not declare")
             deployed.machine.grant(self.data_source.grant_principal, "states:StartSyncExecution")
             function = appsync.AppsyncFunction(
                 self, f"Run-{name}", name=name.replace("-", "_"), api=self.api, data_source=self.data_source,

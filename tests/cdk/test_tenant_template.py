@@ -8,7 +8,7 @@ import json
 import boto3
 from moto import mock_aws
 
-from infra.tenant_template import TENANT_ACTIONS, synth_tenant_template
+from workflows.cdk.tenant_template import TENANT_ACTIONS, synth_tenant_template
 from workflows.patterns.tenant_stacks import TEMPLATE_PARAMETERS
 
 
@@ -48,8 +48,8 @@ def test_moto_cloudformation_deploys_it() -> None:
 def test_committed_tenant_template_is_the_cdk_synth() -> None:
     """Tests and the demo deploy workflows/patterns/templates/tenant-stack.json without CDK installed; it
     must be exactly what CDK synthesizes. Regenerate explicitly with
-    `python -m infra.tenant_template > workflows/patterns/templates/tenant-stack.json`."""
-    from infra.tenant_template import synth_tenant_template
+    `python -m workflows.cdk.tenant_template > workflows/patterns/templates/tenant-stack.json`."""
+    from workflows.cdk.tenant_template import synth_tenant_template
     from workflows.patterns.tenant_stacks import tenant_template
 
     assert tenant_template() == synth_tenant_template()

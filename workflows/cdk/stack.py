@@ -1,0 +1,149 @@
+"""The ready-made stack: a project's machines and tenant GraphQL API, the tenant stack lifecycle, the pipes.
+
+Why one stack: the authorizer reads the tenants table and the tenant template names the app table,
+so splitting them would make cross-stack references in both directions.
+
+What is deployed follows the project, not this module: the machines are the project's ``asl/`` files
+(and its ``appsync/`` resolvers, its schema); the tenant lifecycle (template bucket, tenant template,
+rules) only when the project has lifecycle machines; a pipe only for a machine the app names.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_events as events
+from constructs import Construct
+
+from workflows.cdk.api import Authorizer, GraphqlApi, table
+from workflows.cdk.lifecycle import LifecycleRules, TemplateStore, provisioning_grants, tenant_stack_arns
+from workflows.cdk.machines import WorkflowMachine
+from workflows.cdk.nag import acknowledge_findings
+from workflows.cdk.pipes import StreamToBus, StreamToMachine
+from workflows.cdk.sources import MachineSource, SourceError, load_machines
+from workflows.project import Project
+
+#: lifecycle step -> the machine name the library's tenant_stacks patterns give it by default
+LIFECYCLE_MACHINES: Mapping[str, str] = {"create": "tenant-stack-create", "delete": "tenant-stack-delete",
+                                         "update": "tenant-stack-update"}
+#: the placeholders only the template store can fill
+TEMPLATE_PLACEHOLDERS = frozenset({"TemplateBucket", "TemplateKey"})
+#: DynamoDB Streams serve at most two concurrent readers per shard
+MAX_STREAM_READERS = 2
+
+
+class StackConfigError(ValueError):
+    """The stack's arguments do not fit the project: a pipe names a machine its asl/ does not hold, more
+    stream readers than a DynamoDB stream serves, or issuer/audience missing from the CDK context."""
+
+
+def check_stream_readers(machines: Collection[str], asl_dir: Path, enrichment: str | None,
+                         stream_machines: Mapping[str, Sequence[Mapping]]) -> None:
+    """Every machine named for a pipe is one of ``machines`` (the project's asl/), and the app table's
+    stream gets no more readers than it serves."""
+    named = ([enrichment] if enrichment is not None else []) + list(stream_machines)
+    unknown = [name for name in named if name not in machines]
+    if unknown:
+        raise StackConfigError(f"pipe machine(s) {', '.join(map(repr, unknown))} not in {asl_dir}; "
+                               f"it holds: {', '.join(sorted(machines))}")
+    if len(named) > MAX_STREAM_READERS:
+        raise StackConfigError(f"{len(named)} pipes would read the app table's stream ({', '.join(named)}); "
+                               f"a DynamoDB stream serves at most {MAX_STREAM_READERS} readers per shard")
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """The token issuer the authorizer trusts; ``jwks`` is the issuer's JSON Web Key Set, given at deploy
+    time so that no request calls the issuer (an empty set refuses every token)."""
+
+    issuer: str
+    audience: str
+    jwks: Mapping = field(default_factory=lambda: {"keys": []})
+
+    @classmethod
+    def from_context(cls, scope: Construct) -> "AuthSettings":
+        """From CDK context (cdk.json or ``-c``): ``saas:issuer``, ``saas:audience`` and ``saas:jwks`` (a JSON
+        object) or ``saas:jwksFile`` (a file holding one)."""
+        get = scope.node.try_get_context
+        missing = [key for key in ("saas:issuer", "saas:audience") if not get(key)]
+        if missing:
+            raise StackConfigError(f"CDK context {', '.join(missing)} not set: put it in cdk.json or pass "
+                                   f"-c {missing[0]}=...")
+        jwks = get("saas:jwks")
+        if jwks is None and get("saas:jwksFile"):
+            jwks = json.loads(Path(get("saas:jwksFile")).read_text(encoding="utf-8"))
+        if isinstance(jwks, str):
+            jwks = json.loads(jwks)
+        return cls(issuer=get("saas:issuer"), audience=get("saas:audience"),
+                   jwks=jwks if isinstance(jwks, Mapping) else {"keys": []})
+
+
+class TenantApiStack(cdk.Stack):
+    """Every machine of the project's asl/ deployed unchanged, with the resources its placeholders name.
+
+    - ``enrichment``: a machine of the project that enriches the app table's stream into events on the
+      bus (``StreamToBus``), e.g. ``"pipes-flatten-stream"``; none by default.
+    - ``stream_machines``: machine name -> stream filter patterns; each such machine is started with the
+      filtered batches (``StreamToMachine``), e.g. a unique-constraint cleanup with its ``cleanup_filter``.
+    - ``lifecycle``: lifecycle step -> machine name; the tenant lifecycle is deployed when the project
+      has any of them (or a machine names ``${TemplateBucket}``).
+    - ``acknowledge_nag``: record the reviewed cdk-nag acknowledgments of this design (``nag.py``); the
+      checks themselves run only when the app adds them (``workflows.cdk.nag.add_nag_checks``).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, project: Project, auth: AuthSettings,
+                 enrichment: str | None = None, stream_machines: Mapping[str, Sequence[Mapping]] | None = None,
+                 lifecycle: Mapping[str, str] = LIFECYCLE_MACHINES, acknowledge_nag: bool = True,
+                 **kwargs: object) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.project = project
+        self.sources: dict[str, MachineSource] = load_machines(project)
+        if not self.sources:
+            raise SourceError(f"{project.asl_dir} holds no *.asl.json: run `workflows build` first")
+        stream_machines = dict(stream_machines or {})
+        check_stream_readers(self.sources, project.asl_dir, enrichment, stream_machines)
+        steps = {step: name for step, name in lifecycle.items() if name in self.sources}
+
+        self.app_table = table(self, "AppTable", sort_key=True, stream=True)
+        self.tenants_table = table(self, "TenantsTable", sort_key=False, stream=False)
+        self.bus = events.EventBus(self, "Bus", event_bus_name=f"{self.stack_name}-events")
+        substitutions = {"AppTable": self.app_table.table_name, "TenantsTable": self.tenants_table.table_name}
+        self.templates: TemplateStore | None = None
+        if steps or any(TEMPLATE_PLACEHOLDERS & set(s.placeholders) for s in self.sources.values()):
+            self.templates = TemplateStore(self, "Templates")
+            substitutions |= {"TemplateBucket": self.templates.bucket.bucket_name, "TemplateKey": self.templates.key}
+        tables = {"AppTable": self.app_table, "TenantsTable": self.tenants_table}
+        self.machines = {name: WorkflowMachine(self, f"Workflow-{name}", source, prefix=self.stack_name,
+                                               substitutions=substitutions, tables=tables,
+                                               stack_arn=tenant_stack_arns(self))
+                         for name, source in sorted(self.sources.items())}
+
+        authorizer = Authorizer(self, "Authorizer", tenants=self.tenants_table, jwks=auth.jwks,
+                                issuer=auth.issuer, audience=auth.audience)
+        resolved = {name: (source, self.machines[name]) for name, source in self.sources.items() if source.resolver}
+        self.api = GraphqlApi(self, "GraphQL", schema=project.schema, authorizer=authorizer, machines=resolved)
+
+        self.enrichment_pipe: StreamToBus | None = None
+        if enrichment is not None:
+            self.enrichment_pipe = StreamToBus(self, "StreamEvents", table=self.app_table,
+                                               enrichment=self.machines[enrichment].machine, bus=self.bus)
+        self.machine_pipes = {name: StreamToMachine(self, f"Stream-{name}", table=self.app_table,
+                                                    machine=self.machines[name].machine, filters=filters)
+                              for name, filters in sorted(stream_machines.items())}
+
+        self.rules: LifecycleRules | None = None
+        if self.templates is not None and steps:
+            for step, name in steps.items():
+                provisioning_grants(self.machines[name].role, self.templates, reads_template=step != "delete")
+            self.rules = LifecycleRules(self, "Lifecycle", bus=self.bus, store=self.templates,
+                                        machines={step: self.machines[name].machine for step, name in steps.items()})
+        cdk.CfnOutput(self, "GraphqlUrl", value=self.api.api.graphql_url)
+        cdk.CfnOutput(self, "EventBusName", value=self.bus.event_bus_name)
+        if self.templates is not None:
+            cdk.CfnOutput(self, "TemplateBucketName", value=self.templates.bucket.bucket_name)
+        if acknowledge_nag:
+            acknowledge_findings(self)
