@@ -210,7 +210,7 @@ def test_cleanup_for_unknown_tenant_fails_named(local_engine: LocalEngine) -> No
     r = env.engine.run("user-unique-cleanup", record)
     assert r.error == CLEANUP_FAILED
     [failed] = _summary(r)["failed"]
-    assert failed == {"eventId": "e-zz", "error": "Tenant.NotFound",
+    assert failed == {"eventId": "e-zz", "error": "Tenant.NotFound", "deadLettered": True,
                       "cause": "the tenants table has no tenantRoleArn for the record's tenant"}
 
 
@@ -259,14 +259,19 @@ def test_missing_context_refused_before_the_transaction(local_engine: LocalEngin
 
 
 def test_cleanup_is_not_tenant_scoped_and_the_lint_says_why() -> None:
-    """The registry read runs under the execution role, and the delete under a role read from the tenants
-    table (not from resolverContext): the data-flow lint names exactly these two tasks."""
+    """The registry read runs under the execution role, the delete under a role read from the tenants
+    table (not from resolverContext), and the dead letter (to the operators' queue, no tenant data store)
+    under the execution role: the data-flow lint names exactly these three tasks."""
     machine = unique_cleanup(USERS, "user-unique-cleanup", ["email"])
     issues = validate_definition(machine.to_asl(), machine.name, placeholders=machine.placeholders,
                                  tenant_scoped=True)
     assert [(i.rule, i.path) for i in issues] == [
         ("tenant-isolation", "EachRecord/ItemProcessor/CleanRecord/Branches[0]/LookupTenantRole"),
-        ("tenant-isolation", "EachRecord/ItemProcessor/CleanRecord/Branches[0]/ReleaseEmail")]
+        ("tenant-isolation", "EachRecord/ItemProcessor/CleanRecord/Branches[0]/ReleaseEmail"),
+        ("tenant-isolation", "EachRecord/ItemProcessor/DeadLetter")]
+    without = unique_cleanup(USERS, "user-unique-cleanup", ["email"], dead_letters=None)
+    assert [i.path for i in validate_definition(without.to_asl(), without.name, placeholders=without.placeholders,
+                                                tenant_scoped=True)][-1].endswith("ReleaseEmail")
 
 
 def test_catalog_machines_build_validate_and_are_express() -> None:

@@ -28,14 +28,25 @@ Why each record on its own: one bad record (a tenant no longer in the registry, 
 access) must not leave the rest of a batch unreleased. Each record runs inside a Catch; the batch
 ends with a summary and fails with ``UniqueCleanup.RecordsFailed`` naming the failed records.
 
+Why retries and a dead-letter queue in the machine: its pipe starts it fire-and-forget, so a failed
+execution is retried by no one and reaches no pipe dead-letter queue -- a throttled delete would keep
+the old value locked for good (nobody can register it again). So the registry read and each delete
+retry throttling and the service's transient errors (``TRANSIENT_ERRORS``: 1 s, x2, at most 8 s
+apart, 3 retries, full jitter); a record that still fails, for any reason, is sent to an SQS queue
+(``${CleanupDeadLetterQueue}``, its URL) with its tenant, its key, the error and cause and the
+stream record reduced to what the cleanup reads -- which is a valid input of this machine, so an
+operator redrives by starting the machine with the message's ``record``. Time budget: at most
+2 x 7 s of retry waits per record per unique field, so a 10-record batch stays well inside an
+EXPRESS execution's 5 minutes.
+
 Where the role comes from: the record's ``pk`` starts with the tenant id (written by the
 tenant-scoped machines from resolverContext); the machine reads that tenant's ``tenantRoleArn``
 from the tenants table (``${TenantsTable}``, key ``pk`` = tenant id, as tenant_stacks writes it and
 the authorizer reads it; ``tenants_key`` renames it) with its OWN execution role, puts it
 where resolverContext would be, and runs the delete with it. It never builds a role ARN. That
 registry read runs under the execution role and the delete under a role that comes from the table, not
-from resolverContext, so this machine is not marked tenant_scoped; the tests pin that these two are
-the only tasks the isolation lint would name.
+from resolverContext, so this machine is not marked tenant_scoped; the tests pin that these two, and
+the dead letter to the operators' queue (execution role), are the only tasks the isolation lint would name.
 """
 
 from __future__ import annotations
@@ -45,7 +56,8 @@ import re
 from typing import Any, Sequence
 
 from workflows.core import (EXPRESS, JSONATA, BuildError, Catch, Choice, Credentials, Fail, Map, Parallel, Pass,
-                            StateMachine, Succeed, Task, Var)
+                            Retry, StateMachine, Succeed, Task, Var)
+from workflows.core.tasks import check_arguments, operation
 from workflows.patterns.appsync.resolver import guard, rejecting_catch, resolver_machine
 from workflows.patterns.appsync.arguments import INVALID_ARGUMENT, either, invalid_jsonata, path_rules, refuse
 from workflows.patterns.appsync.layout import (ROLE_ARN_KEY, TENANT_ID_KEY, TENANT_PATH, UNIQUE_TOKEN_ATTR,
@@ -54,7 +66,8 @@ from workflows.patterns.appsync.marshal import echo_paths, marshal_jsonata, mars
 from workflows.patterns.appsync.normalize import Normalize, normalized, normalized_jsonata, refusal_jsonata
 
 __all__ = ["put_unique", "unique_cleanup", "cleanup_filter", "UNIQUE_VIOLATION", "ALREADY_EXISTS", "CLEANUP_FAILED",
-           "MALFORMED_RECORD", "CONSTRAINT_SK", "UNIQUE_TOKEN_ATTR", "constraint_key"]
+           "MALFORMED_RECORD", "CONSTRAINT_SK", "UNIQUE_TOKEN_ATTR", "constraint_key", "TRANSIENT_ERRORS",
+           "TRANSIENT_RETRY", "DEAD_LETTERS", "DEAD_LETTERS_DEFAULT"]
 
 UNIQUE_VIOLATION = "UniqueConstraintViolation"
 #: The error a create-only ``put_unique`` fails with when an item with the same key exists (cause:
@@ -67,6 +80,17 @@ _CANCELLED = "DynamoDb.TransactionCanceledException"
 CLEANUP_FAILED = "UniqueCleanup.RecordsFailed"
 #: A cleanup record's error when it lacks what every stream record has (eventName, string pk and sk).
 MALFORMED_RECORD = "UniqueCleanup.MalformedRecord"
+#: DynamoDB errors (as the optimized integration names them) worth another attempt: throttling and the
+#: service's own failures. AccessDenied, a failed condition, an unknown tenant are not: they go to the queue.
+TRANSIENT_ERRORS = ("DynamoDB.ProvisionedThroughputExceededException", "DynamoDB.ThrottlingException",
+                    "DynamoDB.RequestLimitExceeded", "DynamoDB.InternalServerErrorException",
+                    "DynamoDB.AmazonDynamoDBException")
+#: 1 s, 2 s, 4 s (each at most 8 s), with full jitter so that throttled executions do not retry in step.
+TRANSIENT_RETRY = Retry(TRANSIENT_ERRORS, interval_seconds=1, max_attempts=3, backoff_rate=2.0,
+                        max_delay_seconds=8, jitter_strategy="FULL")
+#: The placeholder the cleanup's dead letters go to (an SQS queue URL) and its local default.
+DEAD_LETTERS = "${CleanupDeadLetterQueue}"
+DEAD_LETTERS_DEFAULT = "https://sqs.us-east-1.amazonaws.com/123456789012/unique-cleanup-dead-letters"
 _TOKEN_AT = "$.uniqueToken"  # JSONPath put: where the NewUniqueToken Pass leaves the write's token
 _TOKEN_PATH = f"{_TOKEN_AT}.value"
 
@@ -228,7 +252,7 @@ def _token_pass(layout: TenantTable, fields: list[str], task: Task) -> Any:
     return token >> comparable
 
 
-def _release(layout: TenantTable, field: str, label: str, nxt: Any) -> Task:
+def _release(layout: TenantTable, field: str, label: str, nxt: Any, retry: Retry | None) -> Task:
     """JSONata DeleteItem of the old constraint record, only if it is still the old item version's.
 
     Why a JSONata state in this JSONPath machine: the condition depends on whether the old image has
@@ -257,23 +281,61 @@ def _release(layout: TenantTable, field: str, label: str, nxt: Any) -> Task:
                                           f'{{":token": {{"S": {old}.{UNIQUE_TOKEN_ATTR}.S}}}} : {{}}]) %}}')},
         credentials=Credentials(role_arn="{% $states.input.identity.resolverContext." + ROLE_ARN_KEY + " %}"),
         output='{% $merge([$states.input, {"released": $append($states.input.released, ["' + field + '"])}]) %}',
+        retry=[retry] if retry is not None else (),
         # another item, or a later write of the same item, holds the value now: not ours to delete
         catch=[Catch(["DynamoDB.ConditionalCheckFailedException"], nxt, output="{% $states.input %}")])
 
 
-def _record_cleanup(layout: TenantTable, fields: list[str], tenants_table: str, tenants_key: str) -> Parallel:
-    """One stream record's cleanup, wrapped so that any error of it becomes a ``failed`` outcome.
+def _dead_letter(layout: TenantTable, fields: list[str], queue: str, name: str) -> Task:
+    """The failed record to the operators' queue: tenant, key, error, cause and a record to redrive with.
+
+    Its input is the stream record with the error at ``failure`` (the record as the Map gave it: the
+    tenant's role, looked up inside the branch, is not in it). Its own failure (the queue is missing,
+    SQS throttles past the retries) is reported in the outcome, never hidden.
+    """
+    r = "$states.input"
+    keep = "[" + ", ".join(f'"{a}"' for a in dict.fromkeys([*fields, layout.key_field, UNIQUE_TOKEN_ATTR])) + "]"
+    new_keep = "[" + ", ".join(f'"{f}"' for f in fields) + "]"
+    pk = f"{r}.dynamodb.Keys.{layout.pk_attr}.S"
+    body = (
+        '{% {"source": "' + name + '", '
+        f'"tenantId": $type({pk}) = "string" ? $substringBefore({pk}, "#") : null, '
+        f'"keys": $exists({r}.dynamodb.Keys) ? {r}.dynamodb.Keys : null, '
+        f'"eventId": $exists({r}.eventID) ? {r}.eventID : null, '
+        f'"eventName": $exists({r}.eventName) ? {r}.eventName : null, '
+        f'"error": {r}.failure.Error, "cause": {r}.failure.Cause, '
+        f'"record": {{"eventID": {r}.eventID, "eventName": {r}.eventName, "dynamodb": {{'
+        f'"Keys": {r}.dynamodb.Keys, '
+        f'"OldImage": $sift({r}.dynamodb.OldImage, function($v, $k){{ $k in {keep} }}), '
+        f'"NewImage": $sift({r}.dynamodb.NewImage, function($v, $k){{ $k in {new_keep} }})}}}}}} %}}')
+    outcome = ('{"eventId": $states.input.eventID, "outcome": "failed", "error": $states.input.failure.Error, '
+               '"cause": $states.input.failure.Cause')
+    arguments = {"QueueUrl": queue, "MessageBody": body}
+    check_arguments(operation("sqs", "sendMessage", "DeadLetter"), arguments, "DeadLetter")
+    not_sent = Pass("DeadLetterFailed", query_language=JSONATA, output=(
+        "{% " + outcome + ', "deadLettered": false, "deadLetterError": $states.input.deadLetter.Error} %}'))
+    return Task("DeadLetter", resource="arn:aws:states:::sqs:sendMessage", query_language=JSONATA,
+                arguments=arguments, output="{% " + outcome + ', "deadLettered": true} %}',
+                retry=[Retry(["States.ALL"], interval_seconds=1, max_attempts=3, backoff_rate=2.0,
+                             max_delay_seconds=8, jitter_strategy="FULL")],
+                catch=[Catch(["States.ALL"], not_sent,
+                             output='{% $merge([$states.input, {"deadLetter": $states.errorOutput}]) %}')])
+
+
+def _record_cleanup(layout: TenantTable, fields: list[str], tenants_table: str, tenants_key: str,
+                    failed: Any, retry: Retry | None) -> Parallel:
+    """One stream record's cleanup, wrapped so that any error of it goes to ``failed`` (the dead letter).
 
     Why a one-branch Parallel: its Catch sees every error of the record (an unknown tenant's Fail,
-    AccessDenied, a malformed record's runtime error) and turns it into a result, so the Map goes on
-    with the next record instead of failing the batch.
+    AccessDenied, a malformed record's runtime error, retries exhausted) and turns it into a result, so
+    the Map goes on with the next record instead of failing the batch.
     """
     tenant_of_pk = f"States.ArrayGetItem(States.StringSplit($.dynamodb.Keys.{layout.pk_attr}.S, '#'), 0)"
     nxt: Any = Succeed("RecordDone")
     for f in reversed(fields):
         old, new = Var(f"$.dynamodb.OldImage.{f}.S"), Var(f"$.dynamodb.NewImage.{f}.S")
         label = f[0].upper() + f[1:]
-        delete = _release(layout, f, label, nxt)
+        delete = _release(layout, f, label, nxt, retry)
         nxt = (Choice(f"{label}Released")
                .when(~old.is_present(), nxt)
                .when(Var("$.eventName") == "REMOVE", delete >> nxt)
@@ -285,7 +347,7 @@ def _record_cleanup(layout: TenantTable, fields: list[str], tenants_table: str, 
                    result_path="$.identity.resolverContext")
     lookup = Task.dynamodb("getItem", "LookupTenantRole", parameters={
         "TableName": tenants_table, "Key": {tenants_key: {"S.$": tenant_of_pk}},
-        "ProjectionExpression": "tenantRoleArn"}, result_path="$.tenant")
+        "ProjectionExpression": "tenantRoleArn"}, result_path="$.tenant", retry=[retry] if retry is not None else ())
     known = (Choice("TenantKnown")
              .when(Var("$.tenant.Item.tenantRoleArn.S").is_present(), context >> nxt)
              .otherwise(Fail("UnknownTenant", error="Tenant.NotFound",
@@ -301,16 +363,15 @@ def _record_cleanup(layout: TenantTable, fields: list[str], tenants_table: str, 
                 .when(sk.matches(f"{layout.prefix}*") & ((Var("$.eventName") == "MODIFY") |
                                                          (Var("$.eventName") == "REMOVE")), lookup >> known)
                 .otherwise(Succeed("NothingToRelease")))
-    failed = Pass("RecordFailed", query_language=JSONATA, output=(
-        '{% {"eventId": $states.input.eventID, "outcome": "failed", "error": $states.input.failure.Error, '
-        '"cause": $states.input.failure.Cause} %}'))
     return Parallel("CleanRecord", branches=[relevant], result_path="$.result",
                     catch=[Catch(["States.ALL"], failed, result_path="$.failure")])
 
 
 def unique_cleanup(layout: TenantTable, name: str, unique: Sequence[str] | None = None, *,
                    tenants_table: str = "${TenantsTable}", tenants_default: str = "tenants",
-                   tenants_key: str = "pk") -> StateMachine:
+                   tenants_key: str = "pk", dead_letters: str | None = DEAD_LETTERS,
+                   dead_letters_default: str = DEAD_LETTERS_DEFAULT,
+                   retry: Retry | None = TRANSIENT_RETRY) -> StateMachine:
     """Stream record(s) in (MODIFY/REMOVE of an entity item) -> old constraint records deleted, tenant's role.
 
     Input: one DynamoDB stream record, or an array of them (a Pipe's batch). Every record is
@@ -319,6 +380,12 @@ def unique_cleanup(layout: TenantTable, name: str, unique: Sequence[str] | None 
     any record failed (e.g. ``Tenant.NotFound``), the execution fails with ``CLEANUP_FAILED`` and
     that summary (JSON text) as its cause, after the whole batch was worked through -- so the failure reaches
     the logs and the ExecutionsFailed alarm, while the other records are still cleaned.
+
+    ``retry`` (default ``TRANSIENT_RETRY``) is put on the registry read and on each delete. Each failed
+    record is also sent to the SQS queue at ``dead_letters`` (a ``${Placeholder}`` with the local default
+    ``dead_letters_default``, or a literal URL) as ``{source, tenantId, keys, eventId, eventName, error,
+    cause, record}``; its ``failed`` entry says ``deadLettered`` (and ``deadLetterError`` when even that
+    failed). ``dead_letters=None`` leaves failures to the execution's cause and logs only.
     """
     fields = _check_fields(layout, unique)
     outcome = Pass("RecordOutcome", query_language=JSONATA, output=(
@@ -326,10 +393,18 @@ def unique_cleanup(layout: TenantTable, name: str, unique: Sequence[str] | None 
         ' ? "cleaned" : "skipped"} %}'))
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", tenants_key):
         raise BuildError(f"tenants_key {tenants_key!r} must be an identifier", rule="appsync-unique")
-    per_record = _record_cleanup(layout, fields, tenants_table, tenants_key) >> outcome
     table_defaults = dict(layout.placeholders)
     if tenants_table.startswith("${"):
         table_defaults[tenants_table[2:-1]] = tenants_default
+    if dead_letters is None:
+        failed: Any = Pass("RecordFailed", query_language=JSONATA, output=(
+            '{% {"eventId": $states.input.eventID, "outcome": "failed", "error": $states.input.failure.Error, '
+            '"cause": $states.input.failure.Cause, "deadLettered": false} %}'))
+    else:
+        failed = _dead_letter(layout, fields, dead_letters, name)
+        if dead_letters.startswith("${"):
+            table_defaults[dead_letters[2:-1]] = dead_letters_default
+    per_record = _record_cleanup(layout, fields, tenants_table, tenants_key, failed, retry) >> outcome
     # a Pipe's Step Functions target receives the batch as an array; a direct caller may send one record
     records = Pass("Records", query_language=JSONATA, output=(
         '{% {"records": $type($states.input) = "array" ? $states.input : [$states.input]} %}'))
@@ -338,7 +413,8 @@ def unique_cleanup(layout: TenantTable, name: str, unique: Sequence[str] | None 
         '{% ($o := $states.input; {"cleaned": $count($o[outcome = "cleaned"]), '
         '"skipped": $count($o[outcome = "skipped"]), "failed": [$o[outcome = "failed"].{'
         '"eventId": $exists(eventId) ? eventId : null, "error": $exists(error) ? error : null, '
-        '"cause": $exists(cause) ? cause : null}]}) %}'))
+        '"cause": $exists(cause) ? cause : null, "deadLettered": deadLettered = true, '
+        '"deadLetterError": deadLetterError}]}) %}'))
     verdict = (Choice("AllRecordsCleaned")
                .when(Var("$.failed[0]").is_present(), Fail(
                    "RecordsFailed", query_language=JSONATA, error=CLEANUP_FAILED,
