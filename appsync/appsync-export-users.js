@@ -10,7 +10,7 @@ import { util } from "@aws-appsync/utils";
 
 const MACHINE = "appsync-export-users";
 const STASH_KEY = "stateMachineArn";
-const CONTEXT_KEYS = ["tenantId", "tenantRoleArn"];
+const CONTEXT_KEYS = ["tenantId", "tenantRoleArn", "features"];
 const ARGUMENT_NAMES = ["nextToken", "limit"];
 
 function pick(source, keys) {

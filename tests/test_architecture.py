@@ -1,6 +1,7 @@
 """The import directions of the architecture hold: core imports nothing of the project, patterns only core
-(and patterns), the engine neither patterns nor any project; no library module imports an example project
-(the CLI reaches the example only through its configuration)."""
+(and patterns), the engine neither patterns nor any project, the test helpers neither the CLI nor an
+example; no library module imports an example project (the CLI reaches the example only through its
+configuration)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ ALLOWED = {
     "local": {"workflows.local"},
     "cdk": {"workflows.core", "workflows.patterns", "workflows.cdk", "workflows.project", "workflows.registry",
             "workflows.golden"},
+    # the test helpers tie core, patterns, the engine and a project together, like the CLI (never the CLI itself)
+    "testing": {"workflows.core", "workflows.patterns", "workflows.local", "workflows.project", "workflows.registry",
+                "workflows.golden", "workflows.testing"},
 }
 LIBRARY_MODULES = ("cli.py", "golden.py", "project.py", "registry.py", "__init__.py", "__main__.py")
 

@@ -88,6 +88,8 @@ def main(ctx: click.Context, project_dir: str | None, asl_dir: str | None, verbo
       workflows list                 the project's workflows
       workflows build                compile every workflow into asl/<name>.asl.json
       workflows check                fail if asl/ differs from the workflows (the golden gate)
+                                     or the GraphQL schema from the resolver machines
+      workflows schema               the GraphQL schema (SDL) of the resolver machines
       workflows run NAME --input -   execute one machine on the embedded local engine
       workflows local                serve the Step Functions and AWS APIs on 127.0.0.1
 
@@ -119,7 +121,9 @@ def init(directory: Path, package: str | None, entity: str) -> None:
         raise click.ClickException(str(exc)) from None
     project = load_project(directory)
     built = golden.build(project)
-    click.echo(f"created {directory} ({len(written)} files, {len(built)} built into asl/ and appsync/)")
+    project.schema.write_text(golden.schema_text(project), encoding="utf-8")
+    click.echo(f"created {directory} ({len(written)} files, {len(built)} built into asl/ and appsync/, "
+               f"{project.schema.name} generated)")
     click.echo(f"next: cd {directory} and follow its README (install, then `python -m pytest -q`)")
 
 
@@ -146,9 +150,10 @@ def list_cmd() -> None:
 @click.argument("names", nargs=-1)
 @click.pass_context
 def build(ctx: click.Context, names: tuple[str, ...]) -> None:
-    """Compile workflows (all when no NAME is given) into asl/<name>.asl.json.
+    """Compile workflows (all when no NAME is given) into asl/<name>.asl.json and appsync/<name>.js.
 
-    Every machine is validated first; nothing is written if any of them is invalid.
+    Every machine is validated first; nothing is written if any of them is invalid. A build of all
+    workflows also removes the files of workflows that no longer exist.
     """
     try:
         written = golden.build(_project(ctx), names)
@@ -158,20 +163,76 @@ def build(ctx: click.Context, names: tuple[str, ...]) -> None:
         raise click.ClickException(f"nothing written:\n{exc}") from None
     for path in written:
         click.echo(f"wrote {path}")
+    if not names:
+        for path in golden.prune(_project(ctx)):
+            click.echo(f"removed {path} (no workflow compiles to it any more)")
 
 
 @main.command()
 @click.pass_context
 def check(ctx: click.Context) -> None:
-    """Exit 1 listing every stale, missing or extra file in asl/ and every validation failure."""
+    """Exit 1 listing every stale, missing or extra file in asl/ and every validation failure.
+
+    With the project's schema file present, also every way it disagrees with the resolver machines:
+    a missing field, arguments the resolver forwards or the machine reads that are not the field's,
+    argument types the machine cannot use, an answer that does not fit the return type.
+    """
     project = _project(ctx)
     problems = golden.check(project)
     if problems:
         for problem in problems:
             click.echo(str(problem), err=True)
-        click.echo(f"{len(problems)} problem(s); run `workflows build` and review the diff", err=True)
+        advice = ("change the schema or the workflows (`workflows schema` prints what the machines need)"
+                  if all(p.kind == "contract" for p in problems) else "run `workflows build` and review the diff")
+        click.echo(f"{len(problems)} problem(s); {advice}", err=True)
         sys.exit(1)
-    click.echo(f"asl/ matches the workflows ({len(project.workflows())} workflows)")
+    flows = project.workflows()
+    resolvers = sum(1 for flow in flows.values() if flow.resolver is not None)
+    agreed = (f"; {project.schema.name} agrees with its {resolvers} resolvers"
+              if resolvers and project.schema.is_file() else "")
+    click.echo(f"asl/ matches the workflows ({len(flows)} workflows){agreed}")
+
+
+@main.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="Write the SDL to this file instead of standard output.")
+@click.option("--write", "write_project", is_flag=True,
+              help="Write it to the project's `schema` file ([tool.saas-workflows] schema, default schema.graphql).")
+@click.option("--force", is_flag=True, help="With --write: replace a schema file that was written by hand.")
+@click.pass_context
+def schema(ctx: click.Context, output: str | None, write_project: bool, force: bool) -> None:
+    """Print the GraphQL schema (SDL) of the project's resolver machines.
+
+    One field per machine with resolver=Resolver(...): its arguments typed as the machine reads them,
+    its return type as the machine answers (a get that may answer null gives a nullable type). Object
+    types come from the entity dataclasses; inputs are <Entity>Input / <Entity>Changes; pages
+    <Entity>Page. `workflows check` holds the schema file to the machines, written by hand or not.
+
+    --write refuses to replace a file that does not start with the generated header (a hand-written
+    schema) unless --force is given.
+    """
+    from workflows.patterns.appsync.sdl import GENERATED_MARK, SchemaGenerationError
+
+    if output and write_project:
+        raise click.UsageError("give --output FILE or --write, not both")
+    project = _project(ctx)
+    try:
+        text = golden.schema_text(project)
+    except (BuildError, SchemaGenerationError) as exc:
+        raise click.ClickException(str(exc)) from None
+    target = Path(output) if output else project.schema if write_project else None
+    if target is None:
+        click.echo(text, nl=False)
+        return
+    if write_project and target.is_file() and not force:
+        current = target.read_text(encoding="utf-8")
+        if current != text and not current.startswith(GENERATED_MARK):
+            raise click.ClickException(f"{target} was written by hand (it lacks the generated header); "
+                                       "`workflows check` holds it to the machines as it is. Use --output FILE to "
+                                       "compare, or --force to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {target}")
 
 
 @main.command()

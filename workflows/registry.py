@@ -17,9 +17,20 @@ Factory = Callable[[], StateMachine]
 _REGISTRY: dict[str, "Workflow"] = {}
 
 
+_GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+
+
+class ResolverError(ValueError):
+    """A ``Resolver`` declaration that cannot be right: the message names the resolver's field."""
+
+
 @dataclass(frozen=True)
 class Resolver:
-    """The GraphQL field an EXPRESS machine resolves through AppSync (infra wires it, build writes its JS)."""
+    """The GraphQL field an EXPRESS machine resolves through AppSync (infra wires it, build writes its JS).
+
+    ``arguments`` are the field arguments the generated resolver forwards to the machine (None: all of
+    the field's). ``workflows check`` holds them to the schema and to what the machine reads.
+    """
 
     type_name: str                               # "Query" or "Mutation"
     field_name: str                              # e.g. "getNote"
@@ -27,11 +38,32 @@ class Resolver:
 
     def __post_init__(self) -> None:
         if self.type_name not in ("Query", "Mutation", "Subscription"):
-            raise ValueError(f"resolver type must be Query, Mutation or Subscription, not {self.type_name!r}")
-        if not re.fullmatch(r"[_A-Za-z][_0-9A-Za-z]*", self.field_name):
-            raise ValueError(f"{self.field_name!r} is not a GraphQL field name")
-        if self.arguments is not None:
-            object.__setattr__(self, "arguments", tuple(self.arguments))
+            raise ResolverError(f"resolver type must be Query, Mutation or Subscription, not {self.type_name!r}")
+        if not isinstance(self.field_name, str) or not _GRAPHQL_NAME.fullmatch(self.field_name):
+            raise ResolverError(f"{self.field_name!r} is not a GraphQL field name")
+        if self.arguments is None:
+            return
+        where = f"Resolver {self.type_name}.{self.field_name}"
+        # a bare string is iterable too: Resolver("Query", "getSet", "id") would forward "i" and "d"
+        if isinstance(self.arguments, str):
+            raise ResolverError(f"{where}: arguments must be a sequence of names, not the string {self.arguments!r} "
+                                f"(did you mean ({self.arguments!r},)?)")
+        try:
+            names = tuple(self.arguments)
+        except TypeError:
+            raise ResolverError(f"{where}: arguments must be a sequence of names, not {self.arguments!r}") from None
+        for name in names:
+            if not isinstance(name, str) or not _GRAPHQL_NAME.fullmatch(name):
+                raise ResolverError(f"{where}: argument {name!r} is not a GraphQL name")
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ResolverError(f"{where}: argument(s) {duplicates} listed twice")
+        object.__setattr__(self, "arguments", names)
+
+    @property
+    def coordinate(self) -> str:
+        """``Type.field``, as GraphQL names a field."""
+        return f"{self.type_name}.{self.field_name}"
 
 
 @dataclass(frozen=True)

@@ -30,14 +30,31 @@ def test_order_lists_every_adaptation_module() -> None:
 # (adaptation, module that must hold it, attribute removed to simulate a moto change)
 MOVED = [
     ("jsonata", "moto.stepfunctions.parser.asl.jsonata.jsonata", "_eval_jsonata"),
+    ("jsonata", "moto.stepfunctions.parser.asl.component.common.string.string_expression", "validate_jsonata_expression_output"),
+    ("jsonata", "moto.stepfunctions.parser.asl.parse.preprocessor", "Preprocessor"),
     ("jsonpath", "moto.stepfunctions.parser.asl.utils.json_path", "extract_json"),
     ("assign_literals", "moto.stepfunctions.parser.asl.parse.preprocessor", "Preprocessor"),
+    ("assign_literals", "moto.stepfunctions.parser.asl.antlr.runtime.ASLParser", "ASLParser"),
     ("sdk_results", "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service", "StateTaskService"),
     ("execution_names", "moto.stepfunctions.parser.models", "StepFunctionsParserBackend"),
     ("execution_output", "moto.stepfunctions.responses", "StepFunctionResponse"),
     ("mock_config", "moto.stepfunctions.parser.mocking.mock_config", "MockTestCase"),
     ("sync_execution", "moto.stepfunctions.responses", "StepFunctionResponse"),
     ("instant_waits", "moto.stepfunctions.parser.asl.component.common.retry.retrier_decl", "RetrierDecl"),
+    ("service_parameters", "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service", "StateTaskService"),
+    ("dynamodb_requests", "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb", "StateTaskServiceDynamoDB"),
+    ("sdk_http_metadata", "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns", "StateTaskServiceSns"),
+    ("definition_checks", "moto.stepfunctions.parser.models", "StepFunctionsParserBackend"),
+    ("intrinsics", "moto.stepfunctions.parser.asl.component.intrinsic.function.statesfunction.generic.string_format", "StringFormat"),
+    ("intrinsics", "moto.stepfunctions.parser.asl.parse.intrinsic.preprocessor", "Preprocessor"),
+    ("map_state", "moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component", "DistributedIterationComponent"),
+    ("map_state", "moto.stepfunctions.parser.asl.parse.asl_parser", "AmazonStateLanguageParser"),
+    ("mock_config", "moto.stepfunctions.parser.asl.eval.environment", "Environment"),
+    ("virtual_clock", "moto.stepfunctions.parser.asl.eval.environment", "Environment"),
+    ("virtual_clock", "moto.stepfunctions.parser.asl.component.common.timeouts.timeout", "EvalTimeoutError"),
+    ("virtual_clock", "moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp", "Timestamp"),
+    ("context_object", "moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker"),
+    ("context_object", "moto.stepfunctions.parser.asl.component.state.state", "CommonStateField"),
 ]
 
 
@@ -62,3 +79,14 @@ def test_changed_signature_is_named() -> None:
 
     with pytest.raises(EngineAdaptationError, match="lost parameter"):
         _patching.require_params("demo", f, ["b"])
+
+
+def test_map_state_refuses_a_module_using_type_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workflows.local.adaptations import map_state
+
+    module = importlib.import_module(map_state._MODULE)
+    monkeypatch.delattr(module, "type", raising=False)
+    monkeypatch.setattr(map_state, "PINNED_TYPE_USES", ("type(something_else)",))
+    with pytest.raises(EngineAdaptationError) as info:
+        map_state.install()
+    assert info.value.adaptation == "map_state"

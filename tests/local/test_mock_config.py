@@ -79,8 +79,14 @@ def test_without_test_case_the_real_service_is_called(engine: LocalEngine) -> No
 
 
 def test_unknown_test_case_is_rejected(engine: LocalEngine) -> None:
-    with pytest.raises(ClientError, match="no test case 'Nope'") as info:
+    with pytest.raises(MockConfigError, match="no test case 'Nope'"):
         engine.run("tenants", {}, test_case="Nope")
+
+
+def test_unknown_test_case_through_the_api_is_invalid_name(engine: LocalEngine) -> None:
+    arn = engine.create_state_machine("tenants", MACHINE)
+    with pytest.raises(ClientError, match="no test case 'Nope'") as info:
+        engine.client("stepfunctions").start_execution(stateMachineArn=f"{arn}#Nope", input="{}")
     assert info.value.response["Error"]["Code"] == "InvalidName"
 
 

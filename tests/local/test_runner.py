@@ -36,3 +36,31 @@ def test_mock_config_through_runner() -> None:
     }
     result = run_definition(machine, mock_config=config, test_case="Happy")
     assert result.output == {"Buckets": [{"Name": "mocked"}]}
+
+
+FAILING = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+                                            "Parameters": {"Bucket": "absent-bucket", "Key": "k"}, "End": True}}}
+SCRIPT = """
+import json, sys
+from workflows.local import logs
+from workflows.local.runner import run_definition
+if sys.argv[1] == "verbose":
+    logs.set_moto_logs(verbose=True)
+print(run_definition(json.loads(sys.argv[2])).status)
+"""
+
+
+def test_moto_logs_are_quiet_by_default_and_back_when_verbose() -> None:
+    """A failing task makes moto log ERRORs; the runner keeps them off stderr unless verbose."""
+    import json
+    import subprocess
+    import sys
+
+    def run(mode: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", SCRIPT, mode, json.dumps(FAILING)],
+                              capture_output=True, text=True, timeout=120, check=True)
+
+    quiet, verbose = run("quiet"), run("verbose")
+    assert quiet.stdout.strip() == verbose.stdout.strip() == "FAILED"
+    assert "moto" not in quiet.stderr and "Exception=" not in quiet.stderr
+    assert "Exception=" in verbose.stderr

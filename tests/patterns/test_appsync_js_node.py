@@ -1,4 +1,5 @@
-"""The generated APPSYNC_JS resolvers, run under node with our util stub (tests/patterns/js/).
+"""The generated APPSYNC_JS resolvers, run under node with our util stub (the packaged copy that the
+graphql fixture uses too: workflows/testing/js/).
 
 Oracles we did not write: botocore's Step Functions model (what a StartSyncExecution request looks like,
 how its errors are named) and moto's interpreter (what an EXPRESS machine sees and answers).
@@ -26,10 +27,9 @@ from botocore.validate import validate_parameters
 from moto import mock_aws
 
 from workflows.patterns.appsync.js import resolver_code
+from workflows.testing.resolver_js import RUNNER
 
-HERE = Path(__file__).parent
-JS = HERE / "js"
-CONTEXTS = JS / "contexts"
+CONTEXTS = Path(__file__).parent / "js" / "contexts"
 NODE = shutil.which("node")
 
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed; the resolvers cannot be run")
@@ -46,7 +46,7 @@ def run(module: Path, handler: str, ctx: dict[str, Any], tmp: Path) -> dict[str,
     ctx_file = tmp / f"ctx-{uuid.uuid4().hex}.json"
     ctx_file.write_text(json.dumps(ctx))
     done = subprocess.run(
-        [NODE, str(JS / "run_resolver.mjs"), str(module), handler, str(ctx_file)],
+        [NODE, str(RUNNER), str(module), handler, str(ctx_file)],
         capture_output=True, text=True, timeout=60, check=False,
     )
     assert done.returncode in (0, 1), done.stderr

@@ -152,7 +152,7 @@ def _cases(env: Env) -> dict[str, tuple[dict[str, Any], dict[str, str]]]:
     gone_name = gone.rsplit("/", 1)[1]
     iam.delete_role_policy(RoleName=gone_name, PolicyName=f"{gone_name}-policy")
     iam.delete_role(RoleName=gone_name)
-    denied = {"get": "DynamoDB.AccessDeniedException", "query": "DynamoDb.DynamoDbException"}
+    denied = {"get": "Tenant.AccessDenied", "query": "Tenant.AccessDenied"}  # one name, whichever integration
     failed = {"get": "States.TaskFailed", "query": "States.TaskFailed"}
     missing = {"get": "Tenant.MissingContext", "query": "Tenant.MissingContext"}
     rc = lambda t, r: {"tenantId": t, "tenantRoleArn": r}  # noqa: E731

@@ -283,7 +283,7 @@ def test_catalog_machines_build_validate_and_are_express() -> None:
         machine.validate()
         assert machine.type == "EXPRESS"
         assert machine.tenant_scoped == (name != "appsync-unique-cleanup")
-    assert registered()["appsync-get-item"].build().state_count() == 2  # GetUser + its Rejected Fail
+    assert registered()["appsync-get-item"].build().state_count() == 3  # GetUser + its Rejected and AccessDenied Fails
 
 
 def test_unique_refuses_bad_fields() -> None:

@@ -4,6 +4,11 @@ Deployment-specific values (table names, bucket names) are written as CDK defini
 placeholders ``${Name}``; each machine declares them with a local default so the same ASL file is
 deployed by CDK (which substitutes real values) and run by the local engine (which substitutes the
 defaults).
+
+``annotations`` is what other layers want to know about a machine that ASL does not say -- e.g. the
+GraphQL contract an AppSync resolver machine keeps (the arguments it reads, the shape it returns).
+Core only carries it: never emitted, never validated, never interpreted here, so core stays
+domain-free while a pattern builder can hand its knowledge to whoever checks the machine later.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Mapping, Union
 
 from .chain import Chain
@@ -33,6 +39,7 @@ class StateMachine:
     timeout_seconds: int | None = None
     placeholders: Mapping[str, str] = field(default_factory=dict)
     tenant_scoped: bool = False  # every data task must run under the tenant's role (isolation lint)
+    annotations: Mapping[str, Any] = field(default_factory=dict)  # carried for other layers, never emitted
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", self.name or ""):
@@ -44,6 +51,7 @@ class StateMachine:
         if self.query_language not in (None, JSONPATH, JSONATA):
             raise BuildError(f"{self.name}: QueryLanguage must be JSONPath or JSONata", rule="query-language")
         object.__setattr__(self, "placeholders", dict(self.placeholders))
+        object.__setattr__(self, "annotations", MappingProxyType(dict(self.annotations)))
 
     @property
     def chain(self) -> Chain:

@@ -186,9 +186,15 @@ class LocalEngine:
         name: str | None = None,
         timeout: float = 60,
     ) -> ExecutionResult:
-        """Execute ``machine`` (name or ARN) to completion and report what happened."""
+        """Execute ``machine`` (name or ARN) to completion and report what happened.
+
+        ``test_case`` picks a test case of the mock config (``MockConfigError`` if it has none).
+        """
         self._require_active()
         arn, machine_type = self._resolve(machine)
+        if test_case:
+            # Refused here with a MockConfigError (not moto's InvalidName from StartExecution).
+            mock_config.build_test_case(arn.rsplit(":", 1)[-1], test_case)
         sfn = self.client("stepfunctions")
         kwargs: dict[str, Any] = {
             "stateMachineArn": f"{arn}#{test_case}" if test_case else arn,

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 from typing import Any
 
+from workflows.local.adaptations.mock_config import test_case_names
 from workflows.local.engine import ExecutionResult, LocalEngine
+from workflows.local.errors import MockConfigError
+from workflows.local.logs import apply_moto_logs, set_moto_logs
 
 RUN_MACHINE_NAME = "workflows-run"
 
 
 def quiet_moto() -> None:
-    """moto logs every task failure it turns into an ASL error, with its whole parse tree; a command
-    that reports the execution's error and cause itself does not want that on the terminal."""
-    logging.getLogger("moto").setLevel(logging.CRITICAL)
+    """Drop moto's internal logs (kept for existing callers; ``run_definition`` is quiet anyway).
+
+    ``workflows.local.logs.set_moto_logs(verbose=True)`` brings them back."""
+    set_moto_logs(False)
 
 
 def run_definition(
@@ -29,9 +32,17 @@ def run_definition(
 ) -> ExecutionResult:
     """Create the machine on a new LocalEngine, run it once, return the result.
 
-    ``name`` is the state machine's name, which a mock config's ``StateMachines`` must use.
+    ``name`` is the state machine's name, which a mock config's ``StateMachines`` must use. A mock
+    config needs a ``test_case`` (else the real services would be called): ``MockConfigError``.
+    moto's internal logs stay off the terminal unless ``logs.set_moto_logs(True)`` was called.
     """
+    apply_moto_logs()
     with LocalEngine(mock_config=mock_config) as engine:
+        if mock_config is not None and not test_case:
+            cases = ", ".join(test_case_names(name)) or "none"
+            raise MockConfigError(
+                f"a mock config was given but no test case named; test cases for state machine '{name}': {cases}"
+            )
         engine.create_state_machine(name, definition, type=type)
         return engine.run(name, input, test_case=test_case)
 

@@ -46,6 +46,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 from workflows.local.errors import EngineError
+from workflows.local.logs import apply_moto_logs, set_moto_logs
 from workflows.local.adaptations.parser_error_codes import install_parser_error_codes
 
 HOST = "127.0.0.1"
@@ -317,6 +318,7 @@ class LocalEndpoint:
         return self
 
     def _start(self) -> None:
+        apply_moto_logs()  # moto's internal error logs stay off the terminal unless set_moto_logs(True)
         _install_adaptations()
         if self._mock_config is not None:
             _install_mock_config(self._mock_config)
@@ -490,7 +492,9 @@ def main(argv: list[str] | None = None) -> int:
         help="a state machine to create (repeatable; type defaults to STANDARD)",
     )
     parser.add_argument("--mock-config", type=Path, help="a Step Functions MockConfigFile (JSON)")
+    parser.add_argument("--verbose", action="store_true", help="show moto's internal logs on stderr")
     args = parser.parse_args(argv)
+    set_moto_logs(args.verbose)
     try:
         machines = [parse_machine_arg(text) for text in args.machine]
         serve(

@@ -31,6 +31,7 @@ class Scaffold:
     project: str   # distribution name (kebab-case), e.g. "notes-api"
     package: str   # its Python package, e.g. "notes_api"
     entity: str    # the first entity's class name, e.g. "Note"
+    install: str = "-e ."   # what its README's first command installs (see ``install_spec``)
 
     @property
     def values(self) -> dict[str, str]:
@@ -38,7 +39,22 @@ class Scaffold:
         snake = re.sub(r"(?<!^)(?=[A-Z])", "_", self.entity).lower()
         return {"project": self.project, "package": self.package, "Entity": self.entity, "entity": lower,
                 "Entities": self.entity + "s", "snake": snake, "SNAKES": snake.upper() + "S",
-                "kebab": snake.replace("_", "-"), "dot": "."}
+                "kebab": snake.replace("_", "-"), "dot": ".", "ENTITY_PREFIX": self.entity.upper(),
+                "Stack": "".join(part.capitalize() for part in self.project.split("-")),
+                "install": self.install}
+
+
+def install_spec() -> str:
+    """What a new project's README installs: this saas-workflows' source folder when it runs from one.
+
+    Why: until saas-workflows is on a package index, a project made from a clone must install the library
+    from that clone; pip then finds the project's own ``saas-workflows[testing,cdk]`` requirement met.
+    """
+    source = Path(__file__).resolve().parents[2]
+    pyproject = source / "pyproject.toml"
+    if pyproject.is_file() and 'name = "saas-workflows"' in pyproject.read_text(encoding="utf-8"):
+        return f'-e "{source}[testing,cdk]" -e .'
+    return "-e ."
 
 
 def names_for(target: Path, package: str | None = None, entity: str = "Note") -> Scaffold:
@@ -52,7 +68,7 @@ def names_for(target: Path, package: str | None = None, entity: str = "Note") ->
                             "(an identifier other than workflows, tests or infra)")
     if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", entity):
         raise ScaffoldError(f"entity {entity!r} must be a CapitalizedName (letters and digits)")
-    return Scaffold(project, package, entity)
+    return Scaffold(project, package, entity, install_spec())
 
 
 def _templates() -> list[tuple[str, str]]:

@@ -16,6 +16,7 @@ ORDER: tuple[str, ...] = (
     "jsonpath",
     "assign_literals",
     "sdk_results",
+    "service_parameters",
     "execution_names",
     "execution_output",
     "mock_config",
@@ -23,8 +24,15 @@ ORDER: tuple[str, ...] = (
     "sdk_error_names",
     "cfn_role_policies",
     "parser_error_codes",
+    "virtual_clock",
+    "context_object",
     "instant_waits",
     "blob_parameters",
+    "dynamodb_requests",
+    "sdk_http_metadata",
+    "map_state",
+    "definition_checks",
+    "intrinsics",
     "credentials",
 )
 

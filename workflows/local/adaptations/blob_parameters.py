@@ -6,12 +6,19 @@ whatever is in a blob position, a ``str`` included: ``"AQI="`` was stored as the
 Decoding base64 strings in blob positions (per the operation's botocore input shape) before
 serialization restores AWS's behaviour. Only clients made for tasks get this (the credentials
 adaptation's task-client factory calls ``prepare``); users' own clients are untouched.
+
+A JSON value that is not text in a blob position is sent as its compact JSON text, as AWS does:
+``aws-sdk:s3:putObject`` with ``"Body": {"Dict": "Value"}`` stores ``{"Dict":"Value"}`` (moto
+handed the dict to botocore, which failed with "'dict' object has no attribute 'read'"). A
+streaming blob (S3's ``Body``) is the object's content, never base64: AWS stores the JSON text
+of whatever value it gets, a string included (``"text data"`` is stored with its quotes).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 from typing import Any
 
 from botocore.client import BaseClient
@@ -24,10 +31,18 @@ ADAPTATION = "blob_parameters"
 _MARK = "_workflows_blob_parameters"
 
 
+def _json_text(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
 def _decode(shape: Shape | None, value: Any) -> Any:
     if shape is None:
         return value
     if shape.type_name == "blob":
+        if shape.serialization.get("streaming") and not isinstance(value, (bytes, bytearray)):
+            return _json_text(value)
+        if isinstance(value, (dict, list, bool, int, float)):
+            return _json_text(value)
         if isinstance(value, str):
             try:
                 return base64.b64decode(value, validate=True)

@@ -39,7 +39,7 @@ from typing import Any, Callable
 
 from botocore.client import BaseClient
 
-from workflows.local.adaptations import _patching, blob_parameters
+from workflows.local.adaptations import _patching, blob_parameters, dynamodb_requests, sdk_http_metadata
 from workflows.local.errors import EngineAdaptationError
 from workflows.local.iam.policy import Decision, EvaluationResult, Request, evaluate
 from workflows.local.iam.requests import CallSite, requests_for_call
@@ -205,9 +205,11 @@ def install() -> None:
         )
 
         def boto_client_for(region: str, service: str, state_credentials: Any = None) -> BaseClient:
-            # The one factory of task clients: blob values are fixed here too (blob_parameters).
-            client = blob_parameters.prepare(
-                current(region=region, service=service, state_credentials=state_credentials))
+            # The one factory of task clients: blob values (blob_parameters), DynamoDB requests
+            # and results (dynamodb_requests) and response metadata (sdk_http_metadata) too.
+            client = current(region=region, service=service, state_credentials=state_credentials)
+            for prepare in (blob_parameters.prepare, dynamodb_requests.prepare, sdk_http_metadata.prepare):
+                client = prepare(client)
             role = getattr(state_credentials, "assumed_role", None)
             if isinstance(role, AssumedRole):
                 authorize_client(client, role, region, current)

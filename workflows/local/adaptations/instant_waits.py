@@ -2,8 +2,10 @@
 
 moto really sleeps: ``WaitFunction._wait_interval`` blocks on an Event for the wait's seconds and
 ``RetrierDecl`` calls ``time.sleep(interval)``. A polling loop with ``Wait 30`` would make a test
-take minutes. When enabled (the LocalEngine default), waits return at once; each requested wait is
-recorded against its execution ARN so tests can still assert what would have been waited.
+take minutes. When enabled (the LocalEngine default), waits return at once and advance the
+execution's virtual clock instead (``virtual_clock``: timeouts, Timestamp waits and EnteredTime
+follow it); each requested wait is recorded against its execution ARN so tests can still assert
+what would have been waited.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any, Callable
 
+from workflows.local.adaptations import virtual_clock
 from workflows.local.adaptations._patching import (
     import_module,
     is_patched,
@@ -38,6 +41,7 @@ def set_enabled(enabled: bool) -> None:
     """Turn instant waits on (tests) or off (real sleeping, as moto does)."""
     global _enabled
     _enabled = enabled
+    virtual_clock.set_active(enabled)
 
 
 def enabled() -> bool:
@@ -53,6 +57,7 @@ def recorded_waits(execution_arn: str) -> list[tuple[str, float]]:
 def clear() -> None:
     with _lock:
         _recorded.clear()
+    virtual_clock.clear()
 
 
 def _execution_arn(env: Any) -> str:
@@ -70,8 +75,10 @@ def _record(execution_arn: str, kind: str, seconds: float) -> None:
 def _wait_wrapper(original: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(original)
     def _wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
-        _record(_execution_arn(env), "Wait", wait_seconds)
-        if not _enabled:
+        _record(_execution_arn(env), "Wait", max(wait_seconds, 0))
+        if _enabled:
+            virtual_clock.advance(env, wait_seconds)
+        else:
             original(self, env, wait_seconds)
 
     return mark(_wait_interval, NAME, original)
@@ -81,17 +88,21 @@ def _retry_wrapper(original: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(original)
     def _eval_body(self: Any, env: Any) -> None:
         _current_execution.arn = _execution_arn(env)
+        _current_execution.env = env
         try:
             original(self, env)
         finally:
             _current_execution.arn = None
+            _current_execution.env = None
 
     return mark(_eval_body, NAME, original)
 
 
 def _sleep(seconds: float) -> None:
     _record(getattr(_current_execution, "arn", None) or "unknown", "Retry", seconds)
-    if not _enabled:
+    if _enabled:
+        virtual_clock.advance(getattr(_current_execution, "env", None), seconds)
+    else:
         _time.sleep(seconds)
 
 

@@ -7,11 +7,23 @@ evaluation errors as ``States.QueryEvaluationError`` as AWS does, and quote stri
 JSON (moto writes them between bare double quotes, so a value containing ``"`` broke the query).
 Each expression gets AWS's added functions bound (see ``jsonata_functions``), and whole numbers
 beyond 2**53 come back as floats, the doubles they were in AWS's JavaScript JSONata.
+
+Causes use AWS's words, which name the field holding the expression (recorded in AWS)::
+
+    The JSONata expression '$x' specified for the field 'Output/result' returned nothing (undefined).
+    The JSONata expression '$f()' specified for the field 'Arguments' threw an error during
+    evaluation. T1006: Attempted to invoke a non-function
+
+The field is read from the parse tree when the definition is parsed (the keys from the state down
+to the expression, joined with ``/``). A JSONata ``Timestamp`` that is not an ISO-8601 time is a
+``States.QueryEvaluationError`` as in AWS (moto said ``States.Runtime``).
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import threading
 from typing import Any, Callable
 
 import jsonata as jsonata_python
@@ -29,6 +41,9 @@ from workflows.local.errors import EngineAdaptationError
 NAME = "jsonata"
 _JSONATA_MODULE = "moto.stepfunctions.parser.asl.jsonata.jsonata"
 _STRING_EXPR_MODULE = "moto.stepfunctions.parser.asl.component.common.string.string_expression"
+_PREPROCESSOR_MODULE = "moto.stepfunctions.parser.asl.parse.preprocessor"
+_PARSER_MODULE = "moto.stepfunctions.parser.asl.antlr.runtime.ASLParser"
+_TIMESTAMP_MODULE = "moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp"
 
 
 class _Unsupported(Exception):
@@ -67,7 +82,9 @@ def make_evaluator(exception_type: type[Exception]) -> Callable[[str], Any]:
         try:
             result = jsonata_functions.bind(jsonata_python.Jsonata(expression)).evaluate(None)
         except Exception as exc:  # jsonata-python raises JException (a RuntimeError) and others
-            raise exception_type("UNKNOWN", str(exc)) from exc
+            code = getattr(exc, "error", None)
+            message = f"{code}: {exc}" if isinstance(code, str) and code else str(exc)
+            raise exception_type("UNKNOWN", message) from exc
         try:
             return _to_json(result)
         except _Unsupported as exc:
@@ -104,14 +121,16 @@ def _query_error_wrapper(original: Callable[..., None], exception_type: type[Exc
 
     @functools.wraps(original)
     def _eval_body(self: Any, env: Any) -> None:
+        outer = getattr(_evaluating, "field", None)
+        _evaluating.field = field_of(self)
         try:
             original(self, env)
         except exception_type as exc:
             error_name = StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError)
             details = EvaluationFailedEventDetails(
                 error=error_name.error_name,
-                cause=f"An error occurred while evaluating the JSONata expression "
-                f"'{self.expression}': {getattr(exc, 'details', exc)}",
+                cause=f"The JSONata expression '{self.expression}'{_specified_for(self)} "
+                f"threw an error during evaluation. {getattr(exc, 'details', exc)}",
             )
             env.event_manager.add_event(
                 context=env.event_history_context,
@@ -126,8 +145,95 @@ def _query_error_wrapper(original: Callable[..., None], exception_type: type[Exc
                     event_details=EventDetails(evaluationFailedEventDetails=details),
                 )
             ) from exc
+        finally:
+            _evaluating.field = outer
 
     return mark(_eval_body, NAME, original)
+
+_FIELD = "_workflows_field"
+_evaluating = threading.local()
+
+
+def field_path(ctx: Any, stop: type) -> str | None:
+    """The keys from the enclosing state down to parse-tree node ``ctx``, joined with ``/``."""
+    keys: list[str] = []
+    node = ctx
+    while node is not None and not isinstance(node, stop):
+        if node.getChildCount() >= 3 and node.getChild(1).getText() == ":":
+            try:
+                key = json.loads(node.getChild(0).getText())
+            except (TypeError, ValueError):
+                key = None
+            if isinstance(key, str) and (not keys or keys[-1] != key):
+                keys.append(key)
+        node = node.parentCtx
+    return "/".join(reversed(keys)) or None
+
+
+def field_of(string_jsonata: Any) -> str | None:
+    return getattr(string_jsonata, _FIELD, None)
+
+
+def _specified_for(string_jsonata: Any) -> str:
+    field = field_of(string_jsonata)
+    return f" specified for the field '{field}'" if field else ""
+
+
+def _field_recorder(original: Callable[..., Any], stop: type) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def visitString_jsonata(self: Any, ctx: Any) -> Any:
+        string_jsonata = original(self, ctx)
+        setattr(string_jsonata, _FIELD, field_path(ctx, stop))
+        return string_jsonata
+
+    return mark(visitString_jsonata, NAME, original)
+
+
+def _output_check_wrapper(original: Callable[..., None]) -> Callable[..., None]:
+    """moto's "returned nothing"/"unsupported result type" checks, with the field named."""
+
+    @functools.wraps(original)
+    def validate_jsonata_expression_output(env: Any, expression: str, rich_jsonata_expression: str,
+                                           jsonata_result: Any) -> None:
+        field = getattr(_evaluating, "field", None)
+        # moto uses ``expression`` only inside its messages: "The JSONata expression '<expression>' ..."
+        named = f"{expression}' specified for the field '{field}" if field else expression
+        original(env, named, rich_jsonata_expression, jsonata_result)
+
+    return mark(validate_jsonata_expression_output, NAME, original)
+
+
+def _timestamp_failure_wrapper(original: Callable[..., Any], string_jsonata: type) -> Callable[..., Any]:
+    """An invalid JSONata Timestamp is a States.QueryEvaluationError (AWS, recorded)."""
+    from moto.stepfunctions.parser.api import EvaluationFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    @functools.wraps(original)
+    def _create_failure_event(self: Any, env: Any, timestamp_str: str) -> Any:
+        if not isinstance(self.string, string_jsonata):
+            return original(self, env, timestamp_str)
+        error_name = StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError)
+        details = EvaluationFailedEventDetails(
+            error=error_name.error_name,
+            cause="The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time "
+            f"format string: {timestamp_str}",
+            location="Timestamp",
+        )
+        event_details = EventDetails(evaluationFailedEventDetails=details)
+        env.event_manager.add_event(
+            context=env.event_history_context,
+            event_type=HistoryEventType.EvaluationFailed,
+            event_details=event_details,
+        )
+        return FailureEvent(env=env, error_name=error_name, event_type=HistoryEventType.EvaluationFailed,
+                            event_details=event_details)
+
+    return mark(_create_failure_event, NAME, original)
 
 
 def install() -> None:
@@ -157,3 +263,17 @@ def install() -> None:
         body = require_attr(NAME, cls, "_eval_body")
         if not is_patched(body, NAME):
             cls._eval_body = _query_error_wrapper(body, exception_type)
+
+    preprocessor = require_attr(NAME, import_module(NAME, _PREPROCESSOR_MODULE), "Preprocessor")
+    state_body = require_attr(NAME, import_module(NAME, _PARSER_MODULE).ASLParser, "State_decl_bodyContext")
+    visit = require_attr(NAME, preprocessor, "visitString_jsonata")
+    if not is_patched(visit, NAME):
+        preprocessor.visitString_jsonata = _field_recorder(visit, state_body)
+    check = require_attr(NAME, strings, "validate_jsonata_expression_output")
+    if not is_patched(check, NAME):
+        strings.validate_jsonata_expression_output = _output_check_wrapper(check)
+    timestamp_cls = require_attr(NAME, import_module(NAME, _TIMESTAMP_MODULE), "Timestamp")
+    failure = require_attr(NAME, timestamp_cls, "_create_failure_event")
+    if not is_patched(failure, NAME):
+        timestamp_cls._create_failure_event = _timestamp_failure_wrapper(
+            failure, require_attr(NAME, strings, "StringJSONata"))

@@ -93,7 +93,11 @@ def partition(*args: Any) -> list[list[Any]]:
 
 
 def range_(*args: Any) -> list[int]:
-    """``$range(start, end, step)``: integers from start to end inclusive, ``[]`` if step points away from end."""
+    """``$range(start, end, step)``: integers from start to end inclusive, ``[]`` if step points away from end.
+
+    The numbers form a JSONata sequence, so a single number is that number (AWS: ``$range(1, 9, 9)``
+    is ``1``, as ``[1][0]`` would be).
+    """
     _arity("$range", args, 3, 3)
     start = _integer("$range", "start", args[0])
     end = _integer("$range", "end", args[1])
@@ -105,7 +109,8 @@ def range_(*args: Any) -> list[int]:
     count = (end - start) // step + 1
     if count > MAX_RANGE_ITEMS:
         raise JsonataFunctionError(f"$range: would produce {count} items, more than the limit of {MAX_RANGE_ITEMS}")
-    return list(range(start, end + (1 if step > 0 else -1), step))
+    numbers = list(range(start, end + (1 if step > 0 else -1), step))
+    return Utils.create_sequence_from_iter(numbers) if numbers else numbers
 
 
 def hash_(*args: Any) -> str:

@@ -6,6 +6,12 @@ StartExecution cannot take a test case. We keep a process-wide config (given to 
 file named by ``SFN_MOCK_CONFIG`` as SFN Local reads it), build moto's objects from it, and hand
 the selected test case to the execution's worker.
 
+A state's responses are picked by its invocation number in the execution, as Step Functions
+Local counts them: every call of the state, retries and re-entries through a loop included, takes
+the next number ("0", then "1"...). moto picked by ``$$.State.RetryCount``, so a state re-entered
+by a polling loop got response "0" forever. The count lives on the execution's MockTestCase
+(frames of Map iterations and Parallel branches share it).
+
 Format (as SFN Local)::
 
     {"StateMachines": {"<machine>": {"TestCases": {"<case>": {"<state>": "<response>"}}}},
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import threading
 import json
 import os
 from pathlib import Path
@@ -39,9 +46,12 @@ _EXECUTION_MODULE = "moto.stepfunctions.parser.backend.execution"
 _SERVICE_MODULE = "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service"
 _FAILURE_MODULE = "moto.stepfunctions.parser.asl.component.common.error_name.failure_event"
 _WORKER_MODULE = "moto.stepfunctions.parser.backend.execution_worker"
+_ENV_MODULE = "moto.stepfunctions.parser.asl.eval.environment"
 
 MockConfig = dict[str, Any]
 _explicit: MockConfig | None = None
+_COUNTS = "_workflows_invocations"
+_count_lock = threading.Lock()
 _pending_test_case: contextvars.ContextVar[Any] = contextvars.ContextVar("pending_test_case", default=None)
 
 
@@ -115,6 +125,12 @@ def active_mock_config() -> MockConfig | None:
         return _explicit
     path = os.environ.get(ENV_VAR)
     return load(path) if path else None
+
+
+def test_case_names(machine: str) -> list[str]:
+    """The test cases the active config defines for ``machine`` (empty without a config)."""
+    config = active_mock_config() or {}
+    return sorted(config.get("StateMachines", {}).get(machine, {}).get("TestCases", {}))
 
 
 def build_test_case(machine: str, case: str) -> Any:
@@ -199,6 +215,33 @@ def _throw_passthrough(original: Callable[..., Any], failure_exception: type[Exc
     return mark(_from_error, NAME, original)
 
 
+def invocation_number(test_case: Any, state_name: str) -> int:
+    """The next invocation number of ``state_name`` in the execution that owns ``test_case``."""
+    with _count_lock:
+        counts = test_case.__dict__.setdefault(_COUNTS, {})
+        number = counts.get(state_name, 0)
+        counts[state_name] = number + 1
+        return number
+
+
+def _response_picker(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def get_current_mocked_response(self: Any) -> Any:
+        if not self.is_mocked_mode():
+            return original(self)
+        state_name = self.next_state_name
+        responses = self.mock_test_case.state_mocked_responses[state_name].mocked_responses
+        number = invocation_number(self.mock_test_case, state_name)
+        if number >= len(responses):
+            raise RuntimeError(
+                f"No mocked response for state '{state_name}' invocation {number} "
+                f"(the mock config defines invocations 0-{len(responses) - 1})"
+            )
+        return responses[number]
+
+    return mark(get_current_mocked_response, NAME, original)
+
+
 def _service_classes(base: type) -> list[type]:
     found, todo = [base], list(base.__subclasses__())
     while todo:
@@ -224,6 +267,13 @@ def install() -> None:
         method = cls.__dict__.get("_from_error")
         if method is not None and not is_patched(method, NAME):
             cls._from_error = _throw_passthrough(method, failure_exception)
+
+    env_cls = require_attr(NAME, import_module(NAME, _ENV_MODULE), "Environment")
+    picker = require_attr(NAME, env_cls, "get_current_mocked_response")
+    for attr in ("is_mocked_mode", "next_state_name", "mock_test_case"):
+        require_attr(NAME, env_cls, attr)
+    if not is_patched(picker, NAME):
+        env_cls.get_current_mocked_response = _response_picker(picker)
 
     worker_cls = require_attr(NAME, import_module(NAME, _WORKER_MODULE), "ExecutionWorker")
     require_params(NAME, worker_cls.__init__, ["mock_test_case"])

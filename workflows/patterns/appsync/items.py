@@ -23,6 +23,10 @@ such a layout and ``update_item`` such a field, since a plain write leaves no co
 
 Query (``query``): begins_with on the sort key, optional index, ``limit`` capped at the
 page size, opaque ``nextToken`` whose partition half is always rebuilt from resolverContext.
+
+Each builder records its GraphQL contract on the machine (``contract``): the arguments it reads
+(``id: ID!``, ``input: <Entity>Input!``) and what it returns (``<Entity>`` -- nullable for a get or
+delete that answers null when there is no item). A denial of the tenant's role is ``Tenant.AccessDenied``.
 """
 
 from __future__ import annotations
@@ -32,21 +36,38 @@ from typing import Any, Sequence
 from workflows.core import BuildError, StateMachine
 from workflows.patterns.appsync.arguments import (either, invalid_jsonata, key_rules, path_rules, refuse,
                                                   required_subset)
+from workflows.patterns.appsync.contract import Contract, Shape, entity_input, entity_output, key_argument
 from workflows.patterns.appsync.layout import TenantTable
 from workflows.patterns.appsync.marshal import echo_paths, field_jsonata, field_path, marshal_jsonata, marshal_paths
 from workflows.patterns.appsync.resolver import ARGS_J, data_task, finish, item_output, key_reason
 
 
-def get_item(layout: TenantTable, name: str) -> StateMachine:
-    """``get<Entity>(id)``: the item as plain JSON, or null when it does not exist."""
+NOT_FOUND_OPTIONS = ("null", "error")
+
+
+def get_item(layout: TenantTable, name: str, *, not_found: str = "null") -> StateMachine:
+    """``get<Entity>(id)``: the item as plain JSON; when it does not exist, null or ``Resolver.NotFound``.
+
+    ``not_found="null"`` (the default) answers null, so the field's type must be nullable (``Set``);
+    ``not_found="error"`` fails with ``Resolver.NotFound`` (cause naming the entity and the key)
+    instead, so the machine can back a non-null field (``getSet(id: ID!): Set!``). In JSONata the
+    default get is one state; the error variant adds a Choice and a Fail after it.
+    """
+    if not_found not in NOT_FOUND_OPTIONS:
+        raise BuildError(f"not_found must be one of {NOT_FOUND_OPTIONS}, not {not_found!r}", rule="appsync-get")
+    returns = entity_output(layout.entity, layout.key_field)
+    if not_found == "null":
+        returns = returns.or_null(f"it is null when no {layout.name} has the {layout.key_field} "
+                                  "(get_item(..., not_found=\"error\") fails with Resolver.NotFound instead)")
+    contract = Contract((key_argument(layout.key_field),), returns)
     out_jsonata = item_output(layout, "$states.result.Item")
     reason = key_reason(layout)
     task = data_task(layout, "getItem", f"Get{layout.name}",
                  {"TableName": layout.table, "Key": layout.key_path()},
                  {"TableName": layout.table, "Key": layout.key_jsonata(check=refuse(reason))}, out_jsonata, reason)
     return finish(layout, name, task, item_output(layout, "$states.input.Item"),
-                   f"Get one {layout.name} of the caller's tenant, under the tenant's role",
-                   key_rules(f"$.arguments.{layout.key_field}", layout.key_field))
+                  f"Get one {layout.name} of the caller's tenant, under the tenant's role", contract,
+                  key_rules(f"$.arguments.{layout.key_field}", layout.key_field), not_found=not_found == "error")
 
 
 def put_item(layout: TenantTable, name: str, *, allow_unique_fields: bool = False) -> StateMachine:
@@ -78,8 +99,10 @@ def put_item(layout: TenantTable, name: str, *, allow_unique_fields: bool = Fals
                  # PutItem returns {}: the selector replaces it with the stored fields, read from the execution
                  # input (the guard before this task passes the input on unchanged)
                  path_fields={"result_selector": echo_paths(shape, "$$.Execution.Input.arguments.input")})
+    contract = Contract((("input", entity_input(layout.entity, layout.key_field)),),
+                        entity_output(layout.entity, layout.key_field))
     return finish(layout, name, task, None, f"Put one {layout.name} of the caller's tenant, under the tenant's role",
-                   path_rules(shape, src, "input") if not layout.jsonata else ())
+                  contract, path_rules(shape, src, "input") if not layout.jsonata else ())
 
 
 def update_item(layout: TenantTable, name: str, fields: Sequence[str],
@@ -87,7 +110,9 @@ def update_item(layout: TenantTable, name: str, fields: Sequence[str],
     """``update<Entity>(id, input)``: SET the given fields (all required in ``input``); returns the new item.
 
     ``condition`` may use ``#pk``/``#sk`` for the key attributes; the default refuses to create an
-    item (DynamoDB.ConditionalCheckFailedException when it does not exist). Unique fields and the
+    item (DynamoDB.ConditionalCheckFailedException when it does not exist). A condition without
+    ``attribute_exists(#pk)`` (or ``#sk``) may create the item with only the SET fields, so its contract
+    says the other fields may be null. Unique fields and the
     fields an index sort key is made from cannot be updated (no constraint record / a stale index key).
     """
     shape = layout.shape
@@ -127,8 +152,16 @@ def update_item(layout: TenantTable, name: str, fields: Sequence[str],
                  item_output(layout, "$states.result.Attributes"), reason)
     rules = () if layout.jsonata else (key_rules(f"$.arguments.{layout.key_field}", layout.key_field)
                                        + path_rules(changes, "$.arguments.input", "input"))
+    returns = entity_output(layout.entity, layout.key_field)
+    if condition is None or not any(f"attribute_exists({a})" in condition for a in ("#pk", "#sk")):
+        why = f"update_item may create the item with only {list(fields)} (its condition does not require it to exist)"
+        returns = Shape.object(returns.name, [
+            (n, m if n in fields or n == layout.key_field or m.nullable else m.or_null(why)) for n, m in returns.fields])
+    contract = Contract((key_argument(layout.key_field),
+                         ("input", entity_input(layout.entity, layout.key_field, only=fields,
+                                                name=f"{layout.name}Changes"))), returns)
     return finish(layout, name, task, item_output(layout, "$states.input.Attributes"),
-                   f"Update fields of one {layout.name} of the caller's tenant, under the tenant's role", rules)
+                  f"Update fields of one {layout.name} of the caller's tenant, under the tenant's role", contract, rules)
 
 
 def delete_item(layout: TenantTable, name: str) -> StateMachine:
@@ -139,6 +172,9 @@ def delete_item(layout: TenantTable, name: str) -> StateMachine:
                  {"TableName": layout.table, "Key": layout.key_jsonata(check=refuse(reason)),
                   "ReturnValues": "ALL_OLD"},
                  item_output(layout, "$states.result.Attributes"), reason)
+    returns = entity_output(layout.entity, layout.key_field).or_null(
+        f"it is null when no {layout.name} had the {layout.key_field}")
     return finish(layout, name, task, item_output(layout, "$states.input.Attributes"),
-                   f"Delete one {layout.name} of the caller's tenant, under the tenant's role",
-                   key_rules(f"$.arguments.{layout.key_field}", layout.key_field))
+                  f"Delete one {layout.name} of the caller's tenant, under the tenant's role",
+                  Contract((key_argument(layout.key_field),), returns),
+                  key_rules(f"$.arguments.{layout.key_field}", layout.key_field))

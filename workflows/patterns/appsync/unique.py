@@ -58,7 +58,8 @@ from typing import Any, Sequence
 from workflows.core import (EXPRESS, JSONATA, BuildError, Catch, Choice, Credentials, Fail, Map, Parallel, Pass,
                             Retry, StateMachine, Succeed, Task, Var)
 from workflows.core.tasks import check_arguments, operation
-from workflows.patterns.appsync.resolver import guard, rejecting_catch, resolver_machine
+from workflows.patterns.appsync.contract import Contract, entity_input, entity_output
+from workflows.patterns.appsync.resolver import denial_catch, guard, rejecting_catch, resolver_machine
 from workflows.patterns.appsync.arguments import INVALID_ARGUMENT, either, invalid_jsonata, path_rules, refuse
 from workflows.patterns.appsync.layout import (ROLE_ARN_KEY, TENANT_ID_KEY, TENANT_PATH, UNIQUE_TOKEN_ATTR,
                                                TenantTable)
@@ -159,6 +160,8 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str] | None = No
     """
     fields = _check_fields(layout, unique)
     shape = layout.shape
+    contract = Contract((("input", entity_input(layout.entity, layout.key_field)),),
+                        entity_output(layout.entity, layout.key_field))
     condition = f"attribute_not_exists(#pk) OR ownerId = :id"
     names = {"#pk": layout.pk_attr}
     violation = _violation(layout, fields)
@@ -195,8 +198,9 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str] | None = No
                         output="{% $sift(" + src + ", function($v, $k){ $k in " + names_list + " }) %}",
                         catch=[rejecting_catch(layout, reason),
                                Catch([_CANCELLED], violation, output=(
-                                   '{% $merge([$states.input, {"failure": $states.errorOutput}]) %}'))])
-        return resolver_machine(layout, name, task, f"Put one {layout.name} with unique {', '.join(fields)}")
+                                   '{% $merge([$states.input, {"failure": $states.errorOutput}]) %}')),
+                               denial_catch(layout, sdk=True)])
+        return resolver_machine(layout, name, task, f"Put one {layout.name} with unique {', '.join(fields)}", contract)
     src = "$.arguments.input"
     tenant = TENANT_PATH
     # JSONPath has no lowercase: a JSONata Pass puts each normalized value at $.uniqueKeys (see _token_pass)
@@ -220,10 +224,9 @@ def put_unique(layout: TenantTable, name: str, unique: Sequence[str] | None = No
     task = Task.sdk("dynamodb", "transactWriteItems", f"Put{layout.name}Unique",
                     parameters={"TransactItems": puts}, credentials=layout.credentials(),
                     result_selector=echo_paths(shape, "$$.Execution.Input.arguments.input"),
-                    catch=[Catch([_CANCELLED], violation, result_path="$.failure")])
+                    catch=[Catch([_CANCELLED], violation, result_path="$.failure"), denial_catch(layout, sdk=True)])
     checked = guard(layout, _token_pass(layout, fields, task), path_rules(shape, src, "input"))
-    return resolver_machine(layout, name, checked,
-                    f"Put one {layout.name} with unique {', '.join(fields)}")
+    return resolver_machine(layout, name, checked, f"Put one {layout.name} with unique {', '.join(fields)}", contract)
 
 
 def _token_pass(layout: TenantTable, fields: list[str], task: Task) -> Any:

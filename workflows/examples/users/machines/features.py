@@ -20,4 +20,5 @@ EXPORT_PAGE_SIZE = 100
 
 @workflow("appsync-export-users", resolver=Resolver("Query", "exportUsers", ("nextToken", "limit")))
 def export_users() -> StateMachine:
-    return requires(EXPORT, appsync.query_items(USERS, "appsync-export-users", page_size=EXPORT_PAGE_SIZE))
+    return requires(EXPORT, appsync.query_items(USERS, "appsync-export-users", page_size=EXPORT_PAGE_SIZE,
+                                                     prefix=None))

@@ -66,7 +66,7 @@ function strict(target, path) {
         return object[name];
       }
       if (!Object.hasOwn(object, name)) {
-        throw new Error(`${path}.${String(name)} is not implemented by tests/patterns/js/appsync_utils_stub.mjs`);
+        throw new Error(`${path}.${String(name)} is not implemented by saas-workflows' appsync_utils_stub.mjs (workflows/testing/js)`);
       }
       const value = object[name];
       return value !== null && typeof value === "object" ? strict(value, `${path}.${name}`) : value;
@@ -87,4 +87,9 @@ export const runtime = strict(
 /** Errors recorded by util.appendError during the current run (for the runner, not for resolvers). */
 export function appendedErrors() {
   return appended.map(({ appsyncError, ...error }) => error);
+}
+
+/** Forget the recorded errors: the runner's session mode runs many handlers in one process. */
+export function resetAppendedErrors() {
+  appended.length = 0;
 }
