@@ -16,6 +16,11 @@ https://docs.aws.amazon.com/step-functions/latest/apireference/API_TestState.htm
 * statuses as AWS reports them: a state with ``Next`` ends ``SUCCEEDED`` with ``nextState``; an error
   caught by a Catcher ``CAUGHT_ERROR`` (with ``error``/``cause`` and the Catcher's ``nextState``); an
   uncaught one ``FAILED``; ``inspectionData`` only at DEBUG/TRACE, ``variables`` included.
+
+Accepted but not modelled (yet): ``context`` (the Context object override), ``revealSecrets``,
+``stateConfiguration`` (retry counts, Map data), ``mock.fieldValidationMode``; Map and Parallel
+states are refused as moto's analyser refuses them. ``roleArn`` is the execution role that Task
+``Credentials`` are assumed from (the credentials adaptation enforces them, as in executions).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import json
+import uuid
 from typing import Any, Callable
 
 from workflows.local.adaptations._patching import import_module, is_patched, mark, require_attr
@@ -169,9 +175,7 @@ def _make_backend_method(invalid: type[Exception]) -> Callable[..., dict[str, An
             raise invalid(f"inspectionLevel must be one of {list(INSPECTION_LEVELS)}, got {level!r}")
         state_definition = select_state(definition, state_name, invalid)
         self._validate_definition_for_test_state(state_definition, analyser)
-        if role_arn:
-            self._workflows_check_role(role_arn)
-        name = f"TestState-{dt.datetime.now().strftime('%H%M%S%f')}"
+        name = f"TestState-{uuid.uuid4().hex[:12]}"
         arn = f"arn:aws:states:{self.region_name}:{self.account_id}:stateMachine:{name}"
         machine = machine_cls(name=name, arn=arn, role_arn=role_arn, definition=state_definition)
         execution = execution_cls(
@@ -256,5 +260,3 @@ def install() -> None:
         execute_state._handle_catch = _catch_recorder(
             handle_catch, require_attr(NAME, failure_mod, "FailureEventException"),
             require_attr(NAME, catch_mod, "CatchOutcome").Caught)
-    if not hasattr(backend, "_workflows_check_role"):
-        backend._workflows_check_role = lambda self, role_arn: None
