@@ -3,11 +3,14 @@
 Hand-written shape (what issue 4 replaces): a no-op Pass before the Task, output left in DynamoDB
 JSON. Ours: JSONata (guard folded, unmarshal in Output) and JSONPath (guard Choice, Task, JSONata
 Unmarshal Pass). Same engine, same table, same tenant role, interleaved; figures are ratios to the
-hand-written shape. Run: python bench/appsync_requests.py [requests per shape]
+hand-written shape. Each of our machines runs under both JSONata evaluators, swapped in moto's hook
+between requests: "old" is jsonata-python alone, "new" the engine's (jlens, jsonata-python deciding
+errors and null results). Run: python bench/appsync_requests.py [requests per shape]
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workflows.core import JSONATA, JSONPATH
+from workflows.local.adaptations.jsonata import make_evaluator
 from workflows.local.engine import LocalEngine
 from workflows.patterns import appsync
 from workflows.patterns.appsync.layout import TenantTable
@@ -48,7 +52,11 @@ def _hand_written(kind: str) -> dict[str, Any]:
 
 
 def main(n: int = 30) -> None:
-    with LocalEngine() as engine:
+    from moto.stepfunctions.parser.asl.jsonata import jsonata as hook
+
+    with LocalEngine() as engine:  # installs the adaptations, the new evaluator among them
+        new = hook._eval_jsonata
+        evaluators = {"old": make_evaluator(hook.JSONataException, fast=False), "new": new}
         env = make_env(engine, ("ta",))
         shapes: dict[str, dict[str, str]] = {"get": {}, "query": {}}
         for kind in shapes:
@@ -60,21 +68,25 @@ def main(n: int = 30) -> None:
                 machine = (appsync.get_item(layout, f"ours-{kind}-{ql.lower()}") if kind == "get"
                            else appsync.query_items(layout, f"ours-{kind}-{ql.lower()}"))
                 env.deploy(machine)
-                shapes[kind][f"ours {ql}"] = machine.name
+                for engine_label in evaluators:
+                    shapes[kind][f"{engine_label} {ql}"] = machine.name
         for i in range(20):
             engine.client("dynamodb").put_item(TableName="app-table", Item={
                 "pk": {"S": "ta#Note"}, "sk": {"S": f"NOTE#n{i}"}, "id": {"S": f"n{i}"},
                 "title": {"S": f"t{i}"}, "stars": {"N": str(i)}})
         request = env.ctx("ta") | {"arguments": {"id": "n3"}}
+        print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
         print(f"{'request':6} {'shape':16} {'states':>6} {'transitions':>11} {'ms/request':>10} {'x hand':>7}  output")
         for kind, machines in shapes.items():
             times: dict[str, list[float]] = {label: [] for label in machines}
             results: dict[str, Any] = {}
             for _ in range(n):  # interleaved so drift hits every shape alike
                 for label, machine in machines.items():
+                    hook._eval_jsonata = evaluators["old" if label.startswith("old") else "new"]
                     start = time.perf_counter()
                     results[label] = engine.run(machine, request)
                     times[label].append((time.perf_counter() - start) * 1000)
+            hook._eval_jsonata = new
             base = statistics.median(times["hand-written"])
             for label, machine in machines.items():
                 r = results[label]

@@ -255,6 +255,13 @@ def test_unique_cleanup_machine_role_reads_only_the_tenants_table(synth) -> None
     tenants = stack.resolve(stack.tenants_table.table_arn)
     assert dynamo == [("dynamodb:GetItem", tenants)]  # the constraint deletes run as the tenant
     assert any("sts:AssumeRole" in actions(s) for s in statements)
+    # the records it could not clean go to its own queue, and only there
+    queue = stack.queues["CleanupDeadLetterQueue"]
+    sends = [(a, s["Resource"]) for s in statements for a in actions(s) if a.startswith("sqs:")]
+    assert sends == [("sqs:SendMessage", stack.resolve(queue.queue_arn))]
+    props = resources(synth, "AWS::SQS::Queue")[stack.resolve(stack.get_logical_id(queue.node.default_child))]
+    assert props["Properties"]["SqsManagedSseEnabled"] is True  # it holds tenants' unique values
+    assert props["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
 
 
 def test_lifecycle_rules(synth) -> None:

@@ -55,6 +55,11 @@ MOVED = [
     ("virtual_clock", "moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp", "Timestamp"),
     ("context_object", "moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker"),
     ("context_object", "moto.stepfunctions.parser.asl.component.state.state", "CommonStateField"),
+    ("parser_scopes", "moto.stepfunctions.parser.asl.parse.preprocessor", "Preprocessor"),
+    ("test_state", "moto.stepfunctions.parser.backend.test_state.execution", "TestStateExecution"),
+    ("test_state", "moto.stepfunctions.parser.backend.test_state.execution_worker", "TestStateExecutionWorker"),
+    ("test_state", "moto.stepfunctions.parser.asl.static_analyser.test_state.test_state_analyser", "TestStateStaticAnalyser"),
+    ("test_state", "moto.stepfunctions.parser.asl.component.state.exec.execute_state", "ExecutionState"),
 ]
 
 

@@ -184,6 +184,8 @@ def test_trust_policy_deny_wins() -> None:
     ("arn:aws:iam::12345:role/x", "States.TaskFailed"),
     ("arn:aws:iam::123456789012:user/x", "States.TaskFailed"),
     ("arn:aws:iam::123456789012:role/", "States.TaskFailed"),
+    ("arn:aws:iam::123456789012:role/x\n", "States.TaskFailed"),  # AWS matches the whole string
+    ("arn:aws:iam::123456789012:role/caf\u00e9", "States.TaskFailed"),  # IAM's \w is ASCII
     (42, "States.Runtime"),
     (None, "States.Runtime"),
 ])
@@ -191,6 +193,29 @@ def test_role_arn_shape(value: object, error: str) -> None:
     with pytest.raises(TaskRoleError) as info:
         parse_role_arn(value)
     assert info.value.error == error
+
+
+@pytest.mark.parametrize(("pattern", "value", "hit"), [
+    ("acme", "acme\n", False),   # a trailing newline is a character like any other
+    ("acme", "acme\r\n", False),
+    ("acme", "\nacme", False),
+    ("acme#*", "acme#1\n", True),  # '*' spans any characters, a newline included
+    ("acme?", "acme\n", True),
+])
+def test_string_like_matches_the_whole_value(pattern: str, value: str, hit: bool) -> None:
+    """AWS matches StringLike/ArnLike (and Action/Resource) patterns against the whole value."""
+    assert glob_match(pattern, value) is hit
+    assert conditions_met({"StringLike": {"k": pattern}}, {"k": [value]}) is hit
+
+
+def test_leading_keys_with_a_trailing_newline_are_another_tenants() -> None:
+    keys = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["acme", "acme#*"]}}
+    tenant = [policy(allow("dynamodb:GetItem", TABLE, Condition=keys))]
+    assert decide(tenant, "dynamodb:GetItem", **{"dynamodb:LeadingKeys": ["acme"]}) is Decision.ALLOWED
+    assert decide(tenant, "dynamodb:GetItem", **{"dynamodb:LeadingKeys": ["acme\n"]}) is Decision.IMPLICIT_DENY
+    assert decide(tenant, "dynamodb:GetItem", TABLE + "\n", **{"dynamodb:LeadingKeys": ["acme"]}) \
+        is Decision.IMPLICIT_DENY
+    assert decide([policy(allow("dynamodb:GetItem"))], "dynamodb:GetItem\n") is Decision.IMPLICIT_DENY
 
 
 def test_role_arn_with_path_parses() -> None:

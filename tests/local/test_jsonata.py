@@ -1,5 +1,6 @@
-"""JSONata evaluated by jsonata-python inside moto's interpreter."""
+"""JSONata evaluated inside moto's interpreter (jlens, jsonata-python deciding errors and null results)."""
 
+import json
 from typing import Any
 
 import pytest
@@ -133,3 +134,48 @@ def test_evaluator_rejects_functions_as_results() -> None:
     assert evaluate("[1..3]") == [1, 2, 3]
     with pytest.raises(Err, match="unsupported result type"):
         evaluate("function($x){$x}")
+
+
+class _Err(Exception):
+    def __init__(self, error: str, details: str) -> None:
+        super().__init__(error, details)
+        self.details = details
+
+
+def test_errors_keep_jsonata_pythons_words() -> None:
+    """jlens words some errors differently (``"+"``): jsonata-python decides every failure."""
+    evaluate = make_evaluator(_Err)
+    with pytest.raises(_Err) as caught:
+        evaluate('(1 + "a")')
+    assert caught.value.details == "T2002: The right side of the + operator must evaluate to a number"
+
+
+def test_null_and_undefined_results_stay_apart() -> None:
+    evaluate = make_evaluator(_Err)
+    assert evaluate("(null)") is None
+    assert evaluate("$exists((null))") is True
+    assert evaluate("$exists(($x.y))") is False
+
+
+def test_type_check_of_the_last_result_is_answered_without_evaluating_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto evaluates ``$type(<text>)`` after a string result; the engine answers from the result."""
+    from workflows.local.adaptations import jsonata as adaptation
+
+    evaluate = make_evaluator(_Err)
+    text = "($uuid())"
+    value = evaluate(text)
+    compiled: list[str] = []
+    monkeypatch.setattr(adaptation, "_compile", lambda e: compiled.append(e) or adaptation.jlens.Expression(e))
+    assert evaluate(f"$type({text})") == "string"
+    assert compiled == []
+    assert evaluate(f"$type(({value!r}))") == "string" and compiled  # another text is evaluated
+    assert evaluate("$type(($uuid()))") == "string"  # after another expression: evaluated again
+
+
+def test_old_and_new_evaluators_agree_on_the_unmarshaller() -> None:
+    from workflows.patterns.dynamodb_json import unmarshal_list_expr
+
+    items = [{"id": {"S": "n1"}, "n": {"N": "1.5E+125"}, "m": {"N": "3"}}]
+    text = f'($states:={{"result":{{"Items":{json.dumps(items)}}}}};{unmarshal_list_expr("$states.result.Items")})'
+    assert make_evaluator(_Err)(text) == make_evaluator(_Err, fast=False)(text) == [
+        {"id": "n1", "n": "1.5E+125", "m": 3}]

@@ -59,6 +59,8 @@ class Env:
 def make_env(engine: LocalEngine, tenants: tuple[str, ...] = ("ta", "tb")) -> Env:
     create_table(engine, "app-table")
     create_table(engine, "tenants", pk="pk", sk=None)  # as workflows/cdk/stack.py creates it
+    # where the unique cleanup sends the records it could not clean (its ${CleanupDeadLetterQueue} default)
+    engine.client("sqs").create_queue(QueueName="unique-cleanup-dead-letters")
     policy = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{ACCOUNT}:role/tenant-role/*"},
         {"Effect": "Allow", "Action": "dynamodb:GetItem",

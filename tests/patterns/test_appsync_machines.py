@@ -211,7 +211,7 @@ def test_get_output_matches_type_deserializer(env: Env, ql: str) -> None:
 def test_put_marshals_every_declared_type(env: Env) -> None:
     layout = TenantTable(Everything, query_language=JSONATA)
     env.deploy(appsync.put_item(layout, "any-put"))
-    plain = {"id": "e2", "text": "t", "count": 7, "ratio": 0.5, "exact": 3, "flag": False,
+    plain = {"id": "e2", "text": "t", "count": 7, "ratio": 0.5, "exact": "3", "flag": False,
              "blob": base64.b64encode(b"\x01\x02").decode(), "words": ["w"], "blobs": [base64.b64encode(b"z").decode()],
              "numbers": [4, 5], "lines": ["l1", "l2"], "geo": {"lat": 1.25, "name": "g"},
              "places": [{"lat": 2.5, "name": "a"}, {"lat": 3, "name": "b"}]}
@@ -230,7 +230,7 @@ def test_put_marshals_every_declared_type(env: Env) -> None:
 def test_put_stores_binary_once_decoded(env: Env) -> None:
     layout = TenantTable(Everything, query_language=JSONATA)
     env.deploy(appsync.put_item(layout, "any-put"))
-    plain = {"id": "e3", "text": "t", "count": 1, "ratio": 0.5, "exact": 3, "flag": True,
+    plain = {"id": "e3", "text": "t", "count": 1, "ratio": 0.5, "exact": "3", "flag": True,
              "blob": base64.b64encode(b"\x01\x02").decode(), "words": ["w"], "blobs": [base64.b64encode(b"z").decode()],
              "numbers": [4], "lines": [], "geo": {"lat": 1, "name": "g"}, "places": []}
     assert env.engine.run("any-put", env.ctx("ta") | {"arguments": {"input": plain}}).ok()

@@ -148,7 +148,7 @@ def test_jsonata_checks_nested_and_list_fields(env: Env) -> None:
     from tests.patterns.test_appsync_machines import Everything
 
     env.deploy(appsync.put_item(TenantTable(Everything, query_language=JSONATA), "any-put"))
-    base = {"id": "e1", "text": "t", "count": 1, "ratio": 0.5, "exact": 3, "flag": True, "blob": "AQI=",
+    base = {"id": "e1", "text": "t", "count": 1, "ratio": 0.5, "exact": "3", "flag": True, "blob": "AQI=",
             "words": ["w"], "blobs": ["eg=="], "numbers": [4], "lines": [], "geo": {"lat": 1, "name": "g"},
             "places": [], "note": None}
     assert env.engine.run("any-put", env.ctx("ta") | {"arguments": {"input": base}}).ok()  # optional null: left out

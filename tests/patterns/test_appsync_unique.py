@@ -93,7 +93,7 @@ def _summary(result: Any) -> dict[str, Any]:
 
 def _deploy(env: Env, ql: str) -> None:
     layout = dataclasses.replace(USERS, query_language=ql)
-    env.deploy(put_unique(layout, "user-put-unique", ["email"]))
+    env.deploy(put_unique(layout, "user-put-unique", ["email"], upsert=True))
     env.deploy(unique_cleanup(layout, "user-unique-cleanup", ["email"]))
     env.deploy(appsync.delete_item(layout, "user-delete"))
     env.deploy(appsync.get_item(layout, "user-get"))
@@ -190,7 +190,7 @@ def test_items_written_before_tokens_are_still_released(local_engine: LocalEngin
     """An old item (no token) releases its record only while that record has no token either."""
     env = make_env(local_engine)
     env.deploy(unique_cleanup(USERS, "user-unique-cleanup", ["email"]))
-    env.deploy(put_unique(USERS, "user-put-unique", ["email"]))
+    env.deploy(put_unique(USERS, "user-put-unique", ["email"], upsert=True))
     ddb = env.engine.client("dynamodb")
     for uid, email in (("u1", "a@x.io"), ("u2", "b@x.io")):  # what the machine wrote before tokens
         ddb.put_item(TableName="app-table", Item=constraint_key(USERS, "ta", "email", email)
@@ -210,7 +210,7 @@ def test_cleanup_for_unknown_tenant_fails_named(local_engine: LocalEngine) -> No
     r = env.engine.run("user-unique-cleanup", record)
     assert r.error == CLEANUP_FAILED
     [failed] = _summary(r)["failed"]
-    assert failed == {"eventId": "e-zz", "error": "Tenant.NotFound",
+    assert failed == {"eventId": "e-zz", "error": "Tenant.NotFound", "deadLettered": True,
                       "cause": "the tenants table has no tenantRoleArn for the record's tenant"}
 
 
@@ -218,7 +218,7 @@ def test_a_failing_record_does_not_stop_the_batch(local_engine: LocalEngine) -> 
     """Unknown tenant, malformed records, a tenant whose role lost access: each reported; the rest cleaned."""
     env = make_env(local_engine, tenants=("ta", "tb", "tc"))
     stream = Stream(env)
-    env.deploy(put_unique(USERS, "user-put-unique", ["email"]))
+    env.deploy(put_unique(USERS, "user-put-unique", ["email"], upsert=True))
     env.deploy(unique_cleanup(USERS, "user-unique-cleanup", ["email"]))
     for tenant in ("ta", "tb", "tc"):
         for email in ("a@x.io", "b@x.io"):
@@ -259,14 +259,19 @@ def test_missing_context_refused_before_the_transaction(local_engine: LocalEngin
 
 
 def test_cleanup_is_not_tenant_scoped_and_the_lint_says_why() -> None:
-    """The registry read runs under the execution role, and the delete under a role read from the tenants
-    table (not from resolverContext): the data-flow lint names exactly these two tasks."""
+    """The registry read runs under the execution role, the delete under a role read from the tenants
+    table (not from resolverContext), and the dead letter (to the operators' queue, no tenant data store)
+    under the execution role: the data-flow lint names exactly these three tasks."""
     machine = unique_cleanup(USERS, "user-unique-cleanup", ["email"])
     issues = validate_definition(machine.to_asl(), machine.name, placeholders=machine.placeholders,
                                  tenant_scoped=True)
     assert [(i.rule, i.path) for i in issues] == [
         ("tenant-isolation", "EachRecord/ItemProcessor/CleanRecord/Branches[0]/LookupTenantRole"),
-        ("tenant-isolation", "EachRecord/ItemProcessor/CleanRecord/Branches[0]/ReleaseEmail")]
+        ("tenant-isolation", "EachRecord/ItemProcessor/CleanRecord/Branches[0]/ReleaseEmail"),
+        ("tenant-isolation", "EachRecord/ItemProcessor/DeadLetter")]
+    without = unique_cleanup(USERS, "user-unique-cleanup", ["email"], dead_letters=None)
+    assert [i.path for i in validate_definition(without.to_asl(), without.name, placeholders=without.placeholders,
+                                                tenant_scoped=True)][-1].endswith("ReleaseEmail")
 
 
 def test_catalog_machines_build_validate_and_are_express() -> None:
@@ -297,7 +302,7 @@ def test_cleanup_takes_a_pipe_batch(local_engine: LocalEngine) -> None:
     """
     env = make_env(local_engine)
     stream = Stream(env)
-    env.deploy(put_unique(USERS, "user-put-unique", ["email"]))
+    env.deploy(put_unique(USERS, "user-put-unique", ["email"], upsert=True))
     env.deploy(unique_cleanup(USERS, "user-unique-cleanup", ["email"]))
     env.deploy(appsync.delete_item(USERS, "user-delete"))
     for tenant, uid, email in (("ta", "u1", "a@x.io"), ("ta", "u2", "b@x.io"), ("tb", "u1", "a@x.io"),
@@ -342,7 +347,7 @@ def test_cleanup_filter_selects_what_the_machine_acts_on() -> None:
 def test_two_unique_fields_share_one_token_and_release_independently(local_engine: LocalEngine) -> None:
     env = make_env(local_engine, tenants=("ta",))
     stream = Stream(env)
-    env.deploy(put_unique(USERS, "user-put-unique", ["email", "name"]))
+    env.deploy(put_unique(USERS, "user-put-unique", ["email", "name"], upsert=True))
     env.deploy(unique_cleanup(USERS, "user-unique-cleanup", ["email", "name"]))
     ddb = env.engine.client("dynamodb")
 
@@ -371,3 +376,130 @@ def test_an_entity_field_may_not_take_the_token_attribute() -> None:
 
     with pytest.raises(BuildError, match="Account.uniqueToken clashes with the attribute the unique put"):
         TenantTable(Account)
+
+
+# -- create-only by default: an existing id is refused by name, never overwritten (#12.3) ----------------------------
+@pytest.mark.parametrize("ql", [JSONPATH, JSONATA])
+def test_create_refuses_an_existing_id_and_keeps_the_user(local_engine: LocalEngine, ql: str) -> None:
+    """Registering an id that exists must not replace the user (its admin flag, counters) nor release its email."""
+    env = make_env(local_engine)
+    layout = dataclasses.replace(USERS, query_language=ql)
+    env.deploy(put_unique(layout, "user-register", ["email"]))
+    run = env.engine.run
+    owner = _user("u1", "a@x.io") | {"admin": True, "logins": 7}
+    assert run("user-register", env.ctx("ta") | {"arguments": {"input": owner}}).ok()
+    assert run("user-register", env.ctx("ta") | {"arguments": {"input": _user("u2", "b@x.io")}}).ok()
+    before = _user_item(env, "ta", "u1")
+
+    for attempt in (_user("u1", "c@x.io"),   # a new email
+                    owner,                   # the very same input
+                    _user("u1", "b@x.io")):  # an email another user holds: the id is what is wrong
+        again = run("user-register", env.ctx("ta") | {"arguments": {"input": attempt}})
+        assert (again.error, again.cause) == ("Resolver.AlreadyExists", "User u1 already exists"), attempt
+    assert _user_item(env, "ta", "u1") == before  # admin flag, counters and token untouched
+    assert _constraint(env, "ta", "a@x.io")[UNIQUE_TOKEN_ATTR] == before[UNIQUE_TOKEN_ATTR]
+    assert not _constraint_exists(env, "ta", "c@x.io")  # the cancelled transaction wrote nothing
+    assert _constraint(env, "ta", "b@x.io")["ownerId"] == {"S": "u2"}
+    dup = run("user-register", env.ctx("ta") | {"arguments": {"input": _user("u3", "a@x.io")}})
+    assert dup.error == "UniqueConstraintViolation"  # a@x.io is still u1's
+    other_tenant = run("user-register", env.ctx("tb") | {"arguments": {"input": _user("u1", "a@x.io")}})
+    assert other_tenant.ok(), other_tenant.cause  # ids, like unique values, are per tenant
+
+
+def test_register_user_is_create_only_and_put_user_an_upsert(local_engine: LocalEngine) -> None:
+    """The example: registerUser (appsync-put-unique) creates; putUser (appsync-put-item) replaces on purpose."""
+    env = make_env(local_engine)
+    for name in ("appsync-put-unique", "appsync-put-item"):
+        env.deploy(registered()[name].build())
+    run = env.engine.run
+    owner = _user("u1", "a@x.io") | {"admin": True}
+    assert run("appsync-put-unique", env.ctx("ta") | {"arguments": {"input": owner}}).ok()
+    hijack = run("appsync-put-unique", env.ctx("ta") | {"arguments": {"input": _user("u1", "x@evil.io")}})
+    assert (hijack.error, hijack.cause) == ("Resolver.AlreadyExists", "User u1 already exists")
+    assert _user_item(env, "ta", "u1")["admin"] == {"BOOL": True}
+    replaced = run("appsync-put-item", env.ctx("ta") | {"arguments": {"input": _user("u1", "b@x.io")}})
+    assert replaced.ok(), replaced.cause
+    assert _user_item(env, "ta", "u1")["email"] == {"S": "b@x.io"}
+
+
+# -- unique values are compared normalized: one address, one user (#12.9) -------------------------------------------
+def test_spellings_of_one_email_cannot_both_register(local_engine: LocalEngine) -> None:
+    """The example's registerUser: case variants collide; non-ASCII (NFC/NFD spellings) is refused by name."""
+    env = make_env(local_engine)
+    stream = Stream(env)
+    for name in ("appsync-put-unique", "appsync-delete-item", "appsync-get-item", "appsync-unique-cleanup"):
+        env.deploy(registered()[name].build())
+    run = env.engine.run
+    first = run("appsync-put-unique", env.ctx("ta") | {"arguments": {"input": _user("u1", "Ana@X.io")}})
+    assert first.ok(), first.cause
+    for uid, spelling in (("u2", "ana@x.io"), ("u3", "ANA@X.IO"), ("u4", "aNa@x.IO")):
+        dup = run("appsync-put-unique", env.ctx("ta") | {"arguments": {"input": _user(uid, spelling)}})
+        assert (dup.error, dup.cause) == ("UniqueConstraintViolation", "email already used by another User"), spelling
+    for uid, spelling in (("u5", "jos\u00e9@x.io"), ("u6", "jose\u0301@x.io")):  # NFC and NFD of one address
+        refused = run("appsync-put-unique", env.ctx("ta") | {"arguments": {"input": _user(uid, spelling)}})
+        assert refused.error == "Resolver.InvalidArgument", (spelling, refused.error, refused.cause)
+        assert refused.cause.startswith("input.email must be ASCII"), refused.cause
+    got = run("appsync-get-item", env.ctx("ta") | {"arguments": {"id": "u1"}})
+    assert got.output["email"] == "Ana@X.io"  # the item keeps the spelling the user chose
+    other_tenant = run("appsync-put-unique", env.ctx("tb") | {"arguments": {"input": _user("u1", "ana@x.io")}})
+    assert other_tenant.ok(), other_tenant.cause
+
+    assert run("appsync-delete-item", env.ctx("ta") | {"arguments": {"id": "u1"}}).ok()
+    released = run("appsync-unique-cleanup", stream.take())
+    assert released.output == {"cleaned": 1, "skipped": 0, "failed": []}, released.cause
+    again = run("appsync-put-unique", env.ctx("ta") | {"arguments": {"input": _user("u2", "ANA@x.io")}})
+    assert again.ok(), again.cause  # the normalized record was the one released
+
+
+@pytest.mark.parametrize("ql", [JSONPATH, JSONATA])
+def test_normalized_unique_values_in_both_query_languages(local_engine: LocalEngine, ql: str) -> None:
+    from workflows.patterns.appsync import Normalize
+
+    env = make_env(local_engine, tenants=("ta",))
+    stream = Stream(env)
+    layout = TenantTable(USERS.entity, query_language=ql, unique={"email": Normalize.EMAIL, "name": Normalize.LOWERCASE})
+    env.deploy(put_unique(layout, "user-put", upsert=True))
+    env.deploy(unique_cleanup(layout, "user-cleanup"))
+    run = env.engine.run
+    assert run("user-put", env.ctx("ta") | {"arguments": {"input": _user("u1", "Ana@x.io") | {"name": "Ana"}}}).ok()
+    record = _constraint(env, "ta", "Ana@x.io")  # constraint_key normalizes as the machine does
+    assert record is not None and record["pk"] == {"S": "ta#UNIQUE#User.email#ana@x.io"}
+    taken = run("user-put", env.ctx("ta") | {"arguments": {"input": _user("u2", "b@x.io") | {"name": "ANA"}}})
+    assert (taken.error, taken.cause) == ("UniqueConstraintViolation", "name already used by another User")
+    unicode_name = run("user-put", env.ctx("ta") | {"arguments": {"input": _user("u3", "c@x.io") | {"name": "Zoë"}}})
+    assert unicode_name.ok(), unicode_name.cause  # LOWERCASE alone does not refuse non-ASCII
+    refused = run("user-put", env.ctx("ta") | {"arguments": {"input": _user("u4", "Zo\u00eb@x.io")}})
+    assert refused.error == "Resolver.InvalidArgument" and refused.cause.startswith("input.email must be ASCII")
+    bad_type = run("user-put", env.ctx("ta") | {"arguments": {"input": _user("u4", "d@x.io") | {"email": 5}}})
+    assert bad_type.error == "Resolver.InvalidArgument" and "input.email" in bad_type.cause  # the type is named first
+    # a change of spelling only: the record is the same one, kept (the late cleanup's token no longer matches)
+    assert run("user-put", env.ctx("ta") | {"arguments": {"input": _user("u1", "ANA@x.io") | {"name": "Ana"}}}).ok()
+    cleaned = run("user-cleanup", stream.take())
+    assert cleaned.ok(), cleaned.cause
+    assert _constraint(env, "ta", "ana@x.io")["ownerId"] == {"S": "u1"}
+    assert run("user-put", env.ctx("ta") | {"arguments": {"input": _user("u1", "new@x.io") | {"name": "Ana"}}}).ok()
+    assert run("user-cleanup", stream.take()).output == {"cleaned": 1, "skipped": 0, "failed": []}
+    assert not _constraint_exists(env, "ta", "ana@x.io")
+
+
+def test_normalization_is_declared_per_unique_field() -> None:
+    from workflows.patterns.appsync import Normalize
+
+    entity = USERS.entity
+    assert TenantTable(entity, unique=("email",)).normalization("email") is Normalize.EXACT  # as before
+    mapped = TenantTable(entity, unique={"email": Normalize.EMAIL})
+    assert (mapped.unique, mapped.normalization("email")) == (("email",), Normalize.EMAIL)
+    assert dataclasses.replace(mapped, query_language=JSONPATH).normalization("email") is Normalize.EMAIL
+    assert TenantTable(entity, unique=("email",), normalize={"email": Normalize.LOWERCASE}).normalization(
+        "email") is Normalize.LOWERCASE
+    assert constraint_key(mapped, "ta", "email", "A@X.io")["pk"] == {"S": "ta#UNIQUE#User.email#a@x.io"}
+    with pytest.raises(ValueError, match="not ASCII"):
+        constraint_key(mapped, "ta", "email", "\u00e9@x.io")
+    with pytest.raises(BuildError, match="normalize names User.name, which is not a unique field"):
+        TenantTable(entity, unique=("email",), normalize={"name": Normalize.LOWERCASE})
+    with pytest.raises(BuildError, match="User.email: normalization must be a Normalize"):
+        TenantTable(entity, unique={"email": "lower"})
+    with pytest.raises(BuildError, match="unique says Normalize.EMAIL but normalize says Normalize.EXACT"):
+        TenantTable(entity, unique={"email": Normalize.EMAIL}, normalize={"email": Normalize.EXACT})
+    with pytest.raises(BuildError, match="must be a required str"):
+        TenantTable(entity, unique={"logins": Normalize.LOWERCASE})

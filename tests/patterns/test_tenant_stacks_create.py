@@ -116,6 +116,11 @@ RULE = " is not 1-64 letters, digits or hyphens (it names the stack tenant-<tena
     ("x" * 65, "tenantId " + "x" * 65 + RULE),
     (42, "tenantId 42" + RULE),
     (None, "the event has no detail.tenantId"),
+    # AWS's JSONata is JavaScript: '$' is the end of the string, never "before a final newline"
+    ("acme\n", "tenantId acme\n" + RULE),
+    ("acme\r\n", "tenantId acme\r\n" + RULE),
+    ("\nacme", "tenantId \nacme" + RULE),
+    ("", "tenantId " + RULE),
 ])
 def test_invalid_tenant_id_fails_before_any_call(engine: LocalEngine, stack_script: StackScript,
                                                  tenant: object, named: str) -> None:

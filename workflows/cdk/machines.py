@@ -16,6 +16,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -29,7 +30,7 @@ class WorkflowMachine(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, source: MachineSource, *, prefix: str,
                  substitutions: Mapping[str, str], tables: Mapping[str, dynamodb.ITable],
-                 stack_arn: str | None = None) -> None:
+                 stack_arn: str | None = None, queues: Mapping[str, sqs.IQueue] | None = None) -> None:
         super().__init__(scope, construct_id)
         missing = set(source.placeholders) - set(substitutions)
         if missing:
@@ -49,7 +50,7 @@ class WorkflowMachine(Construct):
             role=self.role, tracing_enabled=True,
             # payloads stay out of the shared log group: they carry tenants' data
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False))
-        self.actions = self._grant(source, tables, stack_arn)
+        self.actions = self._grant(source, tables, stack_arn, queues or {})
         self.distributed = runs_distributed_map(source.asl)
         if self.distributed:
             own = stack.format_arn(service="states", resource="stateMachine", resource_name=self.machine_name,
@@ -61,7 +62,7 @@ class WorkflowMachine(Construct):
                 actions=["states:DescribeExecution", "states:StopExecution"], resources=[runs]))
 
     def _grant(self, source: MachineSource, tables: Mapping[str, dynamodb.ITable],
-               stack_arn: str | None) -> set[str]:
+               stack_arn: str | None, queues: Mapping[str, sqs.IQueue]) -> set[str]:
         by_resource: dict[str, set[str]] = defaultdict(set)
         for use in task_uses(source.asl):
             if use.as_tenant:
@@ -72,6 +73,12 @@ class WorkflowMachine(Construct):
                     raise UnsupportedTask(f"{source.name}.{use.state}: {use.action} names no known table")
                 for table in named:
                     by_resource[table.table_arn].add(use.action)
+            elif use.action == "sqs:SendMessage":
+                named_queues = [queues[p] for p in use.placeholders if p in queues]
+                if not named_queues:
+                    raise UnsupportedTask(f"{source.name}.{use.state}: {use.action} names no known queue")
+                for queue in named_queues:
+                    by_resource[queue.queue_arn].add(use.action)
             elif use.action.startswith("cloudformation:") and stack_arn is not None:
                 by_resource[stack_arn].add(use.action)
             else:

@@ -80,6 +80,10 @@ def acknowledge_findings(stack: "TenantApiStack") -> None:
         _ack(reader.dead_letters, "AwsSolutions-SQS3",
              "this queue is the pipe's dead-letter queue (SourceParameters DeadLetterConfig); cdk-nag only "
              "recognises a DLQ named in another queue's RedrivePolicy")
+    for queue in stack.queues.values():
+        _ack(queue, "AwsSolutions-SQS3",
+             "this queue is itself a dead-letter queue: the unique cleanup machine sends the records it could not "
+             "clean there; cdk-nag only recognises a DLQ named in another queue's RedrivePolicy")
     api = stack.api.api
     _ack(api, "AwsSolutions-ASC3",
          "verbose request logging would write the Authorization header (the caller's JWT) and tenant data to "

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from workflows.cdk.api import Authorizer, GraphqlApi, table
@@ -26,6 +27,7 @@ from workflows.cdk.nag import acknowledge_findings
 from workflows.cdk.pipes import StreamToBus, StreamToMachine
 from workflows.cdk.sources import MachineSource, SourceError, load_machines
 from workflows.golden import contract_problems
+from workflows.patterns.appsync.unique import DEAD_LETTERS
 from workflows.project import Project
 
 #: lifecycle step -> the machine name the library's tenant_stacks patterns give it by default
@@ -33,6 +35,8 @@ LIFECYCLE_MACHINES: Mapping[str, str] = {"create": "tenant-stack-create", "delet
                                          "update": "tenant-stack-update"}
 #: the placeholders only the template store can fill
 TEMPLATE_PLACEHOLDERS = frozenset({"TemplateBucket", "TemplateKey"})
+#: placeholders naming an SQS queue the stack creates for operators (the unique cleanup's dead letters)
+QUEUE_PLACEHOLDERS = frozenset({DEAD_LETTERS[2:-1]})
 #: DynamoDB Streams serve at most two concurrent readers per shard
 MAX_STREAM_READERS = 2
 
@@ -123,8 +127,14 @@ class TenantApiStack(cdk.Stack):
             self.templates = TemplateStore(self, "Templates")
             substitutions |= {"TemplateBucket": self.templates.bucket.bucket_name, "TemplateKey": self.templates.key}
         tables = {"AppTable": self.app_table, "TenantsTable": self.tenants_table}
+        # a queue per such placeholder a machine uses; it holds records with tenants' values: encrypted, 14 days
+        used = {p for s in self.sources.values() for p in s.placeholders}
+        self.queues = {name: sqs.Queue(self, name, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+                                       retention_period=cdk.Duration.days(14))
+                       for name in sorted(QUEUE_PLACEHOLDERS & used)}
+        substitutions |= {name: queue.queue_url for name, queue in self.queues.items()}
         self.machines = {name: WorkflowMachine(self, f"Workflow-{name}", source, prefix=self.stack_name,
-                                               substitutions=substitutions, tables=tables,
+                                               substitutions=substitutions, tables=tables, queues=self.queues,
                                                stack_arn=tenant_stack_arns(self))
                          for name, source in sorted(self.sources.items())}
 

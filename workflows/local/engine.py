@@ -12,7 +12,7 @@ import json
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import boto3
 from botocore.config import Config
@@ -23,7 +23,7 @@ from workflows.local.errors import EngineError, ExecutionTimeoutError
 from workflows.local.history import VisitedState, count_transitions, visited_states
 from workflows.local.json_values import to_json_safe
 
-__all__ = ["ExecutionResult", "LocalEngine", "VisitedState"]
+__all__ = ["ExecutionObserver", "ExecutionResult", "LocalEngine", "VisitedState", "observe_executions"]
 
 DEFAULT_ROLE_NAME = "workflows-local-execution"
 _TRUST_STATES = {
@@ -62,6 +62,37 @@ class ExecutionResult:
     def waited_seconds(self) -> float:
         """Seconds the Wait states and Retry intervals asked for (not really slept by default)."""
         return sum(seconds for _, seconds in self.waits)
+
+
+ExecutionObserver = Callable[[str, str, "tuple[dict[str, Any], ...]"], None]
+_observers: list[ExecutionObserver] = []
+
+
+def observe_executions(observer: ExecutionObserver) -> Callable[[], None]:
+    """Call ``observer(machine_name, definition_text, history_events)`` after every execution ends.
+
+    Why at moto's end-of-execution callback rather than in ``LocalEngine.run``: executions started
+    through the engine's boto3 clients, the in-process endpoint or ``run_once`` end there too (test
+    coverage sees them all). Returns a function that removes the observer.
+    """
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    if not getattr(BaseExecutionWorkerCommunication.terminated, "_workflows_observed", False):
+        original = BaseExecutionWorkerCommunication.terminated
+
+        def terminated(self: Any) -> None:
+            original(self)
+            if _observers:
+                execution = self.execution
+                machine = execution.state_machine
+                events = tuple(to_json_safe(list(execution.to_history_output()["events"])))
+                for notify in list(_observers):
+                    notify(machine.name, machine.definition, events)
+
+        terminated._workflows_observed = True  # type: ignore[attr-defined]
+        BaseExecutionWorkerCommunication.terminated = terminated  # type: ignore[method-assign]
+    _observers.append(observer)
+    return lambda: _observers.remove(observer) if observer in _observers else None
 
 
 # botocore 1.44 sends stream-ARN calls to "<account>.streams-ddb.<region>..." (account-based endpoints),

@@ -44,6 +44,12 @@ ALREADY_EXISTS = "CloudFormation.AlreadyExistsException"
 # Stack names allow [A-Za-z0-9-] (starting with a letter, which STACK_PREFIX provides); 64 is the
 # tenant template's TenantId limit. Stricter than the template's AllowedPattern, which also takes '_'.
 TENANT_ID_PATTERN = "^[A-Za-z0-9-]{1,64}$"
+# The machine does not use TENANT_ID_PATTERN's anchors: in AWS's JSONata (JavaScript) '$' is the end of
+# the string, but in Python's re (jsonata-python, the local engine) it also matches before a final
+# newline, so "acme\n" would pass locally. "No character outside the set, 1-64 of them" means the
+# same in both engines.
+_TENANT_ID_OUTSIDE = "/[^A-Za-z0-9-]/"
+_TENANT_ID_MAX = 64
 # How often update-all re-describes a CREATING tenant whose stack does not exist yet (backoff
 # 5, 10, 20, 40, then 60 s: about 5 minutes, well past CreateStack's own throttling retries).
 MISSING_POLLS = 8
@@ -114,7 +120,8 @@ def _valid_tenant_id(then: State | Chain) -> Choice:
     """Go on to ``then`` only for a stack-name-safe ``detail.tenantId`` (JSONata: a JSONPath Choice
     has only ``*`` wildcards, no character classes); else fail before any call."""
     tenant = "$states.input.detail.tenantId"
-    valid = f"{{% $type({tenant}) = 'string' and $contains({tenant}, /{TENANT_ID_PATTERN}/) %}}"
+    valid = (f"{{% $type({tenant}) = 'string' and $length({tenant}) >= 1 and $length({tenant}) <= {_TENANT_ID_MAX}"
+             f" and $not($contains({tenant}, {_TENANT_ID_OUTSIDE})) %}}")
     cause = (f"{{% $exists({tenant}) ? 'tenantId ' & $substring($string({tenant}), 0, 100) & "
              f"' is not 1-64 letters, digits or hyphens (it names the stack {STACK_PREFIX}<tenantId>)' "
              f": 'the event has no detail.tenantId' %}}")

@@ -9,6 +9,10 @@ with no conftest line.
     sfn_call      (module)   sfn_call("note-get", {"id": "n1"}, tenant=a) -> Execution
     graphql       (module)   graphql("{ getNote(id: \\"n1\\") { title } }", tenant=a) -> {"data", "errors"}
 
+``--sfn-coverage`` (``--sfn-coverage-json FILE``, ``--sfn-coverage-fail-under N``) reports, per machine,
+the states, Choice rules, Catch/Retry paths and Map/Parallel branches the session's executions took
+(see ``workflows.testing.coverage``).
+
 The target is the in-process engine unless ``--sfn-endpoint URL`` ($WORKFLOWS_SFN_ENDPOINT) names a
 Step Functions endpoint such as ``workflows local``, or ``--sfn-stack NAME`` ($WORKFLOWS_SFN_STACK) a
 deployed stack. Everything heavy (moto, the engine, boto3, graphql-core) is imported inside the
@@ -48,6 +52,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--sfn-project", default=None, metavar="DIR",
                     help=f"the project (a folder with [tool.saas-workflows]; default: the current folder; "
                          f"env {PROJECT_ENV})")
+    group.addoption("--sfn-coverage", action="store_true", default=False,
+                    help="report which states, Choice rules, Catch and Retry paths and Map/Parallel branches of "
+                         "each state machine the in-process engine executed during the session")
+    group.addoption("--sfn-coverage-json", default=None, metavar="FILE",
+                    help="also write that coverage as JSON to FILE (implies --sfn-coverage)")
+    group.addoption("--sfn-coverage-fail-under", default=None, type=float, metavar="N",
+                    help="fail the session when state-machine coverage is under N percent (implies --sfn-coverage)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the coverage plugin only when asked: without it, nothing heavy is imported."""
+    wanted = (config.getoption("--sfn-coverage", False) or config.getoption("--sfn-coverage-json", None)
+              or config.getoption("--sfn-coverage-fail-under", None) is not None)
+    if wanted and not config.pluginmanager.has_plugin("sfn-coverage"):
+        from workflows.testing.coverage_plugin import SfnCoverage
+
+        config.pluginmanager.register(SfnCoverage(config), "sfn-coverage")
 
 
 def _option(config: pytest.Config, name: str, env: str) -> str | None:

@@ -11,6 +11,7 @@ import importlib
 import threading
 
 ORDER: tuple[str, ...] = (
+    "parser_scopes",
     "jsonata",
     "jsonata_functions",
     "jsonpath",
@@ -33,6 +34,7 @@ ORDER: tuple[str, ...] = (
     "map_state",
     "definition_checks",
     "intrinsics",
+    "test_state",
     "credentials",
 )
 

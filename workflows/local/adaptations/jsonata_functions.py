@@ -169,6 +169,16 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 
+def _range_for_jlens(*args: Any) -> Any:
+    # jlens has no host-made sequences: a one-number range is that number, as in AWS.
+    numbers = range_(*args)
+    return numbers[0] if len(numbers) == 1 else list(numbers)
+
+
+#: The same functions as jlens bindings (plain Python values in and out).
+JLENS_BINDINGS: dict[str, Callable[..., Any]] = FUNCTIONS | {"range": _range_for_jlens}
+
+
 def bind(expression: Any) -> Any:
     """Register the AWS functions on one compiled ``jsonata.Jsonata`` expression (its own frame)."""
     for name, implementation in FUNCTIONS.items():

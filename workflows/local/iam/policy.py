@@ -107,12 +107,16 @@ def _substitute(text: str, context: dict[str, list[str]]) -> str:
 @lru_cache(maxsize=4096)
 def _glob(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(f"^{body}$", re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+    return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
 def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
-    """IAM wildcard match: ``*`` any run of characters (including ``:`` and ``/``), ``?`` one."""
-    return _glob(pattern, ignore_case).match(value) is not None
+    """IAM wildcard match: ``*`` any run of characters (including ``:`` and ``/``), ``?`` one.
+
+    Against the WHOLE value (``fullmatch``): a ``$`` anchor would also match before a final
+    newline, so ``"acme"`` would have matched ``"acme\\n"``; AWS compares the whole string.
+    """
+    return _glob(pattern, ignore_case).fullmatch(value) is not None
 
 
 def _as_list(value: Any, what: str) -> list[Any]:

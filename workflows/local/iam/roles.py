@@ -32,9 +32,10 @@ from workflows.local.iam.policy import (
     trust_allows,
 )
 
+#: Matched with ``fullmatch`` (a ``$`` anchor would accept a trailing newline, which IAM does not).
 ROLE_ARN = re.compile(
-    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):iam::(?P<account>\d{12}):"
-    r"role(?P<path>/(?:[\x21-\x2e\x30-\x7e]+/)*)(?P<name>[\w+=,.@-]{1,64})$"
+    r"arn:(?P<partition>aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):iam::(?P<account>\d{12}):"
+    r"role(?P<path>/(?:[\x21-\x2e\x30-\x7e]+/)*)(?P<name>[\w+=,.@-]{1,64})", re.ASCII
 )
 STATES_SERVICE_PRINCIPAL = "states.amazonaws.com"
 
@@ -86,7 +87,7 @@ def parse_role_arn(value: object) -> re.Match[str]:
     """Check type and shape of a role ARN; raise ``TaskRoleError`` saying what is wrong."""
     if not isinstance(value, str):
         raise TaskRoleError(value, f"RoleArn must be a string, got {type(value).__name__}", "States.Runtime")
-    match = ROLE_ARN.match(value)
+    match = ROLE_ARN.fullmatch(value)
     if not match:
         raise TaskRoleError(
             value, "not a well-formed IAM role ARN (arn:<partition>:iam::<12 digits>:role/<path/>name)"
@@ -146,7 +147,7 @@ def resolve_task_role(
     if role is None:
         raise TaskRoleError(role_arn, "the role does not exist")
 
-    exec_match = ROLE_ARN.match(execution_role_arn or "")
+    exec_match = ROLE_ARN.fullmatch(execution_role_arn or "")
     caller_account = exec_match["account"] if exec_match else account
     who = TrustPrincipals(
         aws=frozenset(filter(None, [execution_role_arn, caller_account])),

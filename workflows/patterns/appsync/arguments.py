@@ -13,6 +13,11 @@ Two shapes, one rule set (``_EXPECT``):
   named ``Resolver.InvalidArgument`` whose cause names the field; the presence rule comes first
   because a type test on an absent path is a runtime error on AWS.
 Optional fields may be absent or null (GraphQL sends null for an explicit "no value").
+
+Numbers (JSONata): an ``int``/``float`` value must be one ``marshal`` can write digit for digit
+(an integer within +/-2^53, or at most 15 significant digits, in DynamoDB's range), a ``Decimal``
+value a string in JSON number syntax DynamoDB can store; anything else is refused by name rather
+than rounded (see ``marshal``). JSONPath checks only the JSON type (a Choice cannot count digits).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import dataclasses
 from typing import Sequence
 
 from workflows.core import Condition, Fail, Var
+from workflows.patterns.appsync.marshal import NUMBER_FUNCTIONS
 from workflows.patterns.entity import Entity, Field, Kind
 
 __all__ = ["INVALID_ARGUMENT", "invalid_jsonata", "key_invalid_jsonata", "either", "refuse", "path_rules",
@@ -42,20 +48,43 @@ _EXPECT: dict[Kind, tuple[str, str]] = {
     Kind.M: ("an object", '$type($v) = "object"'),
     Kind.L_M: ("a list of objects", '$type($v) = "array" and $count($filter($v, function($e){ $type($e) != "object" })) = 0'),
 }
+# Decimal (exact_numbers) fields: the digits travel as strings ($ddbDigits: marshal.NUMBER_FUNCTIONS)
+_DECIMAL_EXPECT: dict[Kind, tuple[str, str]] = {
+    Kind.N: ("a decimal number as a string (JSON number syntax, at most 38 significant digits, magnitude 1E-130 "
+             "to 9.99E+125)", '$type($v) = "string" and $ddbDigits($v).ok = true'),
+    Kind.NS: ("a non-empty list of distinct decimal numbers as strings",
+              '$set($v, "string") and $count($filter($v, function($e){ $not($ddbDigits($e).ok = true) })) = 0'),
+}
+#: Why an int/float value is refused although it is a number (marshal writes it only when its digits survive).
+INEXACT = ("must be a number DynamoDB can store exactly: an integer within +/-2^53, or at most 15 significant "
+           "digits, magnitude 1E-130 to 9.99E+125 (declare the field Decimal and send a string for more digits)")
+# the int/float kinds' second test, after the type: every digit can be written
+_EXACT_TEST = {Kind.N: "$exists($exactNumber($v))",
+               Kind.NS: "$count($filter($v, function($e){ $not($exists($exactNumber($e))) })) = 0"}
 # DynamoDB refuses empty sets and sets with duplicates
 _SET_FN = ('$set := function($v, $t){ $type($v) = "array" and $count($v) > 0 and '
            '$count($filter($v, function($e){ $type($e) != $t })) = 0 and $count($distinct($v)) = $count($v) }')
 # (Step Functions refuses a lone "$" in JSONata, so element tests use $filter, not a [$type($)] predicate)
 
 
-def _test(kind: Kind, value: str) -> str:
-    return "($v := " + value + "; " + _EXPECT[kind][1] + ")"
+def _expect(f: Field) -> tuple[str, str]:
+    """(what the cause says the field must be, JSONata test of ``$v``)."""
+    if f.exact_numbers and f.kind in _DECIMAL_EXPECT:
+        return _DECIMAL_EXPECT[f.kind]
+    return _EXPECT[f.kind]
+
+
+def _test(test: str, value: str) -> str:
+    return "($v := " + value + "; " + test + ")"
 
 
 def _field_reason(f: Field, value: str, label: str, depth: int) -> str:
     """Bare JSONata: the reason ``value`` is not a valid ``f``, or undefined."""
-    what = _EXPECT[f.kind][0]
-    wrong = f'$not({_test(f.kind, value)}) ? "{label} must be {what}"'
+    what, test = _expect(f)
+    wrong = f'$not({_test(test, value)}) ? "{label} must be {what}"'
+    if f.kind in _EXACT_TEST and not f.exact_numbers:
+        element = label + ("[]" if f.kind is Kind.NS else "")
+        wrong += f' : $not({_test(_EXACT_TEST[f.kind], value)}) ? "{element} {INEXACT}"'
     nested = ""
     if f.kind is Kind.M and f.entity is not None:
         nested = _entity_reason(f.entity, value, label, depth + 1)
@@ -81,9 +110,15 @@ def _entity_reason(entity: Entity, source: str, where: str, depth: int = 0) -> s
     return out
 
 
+def _has_numbers(entity: Entity) -> bool:
+    return any(f.kind in (Kind.N, Kind.NS) or (f.entity is not None and _has_numbers(f.entity))
+               for f in entity.fields)
+
+
 def invalid_jsonata(entity: Entity, source: str, where: str) -> str:
     """Bare JSONata: the first reason the object at ``source`` is not a valid ``entity`` (labels start ``where``)."""
-    return f"({_SET_FN}; {_entity_reason(entity, source, where)})"
+    numbers = f"{NUMBER_FUNCTIONS}; " if _has_numbers(entity) else ""
+    return f"({_SET_FN}; {numbers}{_entity_reason(entity, source, where)})"
 
 
 def key_invalid_jsonata(source: str, label: str) -> str:
@@ -137,9 +172,11 @@ def path_rules(entity: Entity, source: str, where: str) -> list[tuple[Condition,
         if f.kind is Kind.M and f.entity is not None:
             rules += path_rules(f.entity, path, label)
             continue
-        fail = _fail(label, _EXPECT[f.kind][0])
+        fail = _fail(label, _expect(f)[0])
         if f.kind in (Kind.SS, Kind.BS):
             rules += [(~Var(f"{path}[0]").is_present(), fail), (~Var(f"{path}[0]").is_string(), fail)]
+        elif f.kind is Kind.N and f.exact_numbers:  # a Decimal's digits travel as a string
+            rules += [(~Var(path).is_present(), fail), (~Var(path).is_string(), fail)]
         elif f.kind in _PATH_TYPE:
             rules += [(~Var(path).is_present(), fail), (~_PATH_TYPE[f.kind](Var(path)), fail)]
     return rules

@@ -16,7 +16,7 @@ to change (e.g. ``get_item(..., not_found="error")``).
 Scalars, from the entity's Python types: ``str`` -> String (the key field: ID), ``int`` -> Int,
 ``float`` -> Float, ``bool`` -> Boolean, ``bytes`` -> String (base64), ``Decimal`` -> AWSJSON on
 output (a number when a double holds it exactly, else a string of DynamoDB's digits: no built-in
-scalar holds both) and Float on input; sets and ``list[str]`` are lists of non-null items; a nested
+scalar holds both) and String on input (its digits: a JSON number may have lost some already); sets and ``list[str]`` are lists of non-null items; a nested
 dataclass is an object (an input object on the way in).
 """
 
@@ -147,7 +147,7 @@ def _python_types(cls: type) -> dict[str, Any]:
 
 def _number(tp: Any, *, output: bool) -> str:
     if tp is Decimal:
-        return "AWSJSON" if output else "Float"
+        return "AWSJSON" if output else "String"  # the write path takes a Decimal as its digits, never a double
     return "Int" if tp is int else "Float"
 
 

@@ -26,12 +26,15 @@ index partition.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from workflows.core import JSONATA, JSONPATH, BuildError, Credentials
 from workflows.core.isolation import ROLE
-from workflows.patterns.entity import Entity, entity_of
+from workflows.patterns.appsync.marshal import exact_number_jsonata
+from workflows.patterns.appsync.normalize import Normalize
+from workflows.patterns.entity import Entity, Kind, entity_of
 
 __all__ = [
     "PARTITION_TENANT", "PARTITION_TENANT_ENTITY", "TenantTable", "SecondaryIndex", "MISSING_CONTEXT",
@@ -110,8 +113,11 @@ class TenantTable:
     pk_attr: str = "pk"
     sk_attr: str = "sk"
     indexes: tuple[SecondaryIndex, ...] = ()
-    #: fields whose values must be unique in the tenant: only ``appsync.put_unique`` may write them
-    unique: tuple[str, ...] = ()
+    #: fields whose values must be unique in the tenant: only ``appsync.put_unique`` may write them.
+    #: A mapping ``{"email": Normalize.EMAIL}`` also says how each is compared (a sequence: ``EXACT``).
+    unique: tuple[str, ...] | Mapping[str, Normalize] = ()
+    #: how each unique field is compared (``appsync.normalize``); filled from a ``unique`` mapping too
+    normalize: Mapping[str, Normalize] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.partition not in (PARTITION_TENANT, PARTITION_TENANT_ENTITY):
@@ -156,7 +162,14 @@ class TenantTable:
     def _check_unique(self) -> None:
         if isinstance(self.unique, str):
             raise BuildError("unique needs a sequence of field names, not a string", rule="appsync-unique")
+        normalize = dict(self.normalize)
+        if isinstance(self.unique, Mapping):
+            for name, mode in self.unique.items():
+                if normalize.setdefault(name, mode) is not mode:
+                    raise BuildError(f"{self.name}.{name}: unique says {mode} but normalize says {normalize[name]}",
+                                     rule="appsync-unique")
         object.__setattr__(self, "unique", tuple(self.unique))
+        object.__setattr__(self, "normalize", normalize)
         known = {f.name: f for f in self.shape.fields}
         for name in self.unique:
             f = known.get(name)
@@ -166,6 +179,13 @@ class TenantTable:
                 raise BuildError(f"unique field {self.name}.{name} must be a required str", rule="appsync-unique")
             if name == self.key_field:
                 raise BuildError(f"{name!r} is the key field; it is unique already", rule="appsync-unique")
+        for name, mode in normalize.items():
+            if name not in self.unique:
+                raise BuildError(f"normalize names {self.name}.{name}, which is not a unique field "
+                                 f"{list(self.unique)}", rule="appsync-unique")
+            if not isinstance(mode, Normalize):
+                raise BuildError(f"{self.name}.{name}: normalization must be a Normalize "
+                                 f"({', '.join(m.name for m in Normalize)}), not {mode!r}", rule="appsync-unique")
 
     def _check_index_writes(self) -> None:
         """Each index key attribute the machines write gets ONE value; a sort-key source is a required str/number."""
@@ -194,6 +214,10 @@ class TenantTable:
             out.append((index.sk_attr, (index.sk_field, index.sk_prefix)))
         return out
 
+    def normalization(self, name: str) -> Normalize:
+        """How unique field ``name`` is compared (``EXACT`` unless the layout says otherwise)."""
+        return self.normalize.get(name, Normalize.EXACT)
+
     def index_sk_fields(self) -> set[str]:
         """Fields an index sort key is made from (an update may not change them: the index key would go stale)."""
         return {i.sk_field for i in self.indexes if i.sk_field is not None}
@@ -213,10 +237,12 @@ class TenantTable:
     def index_keys_jsonata(self, tenant: str, src: str) -> str:
         """JSONata object members (``"gpk": {...}, ...``, or "") for the index keys; ``tenant`` is bare JSONata."""
         parts = []
+        numbers = {f.name for f in self.shape.fields if f.kind is Kind.N and not f.exact_numbers}  # Decimal: a string
         for index in self.indexes:
             for attr, (source, literal) in self._index_values(index):
-                value = (f'{tenant} & "{literal}"' if source == "tenant"
-                         else f'"{literal}" & $string({src}.`{source}`)')
+                # a number's digits as marshal writes them ($string would keep 15 of them)
+                text = exact_number_jsonata(f"{src}.`{source}`") if source in numbers else f"{src}.`{source}`"
+                value = f'{tenant} & "{literal}"' if source == "tenant" else f'"{literal}" & {text}'
                 parts.append(f'"{attr}": {{"S": {value}}}')
         return "".join(", " + p for p in parts)
 

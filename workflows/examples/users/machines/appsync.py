@@ -7,7 +7,8 @@ use JSONata, the shape where a get is one state with its unmarshalling included.
 Every write of ``email`` goes through the unique put: ``putUser`` (appsync-put-item) and
 ``registerUser`` (appsync-put-unique) both write a constraint record per email in the same
 transaction, so no path can store a duplicate or change a registered email without the cleanup
-learning of it. A plain ``appsync.put_item`` on ``USERS`` is a BuildError (``USERS.unique``);
+learning of it. ``registerUser`` creates only (an existing id fails with ``Resolver.AlreadyExists``
+and the user is left as it was); ``putUser`` is the explicit upsert (``upsert=True``). A plain ``appsync.put_item`` on ``USERS`` is a BuildError (``USERS.unique``);
 ``updateUser`` may not change ``email`` either.
 """
 
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from workflows.registry import Resolver, workflow
 from workflows.core import JSONATA, StateMachine
 from workflows.patterns import appsync
-from workflows.patterns.appsync import TenantTable
+from workflows.patterns.appsync import Normalize, TenantTable
 from workflows.patterns.appsync import cleanup_filter
 
 
@@ -33,7 +34,8 @@ class User:
     logins: int
 
 
-USERS = TenantTable(User, query_language=JSONATA, unique=("email",))
+#: one address, one user: ``Ana@x.io`` and ``ana@x.io`` collide; a non-ASCII address is refused (see Normalize)
+USERS = TenantTable(User, query_language=JSONATA, unique={"email": Normalize.EMAIL})
 UPDATABLE = ("name", "admin", "logins")
 UNIQUE = ("email",)
 #: The stream filter of the pipe that feeds appsync-unique-cleanup (infra/app.py passes it to workflows.cdk).
@@ -47,7 +49,7 @@ def get_item() -> StateMachine:
 
 @workflow("appsync-put-item", resolver=Resolver("Mutation", "putUser", ("input",)))
 def put_item() -> StateMachine:
-    return appsync.put_unique(USERS, "appsync-put-item")
+    return appsync.put_unique(USERS, "appsync-put-item", upsert=True)
 
 
 @workflow("appsync-update-item", resolver=Resolver("Mutation", "updateUser", ("id", "input")))

@@ -1,0 +1,21 @@
+"""tests.xdist_groups: tests marked with one xdist_group run on one worker (a CDK synth is made once)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+GROUPED = "import pytest, time\npytestmark = pytest.mark.xdist_group('g')\n" + "".join(
+    f"def test_{i}():\n    time.sleep(0.05)\n" for i in range(4))
+
+
+def test_loadgroup_puts_a_group_on_one_worker(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[1]))
+    pytester.makepyfile(test_a=GROUPED, test_b=GROUPED.replace("test_", "test_b_"))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "tests.xdist_groups", "-n", "2",
+                                           "--dist", "loadgroup", "-v")
+    result.assert_outcomes(passed=8)
+    workers = set(re.findall(r"\[(gw\d)\].*PASSED.*@g", result.stdout.str()))
+    assert len(workers) == 1, result.stdout.str()
