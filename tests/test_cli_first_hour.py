@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -155,12 +156,36 @@ def test_readme_endpoint_examples_run_against_workflows_local_seed(seeded_endpoi
     assert lines[0] == "[]"
     assert [line.split(" ", 1)[0] for line in lines[1:]] == ["SUCCEEDED", "SUCCEEDED"]
     assert [json.loads(line.split(" ", 1)[1]) for line in lines[1:]] == [USER, USER]
+
+
+AS_THE_AWS_CLI_WOULD = """
+import json, shlex, sys, boto3
+args = shlex.split(sys.argv[1])
+opt = lambda name: args[args.index(name) + 1]
+client = boto3.client("stepfunctions", endpoint_url=opt("--endpoint-url"))  # no Config: the environment decides
+answer = client.start_sync_execution(stateMachineArn=opt("--state-machine-arn"), input=opt("--input"))
+print(json.dumps({"status": answer["status"], "output": answer["output"]}))
+"""
+
+
+def test_readme_aws_cli_example_runs_against_workflows_local_seed(seeded_endpoint: str) -> None:
+    """The README's `aws ... start-sync-execution` block, with its exported environment. The AWS CLI is botocore
+    underneath and AWS_DISABLE_HOST_PREFIX_INJECTION is read by botocore's config provider; where `aws` is not
+    installed (its wheel pins a botocore other than ours), the same call is made by a botocore client built from
+    that environment alone -- which fails with the `sync-` host when the variable is missing."""
+    port = seeded_endpoint.rsplit(":", 1)[1]
+    bash = examples("local")[1][1].replace("127.0.0.1:8083", f"127.0.0.1:{port}")
+    exports, command = bash.split("\n", 1)
     if shutil.which("aws") is None:
-        pytest.skip("the AWS CLI is not installed here; its README example was not run")
-    bash = blocks[1][1].replace("127.0.0.1:8083", f"127.0.0.1:{port}")
-    result = subprocess.run(["bash", "-e", "-c", bash], capture_output=True, text=True, timeout=120, env=_env())
+        script = f"{exports}\n{sys.executable} -c {shlex.quote(AS_THE_AWS_CLI_WOULD)} {shlex.quote(command)}"
+    else:
+        script = bash
+    result = subprocess.run(["bash", "-e", "-c", script], capture_output=True, text=True, timeout=120, env=_env())
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["output"] == "[]"
+    without = subprocess.run(["bash", "-e", "-c", script.replace("AWS_DISABLE_HOST_PREFIX_INJECTION=true ", "")],
+                             capture_output=True, text=True, timeout=120, env=_env())
+    assert without.returncode != 0  # the variable is what makes it work, as the README says
 
 
 # -- workflows local: seed table, ready text ----------------------------------------------------------------
