@@ -1,0 +1,102 @@
+"""What the lifecycle machines share: names, placeholders, the tenants-table record and the tenant-id check."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from workflows.core import JSONATA, Choice, Fail, Pass, State, Chain, Task, Var
+from workflows.patterns.stack_polling import initial_poll, sdk_call
+
+CREATE_FAILED = "TenantStack.CreateFailed"
+DELETE_FAILED = "TenantStack.DeleteFailed"
+UPDATE_FAILED = "TenantStack.UpdateFailed"
+INVALID_TENANT_ID = "TenantStack.InvalidTenantId"
+ALREADY_EXISTS = "CloudFormation.AlreadyExistsException"
+# Stack names allow [A-Za-z0-9-] (starting with a letter, which STACK_PREFIX provides); 64 is the
+# tenant template's TenantId limit. Stricter than the template's AllowedPattern, which also takes '_'.
+TENANT_ID_PATTERN = "^[A-Za-z0-9-]{1,64}$"
+# The machine does not use TENANT_ID_PATTERN's anchors: in AWS's JSONata (JavaScript) '$' is the end of
+# the string, but in Python's re (jsonata-python, the local engine) it also matches before a final
+# newline, so "acme\n" would pass locally. "No character outside the set, 1-64 of them" means the
+# same in both engines.
+_TENANT_ID_OUTSIDE = "/[^A-Za-z0-9-]/"
+_TENANT_ID_MAX = 64
+# How often update-all re-describes a CREATING tenant whose stack does not exist yet (backoff
+# 5, 10, 20, 40, then 60 s: about 5 minutes, well past CreateStack's own throttling retries).
+MISSING_POLLS = 8
+
+PLACEHOLDERS = {
+    "TenantsTable": "tenants",
+    "AppTable": "app-table",
+    "TemplateBucket": "tenant-templates",
+    "TemplateKey": "tenant-stack.json",
+}
+_TABLE_ONLY = {"TenantsTable": PLACEHOLDERS["TenantsTable"]}
+# A child execution that ended without a result (it should not: every path ends in a record) is
+# counted as failed under its tenant id rather than silently dropped from the summary.
+_RESULTS = ("$map($states.input.results, function($r, $i) {$r ? $r : {'tenantId': "
+            "$states.input.page.Items[$i].pk.S, 'outcome': 'failed', 'status': 'UNKNOWN', "
+            "'reason': 'the tenant update ended without a result'}})")
+STACK_PREFIX = "tenant-"
+# every parameter of the tenant template: an update keeps each one's previous value
+TEMPLATE_PARAMETERS = ("TenantId", "RoleName", "AppTableName")
+UPDATABLE = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
+             "IMPORT_ROLLBACK_COMPLETE")
+
+
+class TenantStackRef(TypedDict):
+    """What update-all reads of a tenants table item."""
+
+    pk: str
+    stackName: str
+    status: str
+
+
+def _is_any(path: str, values: tuple[str, ...]):  # -> Condition
+    condition = Var(path) == values[0]
+    for value in values[1:]:
+        condition = condition | (Var(path) == value)
+    return condition
+
+
+def _tenant_key() -> dict:
+    return {"pk": {"S.$": "$.tenantId"}}
+
+
+def _record(name: str, status: str, *, extra_set: str = "", extra_values: dict | None = None,
+            condition: str | None = None) -> Task:
+    """UpdateItem on the tenant's item: status plus optional attributes (no Credentials: these
+    machines are the platform's, not a tenant's)."""
+    values = {":s": {"S": status}, **(extra_values or {})}
+    parameters = {
+        "TableName": "${TenantsTable}", "Key": _tenant_key(),
+        "UpdateExpression": f"SET #status = :s{extra_set}",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": values,
+    }
+    if condition is not None:
+        parameters["ConditionExpression"] = condition
+    return sdk_call(Task.dynamodb("updateItem", name, parameters=parameters, result_path=None))
+
+
+def _start(event_field: str = "$.detail.tenantId") -> Pass:
+    return Pass("ReadTenant", parameters={
+        "tenantId.$": event_field,
+        "stackName.$": f"States.Format('{STACK_PREFIX}{{}}', {event_field})",
+        "poll": initial_poll(),
+    })
+
+
+def _valid_tenant_id(then: State | Chain) -> Choice:
+    """Go on to ``then`` only for a stack-name-safe ``detail.tenantId`` (JSONata: a JSONPath Choice
+    has only ``*`` wildcards, no character classes); else fail before any call."""
+    tenant = "$states.input.detail.tenantId"
+    valid = (f"{{% $type({tenant}) = 'string' and $length({tenant}) >= 1 and $length({tenant}) <= {_TENANT_ID_MAX}"
+             f" and $not($contains({tenant}, {_TENANT_ID_OUTSIDE})) %}}")
+    cause = (f"{{% $exists({tenant}) ? 'tenantId ' & $substring($string({tenant}), 0, 100) & "
+             f"' is not 1-64 letters, digits or hyphens (it names the stack {STACK_PREFIX}<tenantId>)' "
+             f": 'the event has no detail.tenantId' %}}")
+    invalid = Fail("InvalidTenantId", query_language=JSONATA, error=INVALID_TENANT_ID, cause=cause)
+    return Choice("CheckTenantId", query_language=JSONATA).when(valid, then).otherwise(invalid)
+
+
