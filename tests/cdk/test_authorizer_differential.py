@@ -350,3 +350,38 @@ def test_generated_tokens_agree_with_pyjwt(drawn: tuple[dict[str, Any], dict[str
     if theirs and reason is not None and _stricter_numeric_date(body) and "NumericDate" in reason:
         return  # deliberate: a NumericDate is a JSON number (asserted case by case in STRICTER)
     assert (reason is None) == theirs, f"ours: {reason or 'accepted'}; PyJWT: {'accepted' if theirs else 'refused'}"
+
+
+@pytest.mark.parametrize("name, token, reason", [
+    ("exp Infinity", sign(HEADER, claims(exp=Raw("Infinity"))), "Infinity is not JSON"),
+    ("exp NaN", sign(HEADER, claims(exp=Raw("NaN"))), "NaN is not JSON"),
+    ("exp 1e999", sign(HEADER, claims(exp=Raw("1e999"))), "exp is not a finite number"),
+    ("nbf -1e999", sign(HEADER, claims(nbf=Raw("-1e999"))), "nbf is not a finite number"),
+    ("padding", sign(HEADER, claims(), spellings=("canonical", "canonical", "padded")),
+     "signature is not canonical base64url.*no padding"),
+    ("trailing bits", sign(HEADER, claims(), spellings=("canonical", "canonical", "trailing-bits")),
+     "signature is not canonical base64url.*trailing bits"),
+    ("+ and /", sign(HEADER, claims(), spellings=("canonical", "canonical", "standard")),
+     "signature is not canonical base64url.*alphabet"),
+    ("crit", sign(HEADER | {"crit": ["exp"]}, claims()), r"crit \['exp'\]: this verifier implements no JWS extension"),
+    ("e = 1", _forged_with_e1(), "key 'e1': public exponent 1 is not an odd number from 3"),
+    ("1024 bits", sign(HEADER | {"kid": "small"}, claims(), key=SMALL), "key 'small': modulus of 1024 bits is under 2048"),
+], ids=lambda v: v if isinstance(v, str) and len(v) < 20 else "")
+def test_each_laxity_of_issue_12_is_refused_by_name(name: str, token: str, reason: str) -> None:
+    """Issue 12 item 5: each of these was accepted; each is now refused with a reason that says why."""
+    with pytest.raises(TokenError, match=reason):
+        decode(token, JWKS, issuer=ISSUER, audience=AUDIENCE)
+
+
+def test_the_standard_alphabet_is_refused_even_where_it_decodes_the_same() -> None:
+    """One token, one spelling: a signature segment re-spelled with + and / (or padded) is not the token."""
+    token = sign(HEADER, claims())
+    while "-" not in token.split(".")[2] and "_" not in token.split(".")[2]:
+        token = sign(HEADER, claims(jti=str(time.time_ns())))
+    head, body, sig = token.split(".")
+    assert ours(token) is None
+    assert len(sig) % 4 == 2  # 256 bytes: 342 characters, two padding characters short
+    for other in (sig.replace("-", "+").replace("_", "/"), sig + "=="):
+        assert base64.urlsafe_b64decode(other.replace("+", "-").replace("/", "_") + "==") == \
+            base64.urlsafe_b64decode(sig + "==")
+        assert ours(f"{head}.{body}.{other}") is not None
