@@ -151,6 +151,19 @@ def _forged_with_e1() -> str:
     return f"{head}.{body}.{spell(block)}"
 
 
+def _signature_lengths() -> dict[str, str]:
+    """A signature whose first byte is 0, sent in k bytes (valid), in k - 1 (the zero dropped) and k + 1."""
+    for i in range(4096):  # one signature in 256 starts with a zero byte
+        token = sign(HEADER, claims(jti=f"j{i}"))
+        head, body, sig = token.split(".")
+        raw = base64.urlsafe_b64decode(sig + "==")
+        if raw[0] == 0:
+            return {"valid-signature-leading-zero": token,
+                    "signature-leading-zero-dropped": f"{head}.{body}.{spell(raw[1:])}",
+                    "signature-extra-leading-zero": f"{head}.{body}.{spell(bytes(1) + raw)}"}
+    raise AssertionError("no signature with a leading zero byte in 4096 tries")
+
+
 def agreeing_corpus() -> list[tuple[str, str]]:
     now = int(time.time())
     cases = {
@@ -213,11 +226,14 @@ def agreeing_corpus() -> list[tuple[str, str]]:
         "header-not-json": ".".join([spell(b"{nope"), spell(_json(claims())), "AA"]),
         "payload-not-utf8": ".".join([spell(_json(HEADER)), spell(b"\xff\xfe{"), "AA"]),
         "truncated-signature": sign(HEADER, claims())[:-8],
-    }
+    } | _signature_lengths()
     return sorted(cases.items())
 
 
-@pytest.mark.parametrize("name, token", agreeing_corpus(), ids=[n for n, _ in agreeing_corpus()])
+AGREEING = agreeing_corpus()
+
+
+@pytest.mark.parametrize("name, token", AGREEING, ids=[n for n, _ in AGREEING])
 def test_ours_accepts_iff_pyjwt_accepts(name: str, token: str) -> None:
     reason = ours(token)
     assert (reason is None) == pyjwt_accepts(token), f"{name}: ours says {reason or 'accepted'}"
@@ -241,7 +257,10 @@ def stricter_corpus() -> list[tuple[str, str, str]]:
     ]
 
 
-@pytest.mark.parametrize("name, token, reason", stricter_corpus(), ids=[c[0] for c in stricter_corpus()])
+STRICTER = stricter_corpus()
+
+
+@pytest.mark.parametrize("name, token, reason", STRICTER, ids=[c[0] for c in STRICTER])
 def test_deliberately_stricter_than_pyjwt(name: str, token: str, reason: str) -> None:
     assert pyjwt_accepts(token), f"{name}: PyJWT no longer accepts it; move it to the agreeing corpus"
     assert re.search(reason, ours(token) or "accepted"), (name, ours(token))
