@@ -4,9 +4,9 @@ Why not PyJWT (or joserfc, authlib, jwcrypto, python-jwt): each verifies RS256 t
 a compiled wheel. The Lambda asset is this folder as it is in the package (``Code.from_asset``, no
 bundling): the Python runtime provides boto3 and nothing else, and putting ``cryptography`` in the asset
 means a platform-specific (manylinux, the Lambda's Python version) pip download at synth, or Docker
-bundling; neither may happen at synth or test time here. python-jose's pure ``rsa`` backend would still
-have to be copied into the asset, and that backend is the one its authors advise against. What is left
-is small enough to own: the signature ``s`` is checked by computing ``pow(s, e, n)`` (RSASSA-PKCS1-v1_5,
+bundling; neither may happen at synth or test time here. python-jose's pure-Python backend (``rsa``,
+``ecdsa``, ``pyasn1``) would still have to be copied into the asset, and its authors recommend the
+``cryptography`` backend instead. What is left is small enough to own: the signature ``s`` is checked by computing ``pow(s, e, n)`` (RSASSA-PKCS1-v1_5,
 RFC 8017 section 8.2.2) and comparing the whole encoded block, in constant time, with the expected
 encoding of the SHA-256 digest. Only *verification* with a public key is done here, which has no secret
 to leak through timing.
@@ -19,13 +19,16 @@ where this module is stricter, each asserted there:
 - base64url must be canonical (RFC 7515 section 2, RFC 4648 section 5 without padding): no ``=``
   (PyJWT accepts correct padding), so one token has exactly one spelling, and one authorizer cache
   entry in AppSync;
-- JSON must be JSON (RFC 8259): ``NaN``, ``Infinity`` and ``-Infinity`` are refused anywhere, and a
-  number that overflows to infinity (``1e999``) is refused as a NumericDate;
+- JSON must be JSON (RFC 8259): ``NaN``, ``Infinity`` and ``-Infinity`` are refused anywhere (PyJWT
+  refuses them only in ``exp``/``nbf``/``iat``; a number that overflows to infinity, ``1e999``, is
+  refused there by both);
 - ``exp``, ``nbf`` and ``iat`` must be JSON numbers (RFC 7519 section 2, NumericDate): PyJWT passes them
   through ``int()``, so it takes ``"1700000000"`` and ``true``;
 - any ``crit`` header is refused: this verifier implements no JWS extension (RFC 7515 section 4.1.11
   says a recipient MUST reject a token naming an extension it does not understand; PyJWT understands
   ``b64``, RFC 7797, which has no use here).
+
+The JWKS is deploy-time configuration, not caller input: its ``n`` and ``e`` may carry base64 padding.
 
 Every refusal is a ``TokenError`` whose message names the reason (the handler logs it, the caller only
 sees ``isAuthorized: false``).
