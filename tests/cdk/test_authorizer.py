@@ -228,3 +228,20 @@ def test_cache_seconds_unit() -> None:
     assert handler.cache_seconds({"exp": 1000}, 300, 2000) == 0  # never negative
     assert handler.cache_seconds({"exp": 10 ** 20}, 300, 0) == 300
     assert handler.cache_seconds({}, 300, 0) == 0
+
+
+def test_a_jwks_key_with_exponent_1_admits_no_forgery(tenants, key, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12 item 5: with e = 1, pow(s, 1, n) == s, so the PKCS#1 block of the digest is its own
+    "signature" and anyone can mint a token. Such a key now refuses every token (the old verifier
+    authorized this one)."""
+    import hashlib
+
+    public = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    monkeypatch.setenv("JWKS", json.dumps({"keys": [public | {"kid": "k1", "e": "AQ"}]}))
+    b64 = lambda raw: jwt.utils.base64url_encode(raw).decode()  # noqa: E731
+    head = b64(json.dumps({"alg": "RS256", "kid": "k1"}).encode())
+    body = b64(json.dumps({"iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 600,
+                           "tenantId": "acme"}).encode())
+    digest = bytes.fromhex("3031300d060960864801650304020105000420") + hashlib.sha256(f"{head}.{body}".encode()).digest()
+    block = b"\x00\x01" + b"\xff" * (256 - len(digest) - 3) + b"\x00" + digest
+    assert handler.handler({"authorizationToken": f"{head}.{body}.{b64(block)}"}) == {"isAuthorized": False}
