@@ -33,14 +33,15 @@ def synth(tmp_path: Path, ttl_seconds: int) -> dict:
     return Template.from_stack(stack).to_json()
 
 
-def test_the_maximum_reaches_the_function_and_the_api(tmp_path: Path) -> None:
-    template = synth(tmp_path, 45)
+@pytest.mark.parametrize("seconds", [0, 45, 3600])
+def test_the_maximum_reaches_the_function_and_the_api(tmp_path: Path, seconds: int) -> None:
+    template = synth(tmp_path, seconds)
     resources = template["Resources"].values()
     [function] = [r for r in resources if r["Type"] == "AWS::Lambda::Function"
                   and r["Properties"].get("Handler") == "handler.handler"]
     [api] = [r for r in resources if r["Type"] == "AWS::AppSync::GraphQLApi"]
-    assert function["Properties"]["Environment"]["Variables"]["TTL_SECONDS"] == "45"
-    assert api["Properties"]["LambdaAuthorizerConfig"]["AuthorizerResultTtlInSeconds"] == 45
+    assert function["Properties"]["Environment"]["Variables"]["TTL_SECONDS"] == str(seconds)
+    assert api["Properties"]["LambdaAuthorizerConfig"]["AuthorizerResultTtlInSeconds"] == seconds
 
 
 @pytest.mark.parametrize("bad", [-1, 3601, 1.5, True, "60"])
