@@ -195,6 +195,7 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> float:
     pytest.param(NOW + 86_400, 120, id="long-lived-capped"),
     pytest.param(NOW + 1, 1, id="1-second-left"),
     pytest.param(NOW + 1.5, 1, id="1.5-seconds-left"),
+    pytest.param(10 ** 400, 120, id="exp-beyond-any-float"),
 ])
 def test_the_cache_time_never_exceeds_the_token_lifetime(tenants, key, frozen, exp, ttl) -> None:
     answer = handler.handler({"authorizationToken": token(key, exp=exp)})
@@ -227,6 +228,8 @@ def test_cache_seconds_unit() -> None:
     assert handler.cache_seconds({"exp": 1000}, 300, 1000) == 0
     assert handler.cache_seconds({"exp": 1000}, 300, 2000) == 0  # never negative
     assert handler.cache_seconds({"exp": 10 ** 20}, 300, 0) == 300
+    assert handler.cache_seconds({"exp": 10 ** 400}, 300, 0.5) == 300  # beyond any float
+    assert handler.cache_seconds({"exp": -(10 ** 400)}, 300, 0.5) == 0
     assert handler.cache_seconds({}, 300, 0) == 0
 
 

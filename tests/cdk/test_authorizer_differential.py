@@ -181,6 +181,8 @@ def agreeing_corpus() -> list[tuple[str, str]]:
         "valid-aud-list": sign(HEADER, claims(aud=["other", AUDIENCE])),
         "valid-float-exp": sign(HEADER, claims(exp=now + DAY + 0.5)),
         "valid-huge-exp": sign(HEADER, claims(exp=10 ** 20)),
+        "valid-exp-beyond-any-float": sign(HEADER, claims(exp=10 ** 400)),
+        "valid-1e300-exp": sign(HEADER, claims(exp=1e300)),
         "valid-nbf-past": sign(HEADER, claims(nbf=now - DAY)),
         "valid-sub-jti": sign(HEADER, claims(sub="u1", jti="j1")),
         "valid-no-iat": sign(HEADER, claims(iat=None)),

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import math
+import os
 import re
 import time
 from typing import Any
@@ -92,9 +92,11 @@ def cache_seconds(claims: dict[str, Any], maximum: int, now: float) -> int:
     authorizerResultTtlInSeconds: "0 ... disables caching"; ttlOverride overrides it per answer).
     """
     exp = numeric_date(claims, "exp")
-    if exp is None:  # decode refuses such a token; kept closed for any other caller
+    if exp is None or exp <= now:  # decode refuses such a token; kept closed for any other caller
         return 0
-    return max(0, min(maximum, math.floor(exp - now)))
+    if exp - maximum > now:  # compared exactly: exp may be an int too large for a float (10**400)
+        return maximum
+    return math.floor(exp - now)
 
 
 def _max_ttl() -> int:
