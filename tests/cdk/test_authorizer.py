@@ -169,3 +169,82 @@ def test_decode_names_what_is_wrong(key, jwks) -> None:
         head, body, sig = token(key).split(".")
         decode(f"{head}.{body}.{sig[:-4]}AAAA", jwks, issuer=ISSUER, audience=AUDIENCE)
     assert decode(token(key), jwks, issuer=ISSUER, audience=AUDIENCE)["tenantId"] == "acme"
+
+
+# --- issue 12 item 4: a cached answer never outlives its token --------------------------------------
+# AppSync caches an authorizer's answer for the ttlOverride it returns; 0 disables caching
+# (https://docs.aws.amazon.com/appsync/latest/APIReference/API_LambdaAuthorizerConfig.html,
+# authorizerResultTtlInSeconds: "The default is 0 seconds, which disables caching ... The Lambda function
+# can override this by returning a ttlOverride key in its response").
+
+NOW = 1_900_000_000.0
+
+
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch) -> float:
+    """time.time() fixed at NOW for the handler and the verifier alike."""
+    monkeypatch.setattr(time, "time", lambda: NOW)
+    return NOW
+
+
+@pytest.mark.parametrize("exp, ttl", [
+    pytest.param(NOW + 5, 5, id="5-seconds-left"),
+    pytest.param(NOW + 5.9, 5, id="5.9-seconds-left-rounds-down"),
+    pytest.param(NOW + 119, 119, id="just-under-the-cap"),
+    pytest.param(NOW + 121, 120, id="capped"),
+    pytest.param(NOW + 86_400, 120, id="long-lived-capped"),
+    pytest.param(NOW + 1, 1, id="1-second-left"),
+    pytest.param(NOW + 1.5, 1, id="1.5-seconds-left"),
+    pytest.param(10 ** 400, 120, id="exp-beyond-any-float"),
+])
+def test_the_cache_time_never_exceeds_the_token_lifetime(tenants, key, frozen, exp, ttl) -> None:
+    answer = handler.handler({"authorizationToken": token(key, exp=exp)})
+    assert answer["isAuthorized"] is True
+    assert answer["ttlOverride"] == ttl
+
+
+def test_under_one_second_left_is_not_cached(tenants, key, monkeypatch: pytest.MonkeyPatch) -> None:
+    """exp is whole seconds (PyJWT truncates it the same way): at exp - 0.5 s the token is valid, 0.5 s left."""
+    monkeypatch.setattr(time, "time", lambda: NOW - 0.5)
+    answer = handler.handler({"authorizationToken": token(key, exp=int(NOW))})
+    assert answer["isAuthorized"] is True
+    assert answer["ttlOverride"] == 0
+
+
+def test_zero_maximum_caches_nothing(tenants, key, frozen, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TTL_SECONDS", "0")
+    assert handler.handler({"authorizationToken": token(key, exp=NOW + 600)})["ttlOverride"] == 0
+
+
+@pytest.mark.parametrize("bad", ["-1", "3601", "ten"])
+def test_a_maximum_appsync_would_refuse_fails_closed(tenants, key, frozen, monkeypatch, bad) -> None:
+    monkeypatch.setenv("TTL_SECONDS", bad)
+    assert handler.handler({"authorizationToken": token(key, exp=NOW + 600)}) == {"isAuthorized": False}
+
+
+def test_cache_seconds_unit() -> None:
+    assert handler.cache_seconds({"exp": 1000}, 300, 990.2) == 9
+    assert handler.cache_seconds({"exp": 1000}, 300, 999.5) == 0
+    assert handler.cache_seconds({"exp": 1000}, 300, 1000) == 0
+    assert handler.cache_seconds({"exp": 1000}, 300, 2000) == 0  # never negative
+    assert handler.cache_seconds({"exp": 10 ** 20}, 300, 0) == 300
+    assert handler.cache_seconds({"exp": 10 ** 400}, 300, 0.5) == 300  # beyond any float
+    assert handler.cache_seconds({"exp": -(10 ** 400)}, 300, 0.5) == 0
+    assert handler.cache_seconds({}, 300, 0) == 0
+
+
+def test_a_jwks_key_with_exponent_1_admits_no_forgery(tenants, key, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12 item 5: with e = 1, pow(s, 1, n) == s, so the PKCS#1 block of the digest is its own
+    "signature" and anyone can mint a token. Such a key now refuses every token (the old verifier
+    authorized this one)."""
+    import hashlib
+
+    public = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    monkeypatch.setenv("JWKS", json.dumps({"keys": [public | {"kid": "k1", "e": "AQ"}]}))
+    b64 = lambda raw: jwt.utils.base64url_encode(raw).decode()  # noqa: E731
+    head = b64(json.dumps({"alg": "RS256", "kid": "k1"}).encode())
+    body = b64(json.dumps({"iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 600,
+                           "tenantId": "acme"}).encode())
+    digest = bytes.fromhex("3031300d060960864801650304020105000420") + hashlib.sha256(f"{head}.{body}".encode()).digest()
+    block = b"\x00\x01" + b"\xff" * (256 - len(digest) - 3) + b"\x00" + digest
+    assert handler.handler({"authorizationToken": f"{head}.{body}.{b64(block)}"}) == {"isAuthorized": False}

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "TenantApiStack": "stack", "AuthSettings": "stack", "StackConfigError": "stack", "LIFECYCLE_MACHINES": "stack",
     "WorkflowMachine": "machines",
-    "GraphqlApi": "api", "Authorizer": "api", "table": "api",
+    "GraphqlApi": "api", "Authorizer": "api", "AuthorizerConfigError": "api", "table": "api",
     "TemplateStore": "lifecycle", "LifecycleRules": "lifecycle", "provisioning_grants": "lifecycle",
     "StreamToBus": "pipes", "StreamToMachine": "pipes",
     "TenantTemplateStack": "tenant_template", "synth_tenant_template": "tenant_template",
@@ -47,7 +47,7 @@ __all__ = sorted(_EXPORTS)
 _EXTRA = ("aws_cdk", "constructs", "cdk_nag", "graphql")
 
 if TYPE_CHECKING:
-    from workflows.cdk.api import Authorizer, GraphqlApi, table
+    from workflows.cdk.api import Authorizer, AuthorizerConfigError, GraphqlApi, table
     from workflows.cdk.lifecycle import LifecycleRules, TemplateStore, provisioning_grants
     from workflows.cdk.machines import WorkflowMachine
     from workflows.cdk.nag import acknowledge_findings, add_nag_checks

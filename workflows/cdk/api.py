@@ -26,6 +26,8 @@ from workflows.cdk.sources import MachineSource, SourceError
 #: the authorizer Lambda's code, package data of workflows.cdk: bundled as an asset from the installed package
 AUTHORIZER_DIR = Path(__file__).resolve().parent / "authorizer"
 STASH_KEY = "stateMachineArn"
+#: AppSync's range for an authorizer's cache time (LambdaAuthorizerConfig.authorizerResultTtlInSeconds)
+MAX_CACHE_SECONDS = 3600
 _BEFORE = """export function request(ctx) {
   ctx.stash.%s = "%s";
   return {};
@@ -48,16 +50,27 @@ def table(scope: Construct, construct_id: str, *, sort_key: bool, stream: bool) 
         stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES if stream else None)
 
 
+class AuthorizerConfigError(ValueError):
+    """An authorizer argument AppSync would refuse at deploy time (named here, at synth)."""
+
+
 class Authorizer(Construct):
     """The JWT authorizer Lambda (workflows/cdk/authorizer), allowed one thing: GetItem on the tenants table.
 
-    ``ttl_seconds`` is kept on the construct because AppSync's result cache must use the same value the
-    function returns as ``ttlOverride``; GraphqlApi reads it from here instead of taking its own.
+    ``ttl_seconds`` is the longest time AppSync caches an answer: the function returns the token's
+    remaining lifetime capped at it as ``ttlOverride``, so it is also the longest a suspended or deleted
+    tenant's cached answer keeps working (0 caches nothing: every request reads the tenants table).
+    It is kept on the construct because the API's own result-cache setting uses the same value;
+    GraphqlApi reads it from here instead of taking its own.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, tenants: dynamodb.ITable, jwks: Mapping,
                  issuer: str, audience: str, ttl_seconds: int = 300) -> None:
         super().__init__(scope, construct_id)
+        if isinstance(ttl_seconds, bool) or not isinstance(ttl_seconds, int) \
+                or not 0 <= ttl_seconds <= MAX_CACHE_SECONDS:
+            raise AuthorizerConfigError(f"authorizer cache time {ttl_seconds!r} is not whole seconds from 0 to "
+                                        f"{MAX_CACHE_SECONDS} (AppSync's range)")
         self.ttl_seconds = ttl_seconds
         log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_MONTH,
                                   removal_policy=cdk.RemovalPolicy.DESTROY)

@@ -63,16 +63,22 @@ def check_stream_readers(machines: Collection[str], asl_dir: Path, enrichment: s
 @dataclass(frozen=True)
 class AuthSettings:
     """The token issuer the authorizer trusts; ``jwks`` is the issuer's JSON Web Key Set, given at deploy
-    time so that no request calls the issuer (an empty set refuses every token)."""
+    time so that no request calls the issuer (an empty set refuses every token).
+
+    ``cache_seconds``: the longest AppSync caches the authorizer's answer for a token (never longer than
+    the token is valid). It is the window in which a suspended or deleted tenant's cached answer still
+    works; lower it to shorten that window (0: every request reads the tenants table).
+    """
 
     issuer: str
     audience: str
     jwks: Mapping = field(default_factory=lambda: {"keys": []})
+    cache_seconds: int = 300
 
     @classmethod
     def from_context(cls, scope: Construct) -> "AuthSettings":
         """From CDK context (cdk.json or ``-c``): ``saas:issuer``, ``saas:audience`` and ``saas:jwks`` (a JSON
-        object) or ``saas:jwksFile`` (a file holding one)."""
+        object) or ``saas:jwksFile`` (a file holding one); ``saas:authorizerCacheSeconds`` (default 300)."""
         get = scope.node.try_get_context
         missing = [key for key in ("saas:issuer", "saas:audience") if not get(key)]
         if missing:
@@ -83,8 +89,16 @@ class AuthSettings:
             jwks = json.loads(Path(get("saas:jwksFile")).read_text(encoding="utf-8"))
         if isinstance(jwks, str):
             jwks = json.loads(jwks)
+        cache = get("saas:authorizerCacheSeconds")
+        if cache is not None:
+            try:
+                cache = int(str(cache), 10)  # `-c` gives a string, cdk.json a number
+            except ValueError:
+                raise StackConfigError(f"CDK context saas:authorizerCacheSeconds={cache!r} is not whole seconds "
+                                       f"(0 to 3600)") from None
         return cls(issuer=get("saas:issuer"), audience=get("saas:audience"),
-                   jwks=jwks if isinstance(jwks, Mapping) else {"keys": []})
+                   jwks=jwks if isinstance(jwks, Mapping) else {"keys": []},
+                   cache_seconds=300 if cache is None else cache)
 
 
 class TenantApiStack(cdk.Stack):
@@ -139,7 +153,7 @@ class TenantApiStack(cdk.Stack):
                          for name, source in sorted(self.sources.items())}
 
         authorizer = Authorizer(self, "Authorizer", tenants=self.tenants_table, jwks=auth.jwks,
-                                issuer=auth.issuer, audience=auth.audience)
+                                issuer=auth.issuer, audience=auth.audience, ttl_seconds=auth.cache_seconds)
         resolved = {name: (source, self.machines[name]) for name, source in self.sources.items() if source.resolver}
         self.api = GraphqlApi(self, "GraphQL", schema=project.schema, authorizer=authorizer, machines=resolved)
 

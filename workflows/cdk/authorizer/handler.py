@@ -13,25 +13,33 @@ that is not 1-64 letters, digits, ``_`` or ``-`` is dropped and logged: a comma 
 feature, a ``*`` would match others in the machines' StringMatches. This is a copy of
 ``features.encode_features`` (this asset is deployed without the workflows package); a test keeps them equal.
 
+Caching: AppSync keeps an authorizer's answer for ``ttlOverride`` seconds and does not call it again for
+that token meanwhile. The answer is cached for the token's remaining lifetime, capped at TTL_SECONDS: a
+token with 5 s left is cached 5 s, never longer than it is valid, and one with under a second left is not
+cached (``ttlOverride: 0``). The cap is also how long a tenant that was suspended or deleted keeps working
+for a token whose answer was cached just before: that window is at most TTL_SECONDS.
+
 Configuration (environment): JWKS (the issuer's JSON Web Key Set, JSON text; given at deploy time so
 no call to the issuer is made per request), ISSUER, AUDIENCE, TENANTS_TABLE, TENANT_CLAIM (default
-``tenantId``), TTL_SECONDS (default 300).
+``tenantId``), TTL_SECONDS (the longest cache time, default 300; 0 caches nothing).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
+import time
 from typing import Any
 
 import boto3
 
 try:  # as deployed, the asset folder is the Lambda's root
-    from rs256 import TokenError, decode
+    from rs256 import TokenError, decode, numeric_date
 except ImportError:  # imported as a package in the tests
-    from workflows.cdk.authorizer.rs256 import TokenError, decode
+    from workflows.cdk.authorizer.rs256 import TokenError, decode, numeric_date
 
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
@@ -77,12 +85,35 @@ def encode_features(tenant_id: str, stored: Any) -> str:
     return ",".join(["", *sorted(names), ""])
 
 
-def authorize(event: dict[str, Any]) -> dict[str, Any]:
+def cache_seconds(claims: dict[str, Any], maximum: int, now: float) -> int:
+    """How long AppSync may cache this answer: the token's whole seconds left, at most ``maximum``.
+
+    Under one second left gives 0, which AppSync reads as "do not cache" (LambdaAuthorizerConfig,
+    authorizerResultTtlInSeconds: "0 ... disables caching"; ttlOverride overrides it per answer).
+    """
+    exp = numeric_date(claims, "exp")
+    if exp is None or exp <= now:  # decode refuses such a token; kept closed for any other caller
+        return 0
+    if exp - maximum > now:  # compared exactly: exp may be an int too large for a float (10**400)
+        return maximum
+    return math.floor(exp - now)
+
+
+def _max_ttl() -> int:
+    value = int(os.environ.get("TTL_SECONDS") or 300)
+    if not 0 <= value <= 3600:  # AppSync's range for ttlOverride
+        raise NotAuthorized(f"TTL_SECONDS={value} is outside 0..3600")
+    return value
+
+
+def authorize(event: dict[str, Any], now: float | None = None) -> dict[str, Any]:
     """The authorizer's answer for one AppSync request event."""
+    moment = time.time() if now is None else now
     token = str(event.get("authorizationToken") or "")
     if token.lower().startswith("bearer "):
         token = token[7:].strip()
-    claims = decode(token, json.loads(_config("JWKS")), issuer=_config("ISSUER"), audience=_config("AUDIENCE"))
+    claims = decode(token, json.loads(_config("JWKS")), issuer=_config("ISSUER"), audience=_config("AUDIENCE"),
+                    now=moment)
     tenant_id = claims.get(os.environ.get("TENANT_CLAIM") or "tenantId")
     if not isinstance(tenant_id, str) or not tenant_id:
         raise NotAuthorized("the token carries no tenant id")
@@ -91,7 +122,7 @@ def authorize(event: dict[str, Any]) -> dict[str, Any]:
         "isAuthorized": True,
         "resolverContext": {"tenantId": tenant_id, "tenantRoleArn": str(tenant["tenantRoleArn"]),
                             "features": encode_features(tenant_id, tenant.get("features"))},
-        "ttlOverride": int(os.environ.get("TTL_SECONDS") or 300),
+        "ttlOverride": cache_seconds(claims, _max_ttl(), moment),
     }
 
 
