@@ -12,13 +12,13 @@ import os
 import re
 import subprocess
 import sys
-import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.projects import build_project, write_files
 from workflows.project import Project, load_project
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -76,15 +76,9 @@ type Query {
 
 def write_project(root: Path) -> Project:
     """The project's files, then ``workflows --project ROOT build`` in a process of its own."""
-    (root / "shop_flows").mkdir(parents=True)
-    (root / "api").mkdir()
-    (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
-    (root / "shop_flows" / "__init__.py").write_text("", encoding="utf-8")
-    (root / "shop_flows" / "products.py").write_text(textwrap.dedent(FLOWS), encoding="utf-8")
-    (root / "api" / "schema.graphql").write_text(SCHEMA, encoding="utf-8")
-    build = subprocess.run([sys.executable, "-m", "workflows", "--project", str(root), "build"],
-                           capture_output=True, text=True, timeout=120)
-    assert build.returncode == 0, build.stderr
+    write_files(root, {"pyproject.toml": PYPROJECT, "shop_flows/__init__.py": "", "shop_flows/products.py": FLOWS,
+                       "api/schema.graphql": SCHEMA})
+    build_project(root)
     return load_project(root)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.projects import write_files
 from workflows import registry
 
 PACKAGE = "setsapp"
@@ -123,13 +124,10 @@ type Query {
 def write_project(root: Path, monkeypatch: pytest.MonkeyPatch, machines: str = MACHINES,
                   schema: str | None = SCHEMA) -> Path:
     """``root`` becomes a project (package ``setsapp``); a fresh registry and module cache for it."""
-    package = root / PACKAGE
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    (package / "machines.py").write_text(textwrap.dedent(machines))
-    (root / "pyproject.toml").write_text(f'[tool.saas-workflows]\nworkflows = ["{PACKAGE}"]\n')
+    write_files(root, {f"{PACKAGE}/__init__.py": "", f"{PACKAGE}/machines.py": machines,
+                       "pyproject.toml": f'[tool.saas-workflows]\nworkflows = ["{PACKAGE}"]\n'})
     if schema is not None:
-        (root / "schema.graphql").write_text(textwrap.dedent(schema).lstrip())
+        write_files(root, {"schema.graphql": textwrap.dedent(schema).lstrip()})
     monkeypatch.setattr(registry, "_REGISTRY", {})
     for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
         monkeypatch.delitem(sys.modules, name)

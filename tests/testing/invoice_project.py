@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.projects import build_project, write_files
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -141,14 +141,9 @@ def readme_example() -> str:
 
 def write_project(root: Path) -> Path:
     """Write the project's sources into ``root`` and build its asl/ and appsync/ with `workflows build`."""
-    (root / "invoices_app").mkdir(parents=True)
-    (root / "pyproject.toml").write_text(PYPROJECT)
-    (root / "invoices_app" / "__init__.py").write_text("")
-    (root / "invoices_app" / "machines.py").write_text(MACHINES)
-    (root / "schema.graphql").write_text(SCHEMA)
-    built = subprocess.run([sys.executable, "-m", "workflows", "--project", str(root), "build"],
-                           capture_output=True, text=True, timeout=120)
-    assert built.returncode == 0, built.stderr
+    write_files(root, {"pyproject.toml": PYPROJECT, "invoices_app/__init__.py": "",
+                       "invoices_app/machines.py": MACHINES, "schema.graphql": SCHEMA})
+    build_project(root)
     assert sorted(p.name for p in (root / "appsync").iterdir()) == ["invoice-get.js", "invoice-put.js"]
     return root
 
