@@ -211,3 +211,16 @@ def test_successor_executions_carry_the_cursor_and_counts(table: LocalEngine, st
     assert max(sizes) < 2 * 25 + 15  # two pages' events plus the start and the hand-over
     assert chain[1][-1]["type"] == "ExecutionSucceeded" and json.loads(
         chain[1][0]["executionStartedEventDetails"]["input"])["continue"]["cursor"]
+
+
+def test_event_version_pins_the_template_url(table: LocalEngine, stack_script: StackScript) -> None:
+    """The S3 event's ``detail.object.version-id`` (a versioned bucket) is pinned in the URL every
+    tenant gets, so one rollout applies one set of bytes even if the key is overwritten meanwhile."""
+    seed(table, 2)
+    deploy_template(table, changed_template())
+    event = template_event()
+    event["detail"]["object"]["version-id"] = "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY"
+    result = table.run(machine(table), event)
+    assert result.ok(), (result.error, result.cause)
+    assert result.output["templateUrl"].endswith("/tenant-stack.json?versionId=3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY")
+    assert last_rollout(table, "t0000")["templateUrl"] == result.output["templateUrl"]
