@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from workflows.core import JSONATA, STANDARD, BuildError, Catch, Choice, Fail, Map, Pass, Retry, StateMachine, Task
+from workflows.core import JSONATA, STANDARD, BuildError, Choice, Fail, Map, Pass, Retry, StateMachine, Task
 from workflows.core.machine import INPUT_DOC
 from workflows.patterns.stack_polling import initial_poll
 from workflows.patterns.tenant_stacks import rollout as R
