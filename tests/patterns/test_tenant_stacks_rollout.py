@@ -224,3 +224,26 @@ def test_event_version_pins_the_template_url(table: LocalEngine, stack_script: S
     assert result.ok(), (result.error, result.cause)
     assert result.output["templateUrl"].endswith("/tenant-stack.json?versionId=3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY")
     assert last_rollout(table, "t0000")["templateUrl"] == result.output["templateUrl"]
+
+
+def test_outcome_of_a_tenant_removed_meanwhile_does_not_recreate_its_item(
+        table: LocalEngine, stack_script: StackScript, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outcome write is conditional (attribute_exists(pk)): a tenant whose item disappears
+    during its update is still counted, but no item holding only ``lastRollout`` appears."""
+    from moto.cloudformation.models import CloudFormationBackend
+
+    seed(table, 2)
+    deploy_template(table, changed_template())
+    patched = CloudFormationBackend.update_stack
+
+    def update_then_remove(self: CloudFormationBackend, name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "tenant-t0001":
+            table.client("dynamodb").delete_item(TableName=TABLE, Key={"pk": {"S": "t0001"}})
+        return patched(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(CloudFormationBackend, "update_stack", update_then_remove)
+    result = table.run(machine(table), template_event())
+    assert result.ok(), (result.error, result.cause)
+    assert result.output["updated"] == 2
+    assert "Item" not in table.client("dynamodb").get_item(TableName=TABLE, Key={"pk": {"S": "t0001"}})
+    assert last_rollout(table, "t0000")["outcome"] == "updated"

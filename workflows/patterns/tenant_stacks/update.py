@@ -46,13 +46,14 @@ def _retry_reads() -> Retry:
 def record_outcome(name: str, *, rollout_id: str, template_url: str) -> Task:
     """Write the outcome on the tenant's item as ``lastRollout`` and pass the outcome on (reason cut).
     A tenant whose item is gone (deleted meanwhile) is not re-created: the write is conditional."""
-    gone = Pass(f"{name}ItemGone", query_language=JSONATA, output=R.OUTCOME_OUTPUT)
+    # the Catch's Output keeps the outcome (a JSONata Catch passes the error object by default)
+    gone = Pass(f"{name}ItemGone", query_language=JSONATA, comment="the tenant's item was removed meanwhile")
     task = Task.dynamodb("updateItem", name, query_language=JSONATA, arguments={
         "TableName": TABLE, "Key": {"pk": {"S": "{% $states.input.tenantId %}"}},
         "UpdateExpression": f"SET {R.ROLLOUT_ATTRIBUTE} = :r", "ConditionExpression": "attribute_exists(pk)",
         "ExpressionAttributeValues": R.outcome_values(rollout_id, template_url),
     }, output=R.OUTCOME_OUTPUT, retry=(Retry((_CONDITION_FAILED,), max_attempts=0), _retry_reads()))
-    return task.add_catch([_CONDITION_FAILED], gone)
+    return task.add_catch([_CONDITION_FAILED], gone, output=R.OUTCOME_OUTPUT)
 
 
 def _child():  # -> Chain
