@@ -37,3 +37,12 @@ def test_a_resource_without_a_rule_is_named() -> None:
                                                   "Resource": "arn:aws:lambda:us-east-1:1:function:f"}}}
     with pytest.raises(UnsupportedTask, match=r"'Call'.*arn:aws:lambda"):
         task_uses(asl)
+
+
+def test_start_execution_is_a_states_action() -> None:
+    """A successor execution (arn:aws:states:::states:startExecution) needs states:StartExecution;
+    machines.py grants it on the machine's own ARN only."""
+    asl = {"StartAt": "Next", "States": {"Next": {
+        "Type": "Task", "Resource": "arn:aws:states:::states:startExecution", "End": True,
+        "Arguments": {"StateMachineArn": "{% $states.context.StateMachine.Id %}", "Input": "{% {} %}"}}}}
+    assert task_uses(asl) == [TaskUse("Next", "states:StartExecution", False, ())]

@@ -19,10 +19,9 @@ THRESHOLD = ("States.ExceedToleratedFailureThreshold", "The specified tolerated 
 
 @pytest.fixture(autouse=True)
 def failure_thresholds() -> Iterator[None]:
-    """AWS's Distributed Map failure thresholds (off by default: see workflows/local/adaptations/map_state.py)."""
+    """AWS's Distributed Map failure thresholds (the engine's default; pinned here whatever ran before)."""
     map_state.set_failure_threshold_enforced(True)
     yield
-    map_state.set_failure_threshold_enforced(False)
 
 
 def _distributed(**fields: Any) -> dict[str, Any]:

@@ -52,8 +52,10 @@ def test_update_pages_through_a_bounded_distributed_map() -> None:
     page = asl["States"]["UpdatePage"]
     assert page["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
     assert page["MaxConcurrency"] in range(1, 21), "bounded concurrency respects CloudFormation limits"
-    more = asl["States"]["ScanMoreTenants"]["Parameters"]
-    assert more["ExclusiveStartKey.$"] == "$.page.LastEvaluatedKey" and more["Limit"] == 100
+    # crashed children are counted and recorded by the parent, not allowed to fail the page (AWS would)
+    assert page["ToleratedFailurePercentage"] == 100
+    scan = asl["States"]["ScanTenants"]["Arguments"]  # one JSONata scan: from the cursor, at most a page
+    assert "'ExclusiveStartKey': $r.cursor" in scan and "$min([100, $left])" in scan
 
 
 def test_role_name_is_random() -> None:

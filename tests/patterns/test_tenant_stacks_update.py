@@ -46,9 +46,15 @@ def seed(engine: LocalEngine, count: int) -> list[str]:
 @pytest.fixture
 def engine(local_engine: LocalEngine, stack_script: StackScript) -> LocalEngine:
     create_table(local_engine, TABLE, sk=None)
-    machine = tenant_stack_update(page_size=PAGE)
+    # one wave, never stopped: these tests are about each tenant's outcome (waves: test_tenant_stacks_rollout.py)
+    machine = tenant_stack_update(page_size=PAGE, waves=(), max_failure_percent=None)
     local_engine.create_state_machine(machine.name, machine.substituted())
     return local_engine
+
+
+def counts(summary: dict) -> dict:
+    """The rollout record's counts and failure sample (the rest is the rollout's bookkeeping)."""
+    return {k: summary[k] for k in ("updated", "unchanged", "failedCount", "failed")}
 
 
 def uses_new_template(engine: LocalEngine, tenant: str) -> bool:
@@ -61,7 +67,7 @@ def test_small_update_succeeds_with_summary(engine: LocalEngine, stack_script: S
     deploy_template(engine, changed_template())
     result = engine.run("tenant-stack-update", template_event())
     assert result.ok(), (result.error, result.cause)
-    assert result.output == {"updated": 5, "unchanged": 0, "failed": []}
+    assert counts(result.output) == {"updated": 5, "unchanged": 0, "failedCount": 0, "failed": []}
     assert all(uses_new_template(engine, t) for t in tenants)
     assert ("UpdateStack", "tenant-gone") not in stack_script.calls
 
@@ -82,7 +88,7 @@ def test_250_tenants_over_pages_one_failure_does_not_stop_others(
 
     assert result.status == "FAILED" and result.error == UPDATE_FAILED
     summary = json.loads(result.cause)
-    assert summary == {"updated": 248, "unchanged": 1, "failed": [
+    assert counts(summary) == {"updated": 248, "unchanged": 1, "failedCount": 1, "failed": [
         {"tenantId": "t0013", "status": "UPDATE_ROLLBACK_COMPLETE", "reason": "TenantRole: policy too large"}]}
     assert all(uses_new_template(engine, t) for t in tenants if t != "t0013")
     calls = stack_script.calls
@@ -93,13 +99,14 @@ def test_250_tenants_over_pages_one_failure_does_not_stop_others(
              and e["taskScheduledEventDetails"]["resourceType"] == "aws-sdk:dynamodb"]
     assert len(scans) == 7  # 251 items (one deleted, filtered) at 40 per page
     # the parent's history grows with pages, not tenants
-    assert len(result.history) < 20 * len(scans)
+    assert len(result.history) < 25 * len(scans)
 
 
 def test_tenant_without_result_is_counted_failed(engine: LocalEngine, stack_script: StackScript) -> None:
     """moto 5.2.5 crashes a child whose UpdateStack hits its UsePreviousValue KeyError (a parameter
-    left to its default at creation) and its Distributed Map then yields null for that item; the
-    summary must still name the tenant."""
+    left to its default at creation). On AWS a Distributed Map with no tolerated failures would then
+    fail (https://docs.aws.amazon.com/step-functions/latest/dg/maprun-fail-threshold.html) and the
+    parent end without a summary; the parent tolerates it, names the tenant and records it on its item."""
     seed(engine, 2)
     url = deploy_template(engine)
     engine.client("cloudformation").create_stack(
@@ -112,9 +119,13 @@ def test_tenant_without_result_is_counted_failed(engine: LocalEngine, stack_scri
     result = engine.run("tenant-stack-update", template_event())
     assert result.error == UPDATE_FAILED
     summary = json.loads(result.cause)
-    assert summary["updated"] == 2
-    assert summary["failed"] == [{"tenantId": "old", "status": "UNKNOWN",
+    assert summary["updated"] == 2 and summary["failedCount"] == 1
+    assert summary["failed"] == [{"tenantId": "old", "status": "CHILD_FAILED",
                                   "reason": "the tenant update ended without a result"}]
+    item = engine.client("dynamodb").get_item(TableName=TABLE, Key={"pk": {"S": "old"}})["Item"]
+    assert item["lastRollout"]["M"]["outcome"] == {"S": "failed"}
+    assert item["lastRollout"]["M"]["status"] == {"S": "CHILD_FAILED"}
+    assert item["lastRollout"]["M"]["rolloutId"] == {"S": summary["id"]}
 
 
 def add_row(engine: LocalEngine, tenant: str, status: str) -> None:
@@ -131,7 +142,7 @@ def test_creating_tenant_is_waited_for_until_its_stack_appears(
     deploy_template(engine, changed_template())
     result = engine.run("tenant-stack-update", template_event())
     assert result.ok(), (result.error, result.cause)
-    assert result.output == {"updated": 3, "unchanged": 0, "failed": []}
+    assert counts(result.output) == {"updated": 3, "unchanged": 0, "failedCount": 0, "failed": []}
     assert uses_new_template(engine, "late")
     # 7 "does not exist" + found (updatable) + polled after UpdateStack
     assert stack_script.calls[("DescribeStacks", "tenant-late")] == MISSING_POLLS + 1

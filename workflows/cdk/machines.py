@@ -53,13 +53,17 @@ class WorkflowMachine(Construct):
         self.actions = self._grant(source, tables, stack_arn, queues or {})
         self.distributed = runs_distributed_map(source.asl)
         if self.distributed:
-            own = stack.format_arn(service="states", resource="stateMachine", resource_name=self.machine_name,
-                                   arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
+            own = self._own_arn()
             runs = stack.format_arn(service="states", resource="execution", resource_name=f"{self.machine_name}/*",
                                     arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
             self.role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[own]))
             self.role.add_to_policy(iam.PolicyStatement(
                 actions=["states:DescribeExecution", "states:StopExecution"], resources=[runs]))
+
+    def _own_arn(self) -> str:
+        return cdk.Stack.of(self).format_arn(service="states", resource="stateMachine",
+                                             resource_name=self.machine_name,
+                                             arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
 
     def _grant(self, source: MachineSource, tables: Mapping[str, dynamodb.ITable],
                stack_arn: str | None, queues: Mapping[str, sqs.IQueue]) -> set[str]:
@@ -79,6 +83,10 @@ class WorkflowMachine(Construct):
                     raise UnsupportedTask(f"{source.name}.{use.state}: {use.action} names no known queue")
                 for queue in named_queues:
                     by_resource[queue.queue_arn].add(use.action)
+            elif use.action == "states:StartExecution":
+                # a machine handing its work to a successor execution of itself (bounded history):
+                # its own ARN only, so it can start no other machine
+                by_resource[self._own_arn()].add(use.action)
             elif use.action.startswith("cloudformation:") and stack_arn is not None:
                 by_resource[stack_arn].add(use.action)
             else:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from workflows.core.machine import PLACEHOLDER
 from workflows.core.validate import iter_states
 
-_OPTIMIZED = re.compile(r"arn:aws:states:::(dynamodb|events|sqs|sns):(\w+)\Z")
+_OPTIMIZED = re.compile(r"arn:aws:states:::(dynamodb|events|sqs|sns|states):(\w+)\Z")
 _SDK = re.compile(r"arn:aws:states:::aws-sdk:([a-z0-9]+):(\w+)\Z")
 
 

@@ -6,16 +6,15 @@
    only two uses of ``type(...)`` in moto's ``state_map`` module are error messages, so the
    module's name ``type`` is bound to a function rendering its argument as compact JSON;
    ``install()`` refuses to run if moto's source uses ``type(`` anywhere else there.
-2. When enforced (``set_failure_threshold_enforced(True)``), a Distributed Map whose child
-   executions fail beyond its tolerance fails with ``States.ExceedToleratedFailureThreshold``
+2. A Distributed Map whose child executions fail beyond its tolerance fails with ``States.ExceedToleratedFailureThreshold``
    ("The specified tolerated failure threshold was exceeded"), as in AWS; moto counts the failures
    and returns ``null`` for each failed item. With neither ``ToleratedFailureCount`` nor
    ``ToleratedFailurePercentage`` (both 0), one failure fails the Map; with one or both set
    (non-zero), exceeding either fails it
    (https://docs.aws.amazon.com/step-functions/latest/dg/maprun-fail-threshold.html).
-   Off by default for now: tests/patterns/test_tenant_stacks_update.py pins moto's null items
-   (``test_tenant_without_result_is_counted_failed``); switch it on once that pattern declares
-   the tolerance it relies on.
+   On by default (moto 5.2.5 alone reports a failed child as a ``null`` result and carries on, which
+   hides on the local engine a failure that ends the run on AWS); ``set_failure_threshold_enforced(False)``
+   restores moto's behaviour for a test that must see it.
 3. ``"ToleratedFailurePercentage": 50`` is accepted: moto's grammar took only decimals (``50.0``),
    so an integer percentage was a parse error at CreateStateMachine.
 """
@@ -55,11 +54,11 @@ def json_text(value: Any) -> _JsonText:
         return _JsonText(repr(value))
 
 
-_enforced = False
+_enforced = True
 
 
 def set_failure_threshold_enforced(enforced: bool) -> None:
-    """Fail Distributed Maps beyond their tolerated failures (AWS) or keep moto's null items."""
+    """Fail Distributed Maps beyond their tolerated failures (AWS, the default) or keep moto's null items."""
     global _enforced
     _enforced = enforced
 

@@ -16,10 +16,11 @@ Why these shapes:
   or deleting twice, succeeds without inventing a row.
 - The role name is ``States.UUID()``: a name derived from the tenant id would let anyone who knows
   a tenant id guess its role ARN.
-- Update-all pages the table; each page goes to a Distributed Map whose iterations are child
-  executions, so the parent's history grows with pages, not tenants (STANDARD caps at 25,000
-  events). Each child turns every outcome into a record and never fails, so one tenant's failure
-  never stops the others. ``mode="INLINE"`` exists only for the bench's comparison.
+- Update-all is a rollout (update.py, rollout.py): waves with failure thresholds, each page a
+  Distributed Map whose iterations are child executions, every outcome written on the tenant's item,
+  and a successor execution every ``pages_per_execution`` pages, so no execution's history grows with
+  the tenant count (STANDARD caps at 25,000 events). Each child turns every outcome into a record and
+  never fails. ``mode="INLINE"`` exists only for the bench's comparison.
 """
 
 from workflows.patterns.tenant_stacks.common import (
@@ -29,9 +30,9 @@ from workflows.patterns.tenant_stacks.common import (
 from workflows.patterns.tenant_stacks.create import tenant_stack_create
 from workflows.patterns.tenant_stacks.delete import tenant_stack_delete
 from workflows.patterns.tenant_stacks.template import TEMPLATE_RESOURCE, tenant_template
-from workflows.patterns.tenant_stacks.update import tenant_stack_update
+from workflows.patterns.tenant_stacks.update import ROLLOUT_STOPPED, tenant_stack_update
 
 __all__ = ["ALREADY_EXISTS", "CREATE_FAILED", "DELETE_FAILED", "INVALID_TENANT_ID", "MISSING_POLLS", "PLACEHOLDERS",
-           "STACK_PREFIX", "TEMPLATE_PARAMETERS", "TEMPLATE_RESOURCE", "TENANT_ID_PATTERN", "UPDATABLE",
+           "ROLLOUT_STOPPED", "STACK_PREFIX", "TEMPLATE_PARAMETERS", "TEMPLATE_RESOURCE", "TENANT_ID_PATTERN", "UPDATABLE",
            "UPDATE_FAILED", "TenantStackRef", "tenant_stack_create", "tenant_stack_delete", "tenant_stack_update",
            "tenant_template"]

@@ -1,59 +1,128 @@
-"""Template updated: page the tenants table; a Distributed Map child per tenant updates its stack."""
+"""Template updated: roll the new template out over the tenants table, in waves, page by page.
+
+Why this shape:
+- Waves: the first ``waves`` sizes (default a canary of 1, then 10, then 100 tenants) each end with a
+  failure check; after them one wave takes the rest. A wave whose failures pass ``max_failures`` or
+  ``max_failure_percent`` stops the rollout (``TenantStack.RolloutStopped``, the cause says why and how
+  to resume or roll back); tenants after it are untouched.
+- Failures are durable: every child writes its outcome on its tenant's item (``lastRollout``), so
+  the parent keeps only counts and the first 20 failures and names where the full list is; its
+  state and Fail cause stay small at any failure count.
+- Bounded history: after ``pages_per_execution`` pages the parent starts its successor
+  (``states:startExecution``) with the rollout record and ends; each execution's history is bounded.
+- Child failures: the child is built never to fail (every outcome becomes a record). One that does
+  crash anyway would, on AWS, fail a Distributed Map with no tolerated failures and lose the summary,
+  so the Map tolerates 100%: the crashed item comes back without an outcome, is counted failed
+  (status CHILD_FAILED), sampled and recorded on its tenant's item by the parent. A Catch on the Map
+  would lose every other outcome of the page, which the children already applied.
+"""
 
 from __future__ import annotations
 
-from workflows.core import JSONATA, STANDARD, Choice, Fail, Map, Pass, StateMachine, Task, Var
+from typing import Sequence
+
+from workflows.core import JSONATA, STANDARD, BuildError, Choice, Fail, Map, Pass, Retry, StateMachine, Task
 from workflows.core.machine import INPUT_DOC
-from workflows.patterns.entity import projection
-from workflows.patterns.stack_polling import (
-    initial_poll, sdk_call,
-)
-from workflows.patterns.tenant_stacks.common import _RESULTS, _TABLE_ONLY, UPDATE_FAILED, TenantStackRef
+from workflows.patterns.stack_polling import initial_poll
+from workflows.patterns.tenant_stacks import rollout as R
+from workflows.patterns.tenant_stacks.common import _TABLE_ONLY, UPDATE_FAILED
 from workflows.patterns.tenant_stacks.update_one import update_one
+
+ROLLOUT_STOPPED = "TenantStack.RolloutStopped"
+TABLE = "${TenantsTable}"
+# A page's results (one outcome per tenant, reasons cut to 300 characters) must fit the parent's
+# 256 KiB state with room to spare.
+MAX_PAGE_SIZE = 250
+_CONDITION_FAILED = "DynamoDB.ConditionalCheckFailedException"
+
+
+def _retry_reads() -> Retry:
+    """Scans and outcome writes are idempotent: any task failure (throttling included, whatever name
+    the SDK integration gives it) is retried with jittered backoff before it counts."""
+    return Retry(("States.TaskFailed",), interval_seconds=1, max_attempts=6, backoff_rate=2.0, max_delay_seconds=20,
+                 jitter_strategy="FULL")
+
+
+def record_outcome(name: str, *, rollout_id: str, template_url: str) -> Task:
+    """Write the outcome on the tenant's item as ``lastRollout`` and pass the outcome on (reason cut).
+    A tenant whose item is gone (deleted meanwhile) is not re-created: the write is conditional."""
+    # the Catch's Output keeps the outcome (a JSONata Catch passes the error object by default)
+    gone = Pass(f"{name}ItemGone", query_language=JSONATA, comment="the tenant's item was removed meanwhile")
+    task = Task.dynamodb("updateItem", name, query_language=JSONATA, arguments={
+        "TableName": TABLE, "Key": {"pk": {"S": "{% $states.input.tenantId %}"}},
+        "UpdateExpression": f"SET {R.ROLLOUT_ATTRIBUTE} = :r", "ConditionExpression": "attribute_exists(pk)",
+        "ExpressionAttributeValues": R.outcome_values(rollout_id, template_url),
+    }, output=R.OUTCOME_OUTPUT, retry=(Retry((_CONDITION_FAILED,), max_attempts=0), _retry_reads()))
+    return task.add_catch([_CONDITION_FAILED], gone, output=R.OUTCOME_OUTPUT)
+
+
+def _child():  # -> Chain
+    read = Pass("ReadRow", query_language=JSONATA, output={
+        **R.child_start(), "poll": initial_poll(), "missing": {"count": 0}},
+        assign={"rolloutId": "{% $states.input.rolloutId %}", "templateUrl": "{% $states.input.templateUrl %}"})
+    return read >> update_one() >> record_outcome("RecordOutcome", rollout_id="$rolloutId",
+                                                  template_url="$templateUrl")
 
 
 def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 100, max_concurrency: int = 10,
+                        waves: Sequence[int] = (1, 10, 100), max_failures: int | None = None,
+                        max_failure_percent: float | None = 10, pages_per_execution: int = 100,
                         mode: str = "DISTRIBUTED") -> StateMachine:
-    """Page through the tenants table; update every tenant's stack; summarise; fail if any failed."""
-    start = Pass("ReadTemplate", parameters={
-        "templateUrl.$": "States.Format('https://{}.s3.amazonaws.com/{}', $.detail.bucket.name, $.detail.object.key)",
-        "summary": {"updated": 0, "unchanged": 0, "failed": []},
-    })
-    scan_args = {"TableName": "${TenantsTable}", "Limit": page_size,
-                 "ProjectionExpression": "pk, stackName, #status",
-                 "FilterExpression": "#status <> :deleted",
-                 "ExpressionAttributeNames": {"#status": "status"},
-                 "ExpressionAttributeValues": {":deleted": {"S": "DELETED"}}}
-    first_page = sdk_call(Task.sdk("dynamodb", "scan", "ScanTenants", parameters=scan_args, result_path="$.page"))
-    next_page = sdk_call(Task.sdk("dynamodb", "scan", "ScanMoreTenants", parameters={
-        **scan_args, "ExclusiveStartKey.$": "$.page.LastEvaluatedKey"}, result_path="$.page"))
-    item = projection(TenantStackRef, "$$.Map.Item.Value").selector
-    per_page = Map("UpdatePage", item_processor=update_one(), items_path="$.page.Items",
-                   item_selector={"tenantId.$": item["pk.$"], "stackName.$": item["stackName.$"],
-                                  "tenantStatus.$": item["status.$"], "templateUrl.$": "$.templateUrl",
-                                  "poll": initial_poll(), "missing": {"count": 0}},
+    """Roll the template of an S3 "Object Created" event out to every tenant's stack, in waves.
+
+    Also started with ``{"resume": <stopped record>}`` (go on with the next wave) or
+    ``{"rollback": {"rolloutId": ..., "templateUrl": <previous version>}}`` (put the tenants that
+    rollout touched back on that template, in one wave, no threshold). ``waves``: sizes of the
+    bounded waves before the rest (``()``: one wave); ``max_failures``/``max_failure_percent``: a
+    wave with more failures stops the rollout (None: no such limit; both None: never stops).
+    """
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise BuildError(f"page_size must be 1..{MAX_PAGE_SIZE} (a page's results live in the parent's state)",
+                         rule="rollout", path=name)
+    if any(not isinstance(w, int) or w < 1 for w in waves):
+        raise BuildError(f"waves must be positive tenant counts, not {list(waves)!r}", rule="rollout", path=name)
+    if pages_per_execution < 1:
+        raise BuildError("pages_per_execution must be at least 1", rule="rollout", path=name)
+    start = Pass("StartRollout", query_language=JSONATA,
+                 output=R.start_expression(waves, max_failures, max_failure_percent, TABLE))
+    scan = Task.sdk("dynamodb", "scan", "ScanTenants", query_language=JSONATA,
+                    arguments=R.scan_arguments(page_size, TABLE), output=R.SCAN_OUTPUT, retry=(_retry_reads(),))
+    per_page = Map("UpdatePage", item_processor=_child(), items_path="$.page.Items",
+                   item_selector={"row.$": "$$.Map.Item.Value", "templateUrl.$": "$.rollout.templateUrl",
+                                  "rolloutId.$": "$.rollout.id"},
                    max_concurrency=max_concurrency, result_path="$.results",
+                   tolerated_failure_percentage=100 if mode == "DISTRIBUTED" else None,
                    mode=mode, execution_type="STANDARD" if mode == "DISTRIBUTED" else None,
                    label="TenantStackUpdates" if mode == "DISTRIBUTED" else None)
-    tally = Pass("TallyPage", query_language=JSONATA, output=(
-        "{% ($results := " + _RESULTS + "; $merge([$states.input, {'results': [], 'summary': {"
-        "'updated': $states.input.summary.updated + $count($results[outcome = 'updated']), "
-        "'unchanged': $states.input.summary.unchanged + $count($results[outcome = 'unchanged']), "
-        "'failed': $append($states.input.summary.failed, "
-        "[$results[outcome = 'failed'].{'tenantId': tenantId, 'status': status, 'reason': reason}])"
-        "}}])) %}"))
-    failed = Fail("UpdateFailed", query_language=JSONATA, error=UPDATE_FAILED,
-                  cause="{% $string($states.input.summary) %}")
-    # A Pass, not a Succeed: cfn-lint 1.58's schema refuses OutputPath on Succeed (ASL allows it).
-    done = Pass("AllTenantsUpdated", output_path="$.summary")
-    more = (Choice("MorePages")
-            .when(Var("$.page.LastEvaluatedKey").is_present(), next_page >> per_page)
-            .when(Var("$.summary.failed[0]").is_present(), failed)
-            .otherwise(done))
-    chain = start >> first_page >> per_page >> tally >> more
+    tally = Pass("TallyPage", query_language=JSONATA, output=R.TALLY)
+    record_crashed = Map("RecordCrashed", query_language=JSONATA, items="{% $states.input.crashed %}",
+                         item_processor=record_outcome("RecordCrashedOutcome", rollout_id="$states.input.rolloutId",
+                                                       template_url="$states.input.templateUrl"),
+                         max_concurrency=10, output="{% {'rollout': $states.input.rollout} %}")
+    failed = Fail("UpdateFailed", query_language=JSONATA, error=UPDATE_FAILED, cause=R.SUMMARY_TEXT)
+    stopped = Fail("RolloutStopped", query_language=JSONATA, error=ROLLOUT_STOPPED,
+                   cause="{% $string(" + R.STOPPED + ") %}")
+    # A Pass, not a Succeed: cfn-lint 1.58's schema refuses Output on Succeed (ASL allows it).
+    done = Pass("AllTenantsUpdated", query_language=JSONATA, output=R.SUMMARY)
+    successor = Task("StartSuccessor", query_language=JSONATA, resource="arn:aws:states:::states:startExecution",
+                     arguments=R.SUCCESSOR_ARGUMENTS, output=R.CONTINUED, retry=(_retry_reads(),))
+    next_wave = Pass("NextWave", query_language=JSONATA, output=R.NEXT_WAVE)
+    go_on = (Choice("PagesLeftInExecution", query_language=JSONATA)
+             .when(R.pages_reached(pages_per_execution), successor)
+             .otherwise(scan))
+    check = (Choice("CheckWave", query_language=JSONATA)
+             .when(R.STOP, stopped)
+             .when(R.MORE, Choice("WaveEnded", query_language=JSONATA).when(R.WAVE_ENDED, next_wave >> go_on)
+                   .otherwise(go_on))
+             .when(R.FAILED_ANY, failed)
+             .otherwise(done))
+    crashed = Choice("AnyChildCrashed", query_language=JSONATA).when(R.HAS_CRASHED, record_crashed >> check) \
+        .otherwise(check)
+    chain = start >> scan >> per_page >> tally >> crashed
     return StateMachine(name, start=chain, type=STANDARD, placeholders=_TABLE_ONLY,
-                        comment="Update every tenant's stack to the new template, page by page",
+                        comment="Roll a new tenant template out to every tenant's stack: waves, page by page",
                         annotations={INPUT_DOC: 'the S3 event "Object Created" of the template, e.g. {"detail": '
                                                 '{"bucket": {"name": "tenant-templates"}, '
-                                                '"object": {"key": "tenant-stack.json"}}}'})
-
+                                                '"object": {"key": "tenant-stack.json"}}}; or {"resume": '
+                                                '<a stopped rollout>}; or {"rollback": {"rolloutId": "...", '
+                                                '"templateUrl": "..."}}'})

@@ -1,0 +1,249 @@
+"""tenant-stack-update as a rollout on the local engine: durable failures, waves, stop/resume/rollback,
+successor executions. Small pages and the CloudFormation fake keep it fast."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from tests.patterns.tenant_stacks_fakes import (  # noqa: F401
+    StackScript, cfn_error_names, changed_template, deploy_template, stack_script,
+)
+from tests.patterns.test_tenant_stacks_update import TABLE, seed, template_event, uses_new_template
+from workflows.local.engine import ExecutionResult, LocalEngine
+from workflows.local.pytest_plugin import create_table
+from workflows.patterns.tenant_stacks import PLACEHOLDERS, UPDATE_FAILED, tenant_stack_update
+from workflows.patterns.tenant_stacks.rollout import REASON_SAMPLE, ROLLOUT_ATTRIBUTE, SAMPLE
+from workflows.patterns.tenant_stacks.update import ROLLOUT_STOPPED
+
+CAUSE_LIMIT = 32_768  # Fail Cause / execution cause (Step Functions quotas)
+STATE_LIMIT = 256 * 1024  # a state's input/output payload
+
+
+@pytest.fixture
+def table(local_engine: LocalEngine, stack_script: StackScript) -> LocalEngine:
+    create_table(local_engine, TABLE, sk=None)
+    return local_engine
+
+
+def machine(engine: LocalEngine, **options: Any) -> str:
+    built = tenant_stack_update(**options)
+    name = f"rollout-{len(engine._machines)}"
+    engine.create_state_machine(name, built.substituted())
+    return name
+
+
+def scan_order(engine: LocalEngine) -> list[str]:
+    """Tenant ids in the order the machine's scans meet them (DynamoDB's order, not ours)."""
+    items = engine.client("dynamodb").scan(TableName=TABLE)["Items"]
+    return [i["pk"]["S"] for i in items if i["status"]["S"] != "DELETED"]
+
+
+def updates(stack_script: StackScript) -> dict[str, int]:
+    return {stack[len("tenant-"):]: n for (call, stack), n in stack_script.calls.items() if call == "UpdateStack"}
+
+
+def last_rollout(engine: LocalEngine, tenant: str) -> dict[str, str] | None:
+    item = engine.client("dynamodb").get_item(TableName=TABLE, Key={"pk": {"S": tenant}})["Item"]
+    record = item.get(ROLLOUT_ATTRIBUTE)
+    return {k: v["S"] for k, v in record["M"].items()} if record else None
+
+
+def payload_sizes(result: ExecutionResult) -> list[int]:
+    sizes = []
+    for event in result.history:
+        for key, details in event.items():
+            if key.endswith("EventDetails") and isinstance(details, dict):
+                for field in ("input", "output"):
+                    if isinstance(details.get(field), str):
+                        sizes.append(len(details[field].encode()))
+    return sizes
+
+
+def scan_limits(result: ExecutionResult) -> list[int]:
+    return [json.loads(e["taskScheduledEventDetails"]["parameters"])["Limit"] for e in result.history
+            if e["type"] == "TaskScheduled" and e["taskScheduledEventDetails"]["resource"] == "scan"]
+
+
+def test_many_failures_go_to_the_table_and_the_summary_stays_small(table: LocalEngine,
+                                                                   stack_script: StackScript) -> None:
+    """Issue 15 #7: 60 failing tenants with 2,000-character reasons. The old parent put every
+    failure in its state and Fail cause (~155 such failures pass 32,768 characters); now each is on
+    its tenant's item, the cause holds counts and the first 20, and no payload grows with failures."""
+    tenants = seed(table, 60)
+    for tenant in tenants:
+        stack_script.after_update[f"tenant-{tenant}"] = ("UPDATE_ROLLBACK_COMPLETE", "policy too large " * 120)
+    deploy_template(table, changed_template())
+    result = table.run(machine(table, page_size=10, waves=(), max_failure_percent=None), template_event(), timeout=300)
+    assert (result.status, result.error) == ("FAILED", UPDATE_FAILED)
+    assert len(result.cause) < CAUSE_LIMIT
+    summary = json.loads(result.cause)
+    assert (summary["updated"], summary["failedCount"], len(summary["failed"])) == (0, 60, SAMPLE)
+    assert all(len(f["reason"]) == REASON_SAMPLE for f in summary["failed"])
+    assert ROLLOUT_ATTRIBUTE in summary["failures"] and summary["id"] in summary["failures"]
+    # the full list: every tenant's item, with the rollout's id and the status
+    records = {t: last_rollout(table, t) for t in tenants}
+    assert all(r["rolloutId"] == summary["id"] and r["outcome"] == "failed"
+               and r["status"] == "UPDATE_ROLLBACK_COMPLETE" for r in records.values())
+    # bounded: the last page's tally is no bigger than once the sample was full
+    tallies = [len(e["stateExitedEventDetails"]["output"]) for e in result.history
+               if e["type"] == "PassStateExited" and e["stateExitedEventDetails"]["name"] == "TallyPage"]
+    # 61 rows (one deleted) at 10 a page; the sample is full from page 3 at the latest
+    assert len(tallies) == 7 and tallies[-1] <= tallies[2] + 50
+    assert max(payload_sizes(result)) < 64 * 1024 < STATE_LIMIT
+
+
+def test_row_missing_status_is_updated_not_crashed(table: LocalEngine, stack_script: StackScript) -> None:
+    """Issue 15 #8: a row without ``status`` (or ``stackName``) must not crash the child: the stack
+    name comes from the tenant id and the status is UNKNOWN (not CREATING, so no wait)."""
+    seed(table, 2)
+    table.client("dynamodb").put_item(TableName=TABLE, Item={"pk": {"S": "t0001"}})  # both fields gone
+    deploy_template(table, changed_template())
+    result = table.run(machine(table, page_size=10), template_event())
+    assert result.ok(), (result.error, result.cause)
+    assert (result.output["updated"], result.output["failedCount"]) == (2, 0)
+    assert uses_new_template(table, "t0001") and last_rollout(table, "t0001")["outcome"] == "updated"
+
+
+def test_canary_failure_stops_the_rollout_and_leaves_the_rest_untouched(
+        table: LocalEngine, stack_script: StackScript) -> None:
+    seed(table, 12)
+    order = scan_order(table)
+    stack_script.after_update[f"tenant-{order[0]}"] = ("UPDATE_ROLLBACK_COMPLETE", "bad template")
+    deploy_template(table, changed_template())
+    result = table.run(machine(table, page_size=5), template_event())
+    assert (result.status, result.error) == ("FAILED", ROLLOUT_STOPPED)
+    stopped = json.loads(result.cause)
+    assert stopped["wave"] == 0 and stopped["stopped"].startswith("wave 0: 1 of 1 tenants failed")
+    assert updates(stack_script) == {order[0]: 1}
+    assert not any(uses_new_template(table, t) for t in order[1:])
+    assert all(last_rollout(table, t) is None for t in order[1:])
+
+
+def test_waves_grow_then_take_the_rest(table: LocalEngine, stack_script: StackScript) -> None:
+    tenants = seed(table, 12)
+    table.client("dynamodb").delete_item(TableName=TABLE, Key={"pk": {"S": "gone"}})  # exact Limits below
+    deploy_template(table, changed_template())
+    result = table.run(machine(table, page_size=3, waves=(1, 2, 4)), template_event())
+    assert result.ok(), (result.error, result.cause)
+    assert (result.output["updated"], result.output["wave"]) == (12, 3)
+    # each scan asks for at most a page and at most the rest of its wave: 1 | 2 | 3+1 | 3+3 (the rest,
+    # 5 tenants: the first scan ends with a LastEvaluatedKey, the second finds 2 and none)
+    assert scan_limits(result) == [1, 2, 3, 1, 3, 3]
+    assert all(uses_new_template(table, t) for t in tenants)
+
+
+def test_count_threshold_stop_then_resume_then_rollback(table: LocalEngine, stack_script: StackScript) -> None:
+    """A wave past ``max_failures`` stops; ``{"resume": record}`` goes on with the next wave;
+    ``{"rollback": ...}`` puts back the previous template on exactly the tenants the rollout touched."""
+    seed(table, 10)
+    # the previous version (moto reads the newest object whatever ?versionId says, so another key)
+    previous = "previous/tenant-stack.json"
+    table.client("s3").copy_object(Bucket=PLACEHOLDERS["TemplateBucket"], Key=previous,
+                                   CopySource={"Bucket": PLACEHOLDERS["TemplateBucket"],
+                                               "Key": PLACEHOLDERS["TemplateKey"]})
+    old_url = f"https://{PLACEHOLDERS['TemplateBucket']}.s3.amazonaws.com/{previous}"
+    order = scan_order(table)
+    for tenant in order[1:3]:  # two failures in wave 1 (tenants 1-3)
+        stack_script.after_update[f"tenant-{tenant}"] = ("UPDATE_ROLLBACK_COMPLETE", "bad template")
+    deploy_template(table, changed_template())
+    name = machine(table, page_size=5, waves=(1, 3), max_failures=1, max_failure_percent=None)
+
+    first = table.run(name, template_event())
+    assert first.error == ROLLOUT_STOPPED
+    stopped = json.loads(first.cause)
+    assert (stopped["wave"], stopped["waveFailed"], stopped["failedCount"]) == (1, 2, 2)
+    assert set(updates(stack_script)) == set(order[:4])
+    assert "more than 1 failures" in stopped["stopped"]
+
+    resumed = table.run(name, {"resume": stopped})
+    assert resumed.error == UPDATE_FAILED  # the two failures stay counted
+    summary = json.loads(resumed.cause)
+    assert (summary["id"], summary["updated"], summary["failedCount"], summary["part"]) == (stopped["id"], 8, 2, 2)
+    assert all(updates(stack_script)[t] == 1 for t in order)  # nobody updated twice
+    assert all(uses_new_template(table, t) for t in order if t not in order[1:3])
+
+    before = dict(updates(stack_script))
+    stack_script.after_update.clear()  # (moto kept the new template on the two "rolled back" stacks)
+    untouched = "late"  # a tenant the rollout never reached: the rollback leaves it alone
+    table.client("dynamodb").put_item(TableName=TABLE, Item={"pk": {"S": untouched}, "status": {"S": "ACTIVE"}})
+    back = table.run(name, {"rollback": {"rolloutId": stopped["id"], "templateUrl": old_url}})
+    assert back.ok(), (back.error, back.cause)
+    assert back.output["rollbackOf"] == stopped["id"] and back.output["updated"] + back.output["unchanged"] == 10
+    assert not any(uses_new_template(table, t) for t in order)
+    assert {t: n - before.get(t, 0) for t, n in updates(stack_script).items() if n != before.get(t, 0)} == {
+        t: 1 for t in order}
+    assert last_rollout(table, untouched) is None
+
+
+def wait(engine: LocalEngine, arn: str, timeout: float = 120) -> dict[str, Any]:
+    sfn = engine.client("stepfunctions")
+    deadline = time.monotonic() + timeout
+    while True:
+        described = sfn.describe_execution(executionArn=arn)
+        if described["status"] != "RUNNING" or time.monotonic() > deadline:
+            return described
+        time.sleep(0.05)
+
+
+def test_successor_executions_carry_the_cursor_and_counts(table: LocalEngine, stack_script: StackScript) -> None:
+    """After ``pages_per_execution`` pages the parent starts its successor
+    (arn:aws:states:::states:startExecution, https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html)
+    with the rollout record and ends: each execution's history is bounded by that many pages."""
+    tenants = seed(table, 14)
+    deploy_template(table, changed_template())
+    first = table.run(machine(table, page_size=3, waves=(), pages_per_execution=2), template_event())
+    assert first.ok(), (first.error, first.cause)
+    chain, output = [first], first.output
+    while "continuedAs" in output:
+        described = wait(table, output["continuedAs"])
+        assert described["status"] == "SUCCEEDED", described
+        output = json.loads(described["output"])
+        chain.append(table.history(described["executionArn"]))
+    # 15 rows (one deleted) at 3 per page: 5 pages, 2 per execution
+    assert len(chain) == 3
+    assert (output["updated"], output["part"], output["id"]) == (14, 3, first.output["id"])
+    assert all(uses_new_template(table, t) for t in tenants)
+    sizes = [len(first.history)] + [len(h) for h in chain[1:]]
+    assert max(sizes) < 2 * 25 + 15  # two pages' events plus the start and the hand-over
+    assert chain[1][-1]["type"] == "ExecutionSucceeded" and json.loads(
+        chain[1][0]["executionStartedEventDetails"]["input"])["continue"]["cursor"]
+
+
+def test_event_version_pins_the_template_url(table: LocalEngine, stack_script: StackScript) -> None:
+    """The S3 event's ``detail.object.version-id`` (a versioned bucket) is pinned in the URL every
+    tenant gets, so one rollout applies one set of bytes even if the key is overwritten meanwhile."""
+    seed(table, 2)
+    deploy_template(table, changed_template())
+    event = template_event()
+    event["detail"]["object"]["version-id"] = "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY"
+    result = table.run(machine(table), event)
+    assert result.ok(), (result.error, result.cause)
+    assert result.output["templateUrl"].endswith("/tenant-stack.json?versionId=3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY")
+    assert last_rollout(table, "t0000")["templateUrl"] == result.output["templateUrl"]
+
+
+def test_outcome_of_a_tenant_removed_meanwhile_does_not_recreate_its_item(
+        table: LocalEngine, stack_script: StackScript, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outcome write is conditional (attribute_exists(pk)): a tenant whose item disappears
+    during its update is still counted, but no item holding only ``lastRollout`` appears."""
+    from moto.cloudformation.models import CloudFormationBackend
+
+    seed(table, 2)
+    deploy_template(table, changed_template())
+    patched = CloudFormationBackend.update_stack
+
+    def update_then_remove(self: CloudFormationBackend, name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "tenant-t0001":
+            table.client("dynamodb").delete_item(TableName=TABLE, Key={"pk": {"S": "t0001"}})
+        return patched(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(CloudFormationBackend, "update_stack", update_then_remove)
+    result = table.run(machine(table), template_event())
+    assert result.ok(), (result.error, result.cause)
+    assert result.output["updated"] == 2
+    assert "Item" not in table.client("dynamodb").get_item(TableName=TABLE, Key={"pk": {"S": "t0001"}})
+    assert last_rollout(table, "t0000")["outcome"] == "updated"
