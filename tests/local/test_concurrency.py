@@ -66,10 +66,26 @@ def test_100_concurrent_mixed_query_languages_all_end_right() -> None:
 TENANT_STACKS = 100  # issue 13: at 100 concurrent tenant-stack-create, 16-44 % stayed RUNNING on moto alone
 
 
-def _tenant_created(tenant: str) -> dict[str, Any]:
+def _tenant_created(tenant: str) -> str:
     from workflows.examples.users import demo
 
-    return {"source": demo.TENANT_EVENT_SOURCE, "detail-type": "Tenant Created", "detail": {"tenantId": tenant}}
+    return json.dumps({"source": demo.TENANT_EVENT_SOURCE, "detail-type": "Tenant Created", "detail": {"tenantId": tenant}})
+
+
+def _start_all_then_wait(clients: list[Any], tenants: list[str], machine: str) -> list[tuple[str, str | None]]:
+    """Each client starts its tenant's execution, all at once; one poll waits until none is RUNNING (100
+    callers polling each their own would spend the CPU the executions share); each client then reads its own."""
+    def start(i: int) -> str:
+        return str(clients[i].start_execution(stateMachineArn=machine, input=_tenant_created(tenants[i]))["executionArn"])
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        arns = list(pool.map(start, range(len(clients))))
+    deadline = time.monotonic() + 600
+    while clients[0].list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]:
+        assert time.monotonic() < deadline, "executions still RUNNING after 600 s"
+        time.sleep(0.5)
+    described = [clients[i].describe_execution(executionArn=arn) for i, arn in enumerate(arns)]
+    return [(d["status"], d.get("error")) for d in described]
 
 
 def _assert_tenant_rows(dynamodb: Any, tenants: list[str]) -> None:
@@ -88,15 +104,12 @@ def test_100_concurrent_tenant_stack_create_all_succeed() -> None:
         holder.engine = engine
         demo.setup(holder)
         tenants = [f"t{i:03d}" for i in range(TENANT_STACKS)]
-
-        def create(tenant: str) -> tuple[str, str | None]:
-            result = engine.run("tenant-stack-create", _tenant_created(tenant), timeout=300)
-            return result.status, result.error
-
-        with ThreadPoolExecutor(max_workers=len(tenants)) as pool:
-            results = list(pool.map(create, tenants))
+        clients = [engine.client("stepfunctions") for _ in tenants]
+        results = _start_all_then_wait(clients, tenants, machine_arn("tenant-stack-create"))
         assert results == [("SUCCEEDED", None)] * len(tenants)
         _assert_tenant_rows(engine.client("dynamodb"), tenants)
+        # and afterwards, one at a time, still
+        assert engine.run("tenant-stack-create", json.loads(_tenant_created("after")), timeout=60).status == "SUCCEEDED"
 
 
 class _EndpointAsEngine:
@@ -113,8 +126,8 @@ class _EndpointAsEngine:
     def create_state_machine(self, name: str, definition: Any, *, type: str = "STANDARD",
                              role_arn: str | None = None) -> str:
         text = definition if isinstance(definition, str) else json.dumps(definition)
-        return self.client("stepfunctions").create_state_machine(
-            name=name, definition=text, roleArn=role_arn or LOCAL_ROLE_ARN, type=type)["stateMachineArn"]
+        return str(self.client("stepfunctions").create_state_machine(
+            name=name, definition=text, roleArn=role_arn or LOCAL_ROLE_ARN, type=type)["stateMachineArn"])
 
 
 def test_100_concurrent_tenant_stack_create_through_the_endpoint_with_100_clients() -> None:
@@ -126,21 +139,7 @@ def test_100_concurrent_tenant_stack_create_through_the_endpoint_with_100_client
         demo.setup(holder)
         tenants = [f"e{i:03d}" for i in range(TENANT_STACKS)]
         clients = [endpoint.client("stepfunctions") for _ in tenants]  # one per caller, made up front
-
-        def create(i: int) -> tuple[str, str | None]:
-            sfn = clients[i]
-            arn = sfn.start_execution(stateMachineArn=machine_arn("tenant-stack-create"),
-                                      input=json.dumps(_tenant_created(tenants[i])))["executionArn"]
-            deadline = time.monotonic() + 300
-            while time.monotonic() < deadline:
-                described = sfn.describe_execution(executionArn=arn)
-                if described["status"] != "RUNNING":
-                    return described["status"], described.get("error")
-                time.sleep(0.25)
-            return "RUNNING", None
-
-        with ThreadPoolExecutor(max_workers=len(tenants)) as pool:
-            results = list(pool.map(create, range(len(tenants))))
+        results = _start_all_then_wait(clients, tenants, machine_arn("tenant-stack-create"))
         assert results == [("SUCCEEDED", None)] * len(tenants)
         _assert_tenant_rows(endpoint.client("dynamodb"), tenants)
 
