@@ -223,6 +223,7 @@ def test_map_with_mocked_result_is_the_maps_result(engine: LocalEngine) -> None:
     assert response["status"] == "SUCCEEDED"
     assert json.loads(response["output"]) == {"n": 3, "r": [1, 1, 1]}
     assert response["inspectionData"]["maxConcurrency"] == 0
+    assert "result" not in response["inspectionData"]
 
 
 def test_map_failures_within_tolerance_succeed_beyond_it_the_catcher_handles_the_threshold(engine: LocalEngine) -> None:

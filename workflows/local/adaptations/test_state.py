@@ -464,6 +464,8 @@ def _output(execution: Any, level: str, program_state: Any, choice_selected: typ
             pass
         if session.get("errorDetails"):
             inspection["errorDetails"] = dict(session["errorDetails"])
+        if session.get("state_type") == "Map":
+            inspection.pop("result", None)  # AWS shows a Map's result only after ResultSelector/ResultPath
         out["inspectionData"] = inspection
     return out
 
@@ -504,7 +506,7 @@ def _make_backend_method(invalid: type[Exception], invalid_definition: Callable[
         setup = {
             "mock": _mock_test_case(mocks, mock, invalid) if mock and state.get("Type") not in MAP_OR_PARALLEL else None,
             "mock_input": mock, "mock_result": mock_result, "configuration": configuration,
-            "context": context_override,
+            "context": context_override, "state_type": state.get("Type"),
             "variables": _json(variables, "variables", invalid) if variables else None,
         }
         token = _setup.set(setup)
