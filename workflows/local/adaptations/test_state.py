@@ -55,6 +55,13 @@ import uuid
 from typing import Any, Callable
 
 from workflows.local.adaptations._patching import import_module, is_patched, mark, require_attr
+from workflows.local.adaptations._test_state_checks import (
+    MAP_OR_PARALLEL,
+    ContextOverride,
+    check_request,
+    json_field,
+    state_json,
+)
 from workflows.local.errors import EngineAdaptationError
 
 NAME = "test_state"
@@ -86,34 +93,14 @@ _SESSION = "_workflows_test_state"  # private key of inspection_data (shared by 
 INSPECTION_LEVELS = ("INFO", "DEBUG", "TRACE")
 THRESHOLD_ERROR = "States.ExceedToleratedFailureThreshold"
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
-MAP_OR_PARALLEL = ("Map", "Parallel")
-NO_MOCK_STATE_TYPES = ("Pass", "Fail", "Succeed")
-# AWS's words, as its API answers them (recorded responses, see tests/local/test_test_state.py).
-UNSUPPORTED_MAP_PARALLEL = ("TestState API does not support Map or Parallel states. "
-                            "Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]")
-CONTEXT_FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "Execution": {"Id": str, "Input": object, "Name": str, "RoleArn": str, "StartTime": str,
-                  "RedriveCount": int, "RedriveTime": str},
-    "State": {"EnteredTime": str, "Name": str, "RetryCount": int},
-    "StateMachine": {"Id": str, "Name": str},
-    "Task": {"Token": str},
-}
-
 _setup: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("test_state_setup", default=None)
-
-
-def _json(value: Any, field: str, invalid: type[Exception]) -> Any:
-    try:
-        return json.loads(value)
-    except (TypeError, ValueError) as exc:
-        raise invalid(f"Invalid JSON in '{field}': {exc}") from exc
 
 
 def select_state(definition: str, state_name: str | None, invalid: type[Exception]) -> str:
     """The single-state definition to test: ``definition`` itself, or its state ``state_name``."""
     if not state_name:
         return definition
-    machine = _json(definition, "definition", invalid)
+    machine = json_field(definition, "definition", invalid)
     states = machine.get("States") if isinstance(machine, dict) else None
     if not isinstance(states, dict) or state_name not in states:
         raise invalid(f"State '{state_name}' was not found in the state machine definition")
@@ -123,145 +110,6 @@ def select_state(definition: str, state_name: str | None, invalid: type[Exceptio
     return json.dumps(state)
 
 
-def _state_json(state_definition: str) -> dict[str, Any]:
-    try:
-        state = json.loads(state_definition)
-    except ValueError:
-        return {}  # the validator names the JSON error in AWS's words
-    return state if isinstance(state, dict) else {}
-
-
-def _inner_state_names(state: dict[str, Any]) -> set[str]:
-    """Every state name inside a Map's ItemProcessor/Iterator or a Parallel's Branches (nested too)."""
-    names: set[str] = set()
-    machines = list(state.get("Branches") or [])
-    for key in ("ItemProcessor", "Iterator"):
-        if isinstance(state.get(key), dict):
-            machines.append(state[key])
-    for machine in machines:
-        for name, inner in ((machine or {}).get("States") or {}).items():
-            names.add(name)
-            if isinstance(inner, dict):
-                names |= _inner_state_names(inner)
-    return names
-
-
-def _is_callback_task(state: dict[str, Any]) -> bool:
-    resource = state.get("Resource")
-    return state.get("Type") == "Task" and isinstance(resource, str) and (
-        resource.endswith(".sync") or ".sync:" in resource or resource.endswith(".waitForTaskToken"))
-
-
-def check_context(context: Any, state: dict[str, Any], invalid: type[Exception]) -> dict[str, Any]:
-    """The ``context`` override as AWS accepts it, or AWS's "Invalid Context object provided: ..." error."""
-    prefix = "Invalid Context object provided: "
-    if not isinstance(context, dict):
-        raise invalid(prefix + "the Context object must be a JSON object")
-    for field, value in context.items():
-        if field == "Map":
-            raise invalid(prefix + "'Map' field is not supported when mocking a Context object")
-        if field not in CONTEXT_FIELDS:
-            raise invalid(prefix + f"Field '{field}' is not allowed")
-        if not isinstance(value, dict):
-            raise invalid(prefix + f"{field} must be an object")
-        for name, item in value.items():
-            expected = CONTEXT_FIELDS[field].get(name)
-            if expected is None:
-                raise invalid(prefix + f"Field '{name}' is not allowed")
-            if expected is not object and (not isinstance(item, expected) or isinstance(item, bool)):
-                kind = "a string" if expected is str else "an integer"
-                raise invalid(prefix + f"{field}.{name} must be {kind}")
-    if "Task" in context and not _is_callback_task(state):
-        raise invalid(prefix + "Context object contains 'Task' when state is not a Task state with a "
-                               "'.sync' or '.waitForTaskToken' service integration pattern")
-    return context
-
-
-def check_request(state: dict[str, Any], mock: dict[str, Any] | None, context: str | None,
-                  reveal_secrets: bool | None, configuration: dict[str, Any],
-                  invalid: type[Exception], invalid_definition: Callable[[str], Exception]) -> tuple[Any, Any]:
-    """Refuse what AWS's TestState refuses before running; return (mocked result, context override)."""
-    kind = state.get("Type")
-    if mock is None:
-        if kind in MAP_OR_PARALLEL:
-            raise invalid_definition(UNSUPPORTED_MAP_PARALLEL)
-        if context is not None:
-            raise invalid("context may only be specified if a mock is specified in the same request")
-        return None, None
-    if ("result" in mock) == ("errorOutput" in mock):
-        raise invalid("A test mock should have only one of the following fields: [result, errorOutput].")
-    if kind in NO_MOCK_STATE_TYPES:
-        raise invalid(f"State type '{kind}' is not supported when a mock is specified")
-    if reveal_secrets:
-        raise invalid("TestState does not support RevealSecrets when a mock is specified.")
-    result = _json(mock["result"], "mock.result", invalid) if "result" in mock else None
-    if "result" in mock and kind == "Map":
-        if state.get("ResultWriter") is not None and not isinstance(result, dict):
-            raise invalid("Mocked result must be a JSON object.")
-        if state.get("ResultWriter") is None and not isinstance(result, list):
-            raise invalid("Mocked result must be an array.")
-    if "result" in mock and kind == "Parallel":
-        if not isinstance(result, list):
-            raise invalid("Mocked result must be an array.")
-        if len(result) != len(state.get("Branches") or []):
-            raise invalid("Mocked result must contain the same number of items as number of Parallel branches.")
-    caused_by = configuration.get("errorCausedByState")
-    if caused_by is not None:
-        if kind not in MAP_OR_PARALLEL or "errorOutput" not in mock:
-            raise invalid("errorCausedByState is only valid when an error is mocked for a Map or Parallel state")
-        if caused_by not in _inner_state_names(state):
-            raise invalid(f"errorCausedByState '{caused_by}' is not a state of the Map or Parallel state under test")
-    override = check_context(_json(context, "context", invalid), state, invalid) if context is not None else None
-    return result, override
-
-
-class _Pinned(dict):  # type: ignore[type-arg]
-    """A Context object field given by the test: moto's writes into it are dropped, copies are plain,
-    and what the test left out of it moto still reads from its own (``Execution.Input`` for frames)."""
-
-    def __init__(self, given: dict[str, Any], hidden: Any):
-        super().__init__(given)
-        self.hidden = hidden if isinstance(hidden, dict) else {}
-
-    def __missing__(self, key: Any) -> Any:
-        return self.hidden[key]
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        pass
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
-        return copy.deepcopy(dict(self), memo)
-
-
-class ContextOverride(dict):  # type: ignore[type-arg]
-    """The Context object of a TestState run with ``context``: it shows exactly the given object.
-
-    moto keeps its own bookkeeping in the context (``State`` on entry, ``RetryCount``, ``Task`` for
-    callbacks). Fields the test gave are pinned (moto's writes dropped); fields it did not give are
-    kept aside in ``hidden``, still readable by moto (``__missing__``) but not part of ``$$``.
-    """
-
-    def __init__(self, given: dict[str, Any], hidden: dict[str, Any]):
-        super().__init__({k: _Pinned(copy.deepcopy(v), hidden.get(k)) if isinstance(v, dict) else copy.deepcopy(v)
-                          for k, v in given.items()})
-        self.hidden = hidden
-
-    def __missing__(self, key: Any) -> Any:
-        return self.hidden[key]
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        if not dict.__contains__(self, key):
-            self.hidden[key] = value
-
-    def pop(self, key: Any, *default: Any) -> Any:
-        if dict.__contains__(self, key):
-            return dict.__getitem__(self, key)
-        return self.hidden.pop(key, *default)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
-        return {k: copy.deepcopy(v, memo) for k, v in self.items()}
-
-
 def _session(env: Any) -> dict[str, Any] | None:
     data = getattr(env, "inspection_data", None)
     return data.get(_SESSION) if isinstance(data, dict) else None
@@ -269,7 +117,7 @@ def _session(env: Any) -> dict[str, Any] | None:
 
 def _mock_test_case(mocks: Any, mock: dict[str, Any], invalid: type[Exception]) -> Any:
     if "result" in mock:
-        response = mocks.MockedResponseReturn(0, 0, _json(mock["result"], "mock.result", invalid))
+        response = mocks.MockedResponseReturn(0, 0, json_field(mock["result"], "mock.result", invalid))
     else:
         error = mock["errorOutput"]
         response = mocks.MockedResponseThrow(0, 0, error.get("error", ""), error.get("cause", ""))
@@ -490,7 +338,7 @@ def _make_backend_method(invalid: type[Exception], invalid_definition: Callable[
             raise invalid(f"inspectionLevel must be one of {list(INSPECTION_LEVELS)}, got {level!r}")
         state_definition = select_state(definition, state_name, invalid)
         configuration = dict(state_configuration or {})
-        state = _state_json(state_definition)
+        state = state_json(state_definition)
         mock_result, context_override = check_request(
             state, mock, context, reveal_secrets, configuration, invalid, invalid_definition)
         self._validate_definition_for_test_state(state_definition, mocked_analyser if mock else analyser)
@@ -500,14 +348,14 @@ def _make_backend_method(invalid: type[Exception], invalid_definition: Callable[
         execution = execution_cls(
             name=name, role_arn=role_arn, exec_arn=f"arn:aws:states:{self.region_name}:{self.account_id}:execution:{name}:{name}",
             account_id=self.account_id, region_name=self.region_name, state_machine=machine,
-            start_date=dt.datetime.now(tz=dt.timezone.utc), input_data=json.dumps(_json(input or "{}", "input", invalid)),
+            start_date=dt.datetime.now(tz=dt.timezone.utc), input_data=json.dumps(json_field(input or "{}", "input", invalid)),
             activity_store={},
         )
         setup = {
             "mock": _mock_test_case(mocks, mock, invalid) if mock and state.get("Type") not in MAP_OR_PARALLEL else None,
             "mock_input": mock, "mock_result": mock_result, "configuration": configuration,
             "context": context_override, "state_type": state.get("Type"),
-            "variables": _json(variables, "variables", invalid) if variables else None,
+            "variables": json_field(variables, "variables", invalid) if variables else None,
         }
         token = _setup.set(setup)
         try:
