@@ -11,6 +11,7 @@ import importlib
 import threading
 
 ORDER: tuple[str, ...] = (
+    "backend_snapshots",
     "parser_scopes",
     "jsonata",
     "jsonata_functions",

@@ -17,21 +17,51 @@ https://docs.aws.amazon.com/step-functions/latest/apireference/API_TestState.htm
   caught by a Catcher ``CAUGHT_ERROR`` (with ``error``/``cause`` and the Catcher's ``nextState``); an
   uncaught one ``FAILED``; ``inspectionData`` only at DEBUG/TRACE, ``variables`` included.
 
-Accepted but not modelled (yet): ``context`` (the Context object override), ``revealSecrets``,
-``stateConfiguration`` (retry counts, Map data), ``mock.fieldValidationMode``; Map and Parallel
-states are refused as moto's analyser refuses them. ``roleArn`` is the execution role that Task
-``Credentials`` are assumed from (the credentials adaptation enforces them, as in executions).
+The November 2025 additions (https://docs.aws.amazon.com/step-functions/latest/dg/test-state-isolation.html,
+https://docs.aws.amazon.com/step-functions/latest/apireference/API_TestStateConfiguration.html):
+
+* ``context``: the Context object the state sees, as given (``$$`` / ``$states.context`` show exactly
+  it; moto's own bookkeeping of ``State``/``Task`` stays hidden behind it). Only with a ``mock``;
+  validated as AWS validates it (``Execution``/``State``/``StateMachine``/``Task`` only, no ``Map``,
+  ``Task`` only on ``.sync``/``.waitForTaskToken`` Tasks, typed fields).
+* ``stateConfiguration.retrierRetryCount``: the attempt the test stands at. A matching Retrier with
+  attempts left gives ``RETRIABLE`` (no output) and ``errorDetails`` ``retryIndex`` and
+  ``retryBackoffIntervalSeconds`` (IntervalSeconds x BackoffRate^count, capped by MaxDelaySeconds);
+  an exhausted one falls through to Catch / ``FAILED`` with ``retryIndex``. A Catcher that catches
+  reports ``catchIndex``. The engine never sleeps or re-runs the state.
+* Map and Parallel states, with a ``mock`` only (without one AWS's ``InvalidDefinition``): the mock
+  is the whole state's result (Map: an array, or an object with ``ResultWriter``; Parallel: one item
+  per branch) and no iteration or branch runs. A Map still evaluates its items (``ItemsPath`` /
+  ``Items``, or ``stateConfiguration.mapItemReaderData`` for an ``ItemReader``), ``MaxConcurrency``
+  and its tolerance, and ``mapIterationFailureCount`` beyond ``ToleratedFailureCount`` /
+  ``ToleratedFailurePercentage`` fails it ``States.ExceedToleratedFailureThreshold`` (as recorded on
+  AWS, a Map with neither field ignores the count). ``errorCausedByState`` must name a state inside.
+* a ``mock`` on Pass/Fail/Succeed, both mock fields, ``revealSecrets`` with a mock: AWS's
+  ``ValidationException`` words. ``.sync``/``.waitForTaskToken`` and Activity Tasks run when mocked.
+
+Accepted but not modelled: ``revealSecrets`` (no HTTP Task here), ``mock.fieldValidationMode`` (no
+API models to validate against), ``afterItemSelector``/``afterItemBatcher`` inspection data.
+``roleArn`` is the execution role that Task ``Credentials`` are assumed from (the credentials
+adaptation enforces them, as in executions).
 """
 
 from __future__ import annotations
 
 import contextvars
+import copy
 import datetime as dt
 import json
 import uuid
 from typing import Any, Callable
 
 from workflows.local.adaptations._patching import import_module, is_patched, mark, require_attr
+from workflows.local.adaptations._test_state_checks import (
+    MAP_OR_PARALLEL,
+    ContextOverride,
+    check_request,
+    json_field,
+    state_json,
+)
 from workflows.local.errors import EngineAdaptationError
 
 NAME = "test_state"
@@ -42,29 +72,35 @@ _EXECUTION = "moto.stepfunctions.parser.backend.test_state.execution"
 _WORKER = "moto.stepfunctions.parser.backend.test_state.execution_worker"
 _STATE_MACHINE = "moto.stepfunctions.parser.backend.state_machine"
 _MOCKS = "moto.stepfunctions.parser.mocking.mock_config"
+_CUSTOM_ERROR = "moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name"
+_STATES_ERROR = "moto.stepfunctions.parser.asl.component.common.error_name.states_error_name"
+_STATES_ERROR_TYPE = "moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type"
+_EVENT_DETAIL = "moto.stepfunctions.parser.asl.eval.event.event_detail"
 _PROGRAM_STATE = "moto.stepfunctions.parser.asl.eval.program_state"
 _CHOICE_SELECTED = "moto.stepfunctions.parser.asl.eval.test_state.program_state"
 _EXECUTE_STATE = "moto.stepfunctions.parser.asl.component.state.exec.execute_state"
+_STATE_MAP = "moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map"
+_STATE_PARALLEL = "moto.stepfunctions.parser.asl.component.state.exec.state_parallel.state_parallel"
+_STATE_TYPE = "moto.stepfunctions.parser.asl.component.state.state_type"
 _CATCH_OUTCOME = "moto.stepfunctions.parser.asl.component.common.catch.catch_outcome"
+_RETRY_OUTCOME = "moto.stepfunctions.parser.asl.component.common.retry.retry_outcome"
 _FAILURE_EVENT = "moto.stepfunctions.parser.asl.component.common.error_name.failure_event"
+_ENCODING = "moto.stepfunctions.parser.asl.utils.encoding"
+_TEST_PREPROCESSOR = "moto.stepfunctions.parser.asl.parse.test_state.preprocessor"
+_PREPROCESSOR = "moto.stepfunctions.parser.asl.parse.preprocessor"
 _TESTED_STATE = "TestState"  # moto's TestStatePreprocessor renames the tested state to this
+_SESSION = "_workflows_test_state"  # private key of inspection_data (shared by every frame); removed from the answer
 INSPECTION_LEVELS = ("INFO", "DEBUG", "TRACE")
-
+THRESHOLD_ERROR = "States.ExceedToleratedFailureThreshold"
+THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
 _setup: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("test_state_setup", default=None)
-
-
-def _json(value: Any, field: str, invalid: type[Exception]) -> Any:
-    try:
-        return json.loads(value)
-    except (TypeError, ValueError) as exc:
-        raise invalid(f"Invalid JSON in '{field}': {exc}") from exc
 
 
 def select_state(definition: str, state_name: str | None, invalid: type[Exception]) -> str:
     """The single-state definition to test: ``definition`` itself, or its state ``state_name``."""
     if not state_name:
         return definition
-    machine = _json(definition, "definition", invalid)
+    machine = json_field(definition, "definition", invalid)
     states = machine.get("States") if isinstance(machine, dict) else None
     if not isinstance(states, dict) or state_name not in states:
         raise invalid(f"State '{state_name}' was not found in the state machine definition")
@@ -74,11 +110,14 @@ def select_state(definition: str, state_name: str | None, invalid: type[Exceptio
     return json.dumps(state)
 
 
+def _session(env: Any) -> dict[str, Any] | None:
+    data = getattr(env, "inspection_data", None)
+    return data.get(_SESSION) if isinstance(data, dict) else None
+
+
 def _mock_test_case(mocks: Any, mock: dict[str, Any], invalid: type[Exception]) -> Any:
-    if "result" in mock and "errorOutput" in mock or not ("result" in mock or "errorOutput" in mock):
-        raise invalid("mock must have exactly one of 'result' or 'errorOutput'")
     if "result" in mock:
-        response = mocks.MockedResponseReturn(0, 0, _json(mock["result"], "mock.result", invalid))
+        response = mocks.MockedResponseReturn(0, 0, json_field(mock["result"], "mock.result", invalid))
     else:
         error = mock["errorOutput"]
         response = mocks.MockedResponseThrow(0, 0, error.get("error", ""), error.get("cause", ""))
@@ -95,6 +134,11 @@ def _environment(original: Callable[..., Any]) -> Callable[..., Any]:
                 env.mock_test_case = setup["mock"]
             for name, value in (setup.get("variables") or {}).items():
                 env.variable_store.set(name, value)
+            env.inspection_data[_SESSION] = setup
+            if setup.get("context") is not None:
+                override = ContextOverride(setup["context"], env.states.context_object.context_object_data)
+                env.states.context_object.context_object_data = override
+                env.states._states_data["context"] = override
         return env
 
     return mark(environment, NAME, original)
@@ -115,31 +159,145 @@ def _terminated(original: Callable[..., Any], running: type, succeeded: Any) -> 
     return mark(terminated, NAME, original)
 
 
-def _catch_recorder(original: Callable[..., Any], failure_exception: type, caught: Any) -> Callable[..., Any]:
-    """Remember, on a TestState environment, the error a Catcher caught (status CAUGHT_ERROR)."""
+def _matching_index(env: Any, handlers: list[Any], error_name: Any) -> int | None:
+    for index, handler in enumerate(handlers):
+        env.stack.append(error_name)
+        handler.error_equals.eval(env)
+        if env.stack.pop():
+            return index
+    return None
+
+
+def _retry_at_configured_count(original: Callable[..., Any], outcome: Any) -> Callable[..., Any]:
+    """In a TestState run the Retry is decided, not performed: ``retrierRetryCount`` says which attempt."""
+
+    def handle_retry(self: Any, env: Any, failure_event: Any) -> Any:
+        session = _session(env)
+        if session is None:
+            return original(self, env=env, failure_event=failure_event)
+        index = _matching_index(env, self.retry.retriers, failure_event.error_name)
+        if index is None:
+            return outcome.NoRetrier
+        retrier = self.retry.retriers[index]
+        count = session["configuration"].get("retrierRetryCount") or 0
+        details = session.setdefault("errorDetails", {})
+        details["retryIndex"] = index
+        if count < retrier.max_attempts.attempts:
+            interval = retrier.interval_seconds.seconds * retrier.backoff_rate.rate ** count
+            details["retryBackoffIntervalSeconds"] = int(min(interval, retrier.max_delay_seconds.max_delays_seconds))
+            session["retriable"] = True
+        return outcome.CannotRetry
+
+    return mark(handle_retry, NAME, original)
+
+
+def _catch_recorder(original: Callable[..., Any], failure_exception: type, catch_outcome: Any) -> Callable[..., Any]:
+    """Remember, on a TestState environment, the error a Catcher caught (status CAUGHT_ERROR) and its index."""
 
     def handle_catch(self: Any, env: Any, failure_event: Any) -> None:
+        session = _session(env)
+        if session is not None and session.get("retriable"):
+            env.stack.append(catch_outcome.NotCaught)  # a retriable error is retried, not caught
+            return
         original(self, env, failure_event)
-        if hasattr(env, "inspection_data") and env.stack and env.stack[-1] == caught:
+        if session is not None and env.stack and env.stack[-1] == catch_outcome.Caught:
             details = failure_exception(failure_event=failure_event).get_execution_failed_event_details()
-            env._workflows_caught = (details.get("error"), details.get("cause"))
+            session["caught"] = (details.get("error"), details.get("cause"))
+            index = _matching_index(env, self.catch.catchers, failure_event.error_name)
+            if index is not None:
+                session.setdefault("errorDetails", {})["catchIndex"] = index
 
     return mark(handle_catch, NAME, original)
+
+
+def _tested(self: Any, env: Any) -> dict[str, Any] | None:
+    session = _session(env)
+    if session is None or session.get("mock_input") is None or self.name != _TESTED_STATE or session.get("ran"):
+        return None
+    session["ran"] = True  # the state under test only: nested states never run in a mocked Map/Parallel
+    return session
+
+
+def _map_execution(original: Callable[..., Any], throw: Callable[[Any, str, str], None],
+                   to_json: Callable[[Any], str]) -> Callable[..., Any]:
+    """A mocked Map in TestState: items, concurrency and tolerance evaluated, the mock is the result."""
+
+    def eval_execution(self: Any, env: Any) -> None:
+        session = _tested(self, env)
+        if session is None:
+            return original(self, env)
+        data = env.inspection_data
+        self.max_concurrency_decl.eval(env=env)
+        data["maxConcurrency"] = env.stack.pop()
+        configuration = session["configuration"]
+        if self.item_reader is not None:
+            reader_data = configuration.get("mapItemReaderData")
+            items = json.loads(reader_data) if reader_data is not None else None
+        else:
+            if self.items_path is not None:
+                self.items_path.eval(env=env)
+            if self.items is not None:
+                self.items.eval(env=env)
+            items = env.stack.pop()
+            if self.items_path is not None:
+                data["afterItemsPath"] = to_json(items)
+            if not isinstance(items, list):
+                throw(env, "States.QueryEvaluationError",
+                      f"Map state input must be an array but was: {json.dumps(items, separators=(',', ':'))}")
+        self.tolerated_failure_count_decl.eval(env=env)
+        tolerated_count = env.stack.pop()
+        self.tolerated_failure_percentage_decl.eval(env=env)
+        tolerated_percentage = env.stack.pop()
+        if tolerated_count:
+            data["toleratedFailureCount"] = tolerated_count
+        if tolerated_percentage:
+            data["toleratedFailurePercentage"] = float(tolerated_percentage)
+        mock = session["mock_input"]
+        if "errorOutput" in mock:
+            throw(env, mock["errorOutput"].get("error", ""), mock["errorOutput"].get("cause", ""))
+        result = copy.deepcopy(session["mock_result"])
+        failures = configuration.get("mapIterationFailureCount") or 0
+        total = len(items) if isinstance(items, list) else len(result) if isinstance(result, list) else 0
+        if (tolerated_count and failures > tolerated_count) or (
+                tolerated_percentage and total and failures * 100.0 / total > tolerated_percentage):
+            throw(env, THRESHOLD_ERROR, THRESHOLD_CAUSE)
+        env.stack.append(result)
+
+    return mark(eval_execution, NAME, original)
+
+
+def _parallel_execution(original: Callable[..., Any], throw: Callable[[Any, str, str], None]) -> Callable[..., Any]:
+    """A mocked Parallel in TestState: the mock is the branches' result (or their error)."""
+
+    def eval_execution(self: Any, env: Any) -> None:
+        session = _tested(self, env)
+        if session is None:
+            return original(self, env)
+        env.stack.pop()  # the branches' input
+        mock = session["mock_input"]
+        if "errorOutput" in mock:
+            throw(env, mock["errorOutput"].get("error", ""), mock["errorOutput"].get("cause", ""))
+        env.stack.append(copy.deepcopy(session["mock_result"]))
+
+    return mark(eval_execution, NAME, original)
 
 
 def _output(execution: Any, level: str, program_state: Any, choice_selected: type) -> dict[str, Any]:
     env = execution.exec_worker.env
     inspection = dict(env.inspection_data)
+    session = inspection.pop(_SESSION, None) or {}
     state = env.program_state()
     out: dict[str, Any] = {}
-    if isinstance(state, program_state.ProgramError):
+    if isinstance(state, program_state.ProgramError) and session.get("retriable"):
+        out.update(status="RETRIABLE", error=state.error.get("error"), cause=state.error.get("cause"))
+    elif isinstance(state, program_state.ProgramError):
         out.update(status="FAILED", error=state.error.get("error"), cause=state.error.get("cause"))
     elif isinstance(state, choice_selected):
         out.update(status="SUCCEEDED", nextState=state.next_state_name, output=json.dumps(execution.output))
     else:
         output = env.states.get_input()
         out["output"] = json.dumps(output)
-        caught = getattr(env, "_workflows_caught", None)
+        caught = session.get("caught")
         if caught is not None:
             out.update(status="CAUGHT_ERROR", error=caught[0], cause=caught[1])
         else:
@@ -152,11 +310,16 @@ def _output(execution: Any, level: str, program_state: Any, choice_selected: typ
             inspection["variables"] = json.dumps({k: json.loads(v) for k, v in assigned.items()})
         except Exception:  # moto's store API differs: leave variables out rather than fail the test
             pass
+        if session.get("errorDetails"):
+            inspection["errorDetails"] = dict(session["errorDetails"])
+        if session.get("state_type") == "Map":
+            inspection.pop("result", None)  # AWS shows a Map's result only after ResultSelector/ResultPath
         out["inspectionData"] = inspection
     return out
 
 
-def _make_backend_method(invalid: type[Exception]) -> Callable[..., dict[str, Any]]:
+def _make_backend_method(invalid: type[Exception], invalid_definition: Callable[[str], Exception],
+                         mocked_analyser: type) -> Callable[..., dict[str, Any]]:
     analyser_mod = import_module(NAME, _ANALYSER)
     analyser = require_attr(NAME, analyser_mod, "TestStateStaticAnalyser")
     execution_cls = require_attr(NAME, import_module(NAME, _EXECUTION), "TestStateExecution")
@@ -174,19 +337,25 @@ def _make_backend_method(invalid: type[Exception]) -> Callable[..., dict[str, An
         if level not in INSPECTION_LEVELS:
             raise invalid(f"inspectionLevel must be one of {list(INSPECTION_LEVELS)}, got {level!r}")
         state_definition = select_state(definition, state_name, invalid)
-        self._validate_definition_for_test_state(state_definition, analyser)
+        configuration = dict(state_configuration or {})
+        state = state_json(state_definition)
+        mock_result, context_override = check_request(
+            state, mock, context, reveal_secrets, configuration, invalid, invalid_definition)
+        self._validate_definition_for_test_state(state_definition, mocked_analyser if mock else analyser)
         name = f"TestState-{uuid.uuid4().hex[:12]}"
         arn = f"arn:aws:states:{self.region_name}:{self.account_id}:stateMachine:{name}"
         machine = machine_cls(name=name, arn=arn, role_arn=role_arn, definition=state_definition)
         execution = execution_cls(
             name=name, role_arn=role_arn, exec_arn=f"arn:aws:states:{self.region_name}:{self.account_id}:execution:{name}:{name}",
             account_id=self.account_id, region_name=self.region_name, state_machine=machine,
-            start_date=dt.datetime.now(tz=dt.timezone.utc), input_data=json.dumps(_json(input or "{}", "input", invalid)),
+            start_date=dt.datetime.now(tz=dt.timezone.utc), input_data=json.dumps(json_field(input or "{}", "input", invalid)),
             activity_store={},
         )
         setup = {
-            "mock": _mock_test_case(mocks, mock, invalid) if mock else None,
-            "variables": _json(variables, "variables", invalid) if variables else None,
+            "mock": _mock_test_case(mocks, mock, invalid) if mock and state.get("Type") not in MAP_OR_PARALLEL else None,
+            "mock_input": mock, "mock_result": mock_result, "configuration": configuration,
+            "context": context_override, "state_type": state.get("Type"),
+            "variables": json_field(variables, "variables", invalid) if variables else None,
         }
         token = _setup.set(setup)
         try:
@@ -196,6 +365,34 @@ def _make_backend_method(invalid: type[Exception]) -> Callable[..., dict[str, An
         return _output(execution, level, program_state, choice_selected)
 
     return mark(test_state, NAME, None)
+
+
+def _outermost_only(tested: Callable[..., Any], plain: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's TestState parser turned every state body into a tested program, so the states inside a
+    Map's ItemProcessor or a Parallel's Branches broke the parse; only the outermost body is tested."""
+
+    def visit_state_decl_body(self: Any, ctx: Any) -> Any:
+        depth = getattr(self, "_workflows_depth", 0)
+        self._workflows_depth = depth + 1
+        try:
+            return (tested if depth == 0 else plain)(self, ctx)
+        finally:
+            self._workflows_depth = depth
+
+    return mark(visit_state_decl_body, NAME, tested)
+
+
+def _make_mocked_analyser(analyser: type, state_type: Any) -> type:
+    """moto's analyser, widened to what AWS accepts with a mock: Map, Parallel, Activity, .sync, .waitForTaskToken."""
+    supported = set(analyser._SUPPORTED_STATE_TYPES) | {state_type.Map, state_type.Parallel}
+
+    class MockedTestStateAnalyser(analyser):  # type: ignore[misc,valid-type]
+        _SUPPORTED_STATE_TYPES = supported
+
+        def visitResource_decl(self, ctx: Any) -> None:  # any resource runs: the mock answers it
+            return None
+
+    return MockedTestStateAnalyser
 
 
 def _make_validator(invalid_definition: Callable[[str], Exception]) -> Callable[..., None]:
@@ -227,6 +424,21 @@ def _make_response_method(action_result: type) -> Callable[..., Any]:
     return mark(test_state, NAME, None)
 
 
+def _thrower(failure_mod: Any, names: Any, api: Any, event_details: type) -> Callable[[Any, str, str], None]:
+    """Fail the state with ``error``/``cause`` (a ``States.*`` name as moto's own, others as custom names)."""
+    custom = require_attr(NAME, import_module(NAME, _CUSTOM_ERROR), "CustomErrorName")
+    states_name = require_attr(NAME, import_module(NAME, _STATES_ERROR), "StatesErrorName")
+    by_name = {member.to_name(): member for member in names}
+
+    def throw(env: Any, error: str, cause: str) -> None:
+        error_name = states_name(typ=by_name[error]) if error in by_name else custom(error)
+        raise failure_mod.FailureEventException(failure_event=failure_mod.FailureEvent(
+            env=env, error_name=error_name, event_type=api.HistoryEventType.TaskFailed,
+            event_details=event_details(taskFailedEventDetails=api.TaskFailedEventDetails(error=error, cause=cause))))
+
+    return throw
+
+
 def install() -> None:
     """Add TestState to moto's executing backend and JSON responses (idempotent)."""
     backend = require_attr(NAME, import_module(NAME, _MODELS), "StepFunctionsParserBackend")
@@ -242,8 +454,11 @@ def install() -> None:
     environment = require_attr(NAME, worker, "_get_evaluation_environment")
     if not is_patched(environment, NAME):
         worker._get_evaluation_environment = _environment(environment)
+    analyser = require_attr(NAME, import_module(NAME, _ANALYSER), "TestStateStaticAnalyser")
+    require_attr(NAME, analyser, "_SUPPORTED_STATE_TYPES")
+    state_type = require_attr(NAME, import_module(NAME, _STATE_TYPE), "StateType")
     backend._validate_definition_for_test_state = _make_validator(invalid_definition)
-    backend.test_state = _make_backend_method(validation)
+    backend.test_state = _make_backend_method(validation, invalid_definition, _make_mocked_analyser(analyser, state_type))
     response_cls.test_state = _make_response_method(action_result)
     running = require_attr(NAME, import_module(NAME, _PROGRAM_STATE), "ProgramRunning")
     status = require_attr(NAME, import_module(NAME, "moto.stepfunctions.parser.api"), "ExecutionStatus")
@@ -251,12 +466,32 @@ def install() -> None:
     comm = require_attr(NAME, execution_cls, "TestCaseExecutionWorkerCommunication")
     if not is_patched(comm.terminated, NAME):
         comm.terminated = _terminated(comm.terminated, running, status.SUCCEEDED)
-    state_mod = import_module(NAME, _EXECUTE_STATE)
-    execute_state = require_attr(NAME, state_mod, "ExecutionState")
-    catch_mod = import_module(NAME, _CATCH_OUTCOME)
+    execute_state = require_attr(NAME, import_module(NAME, _EXECUTE_STATE), "ExecutionState")
+    catch_outcome = require_attr(NAME, import_module(NAME, _CATCH_OUTCOME), "CatchOutcome")
+    retry_outcome = require_attr(NAME, import_module(NAME, _RETRY_OUTCOME), "RetryOutcome")
     failure_mod = import_module(NAME, _FAILURE_EVENT)
     handle_catch = require_attr(NAME, execute_state, "_handle_catch")
     if not is_patched(handle_catch, NAME):
         execute_state._handle_catch = _catch_recorder(
-            handle_catch, require_attr(NAME, failure_mod, "FailureEventException"),
-            require_attr(NAME, catch_mod, "CatchOutcome").Caught)
+            handle_catch, require_attr(NAME, failure_mod, "FailureEventException"), catch_outcome)
+    handle_retry = require_attr(NAME, execute_state, "_handle_retry")
+    if not is_patched(handle_retry, NAME):
+        execute_state._handle_retry = _retry_at_configured_count(handle_retry, retry_outcome)
+    throw = _thrower(failure_mod, require_attr(NAME, import_module(NAME, _STATES_ERROR_TYPE), "StatesErrorNameType"),
+                     import_module(NAME, "moto.stepfunctions.parser.api"),
+                     require_attr(NAME, import_module(NAME, _EVENT_DETAIL), "EventDetails"))
+    to_json = require_attr(NAME, import_module(NAME, _ENCODING), "to_json_str")
+    state_map = require_attr(NAME, import_module(NAME, _STATE_MAP), "StateMap")
+    map_execution = require_attr(NAME, state_map, "_eval_execution")
+    if not is_patched(map_execution, NAME):
+        state_map._eval_execution = _map_execution(map_execution, throw, to_json)
+    state_parallel = require_attr(NAME, import_module(NAME, _STATE_PARALLEL), "StateParallel")
+    parallel_execution = require_attr(NAME, state_parallel, "_eval_execution")
+    if not is_patched(parallel_execution, NAME):
+        state_parallel._eval_execution = _parallel_execution(parallel_execution, throw)
+    test_preprocessor = require_attr(NAME, import_module(NAME, _TEST_PREPROCESSOR), "TestStatePreprocessor")
+    preprocessor = require_attr(NAME, import_module(NAME, _PREPROCESSOR), "Preprocessor")
+    tested_body = require_attr(NAME, test_preprocessor, "visitState_decl_body")
+    if not is_patched(tested_body, NAME):
+        test_preprocessor.visitState_decl_body = _outermost_only(
+            tested_body, require_attr(NAME, preprocessor, "visitState_decl_body"))
