@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from workflows.local.viewer.source import ClientSource
 
@@ -118,11 +118,19 @@ def endpoint_client(url: str) -> Any:
                         config=Config(inject_host_prefix=False, retries={"max_attempts": 1}))
 
 
+class _QuietHandler(WSGIRequestHandler):
+    """No line per request on the terminal (the page polls); errors are still logged."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
+
+
 class ViewerServer:
     """The viewer alone on its own port of 127.0.0.1 (``--ui-port``), in a thread; ``port=0`` picks one."""
 
     def __init__(self, source: ClientSource, port: int = 0, host: str = "127.0.0.1") -> None:
-        self._server: BaseWSGIServer = make_server(host, port, viewer_app(source), threaded=True)
+        self._server: BaseWSGIServer = make_server(host, port, viewer_app(source), threaded=True,
+                                                   request_handler=_QuietHandler)
         self.url = f"http://{host}:{self._server.server_port}{PREFIX}/"
         self._thread = threading.Thread(target=self._server.serve_forever, name="viewer", daemon=True)
 

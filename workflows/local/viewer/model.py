@@ -30,6 +30,12 @@ def _details(event: Mapping[str, Any]) -> Mapping[str, Any]:
     return {}
 
 
+def _kind(event: Mapping[str, Any]) -> str:
+    """The event's type as text (moto's own events carry a str enum, whose str() is its qualified name)."""
+    raw = event.get("type", "")
+    return str(getattr(raw, "value", raw))
+
+
 def _time(value: Any) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
@@ -125,7 +131,7 @@ def execution_view(definition: Mapping[str, Any] | str, events: Iterable[Mapping
 
     for event in events:
         eid = int(event.get("id", 0))
-        kind = str(event.get("type", ""))
+        kind = _kind(event)
         details = _details(event)
         prev = int(event.get("previousEventId") or 0)
         context = context_after.get(prev, ())
@@ -202,7 +208,7 @@ def execution_view(definition: Mapping[str, Any] | str, events: Iterable[Mapping
     end_details = _details(ended_event) if ended_event is not None else {}
     if status is None:
         status = ({"ExecutionSucceeded": "SUCCEEDED", "ExecutionFailed": "FAILED", "ExecutionTimedOut": "TIMED_OUT",
-                   "ExecutionAborted": "ABORTED"}.get(str(ended_event.get("type")), "RUNNING")
+                   "ExecutionAborted": "ABORTED"}.get(_kind(ended_event), "RUNNING")
                   if ended_event is not None else "RUNNING")
     finished = status in FINISHED
     error = execution.get("error", end_details.get("error"))
@@ -216,7 +222,7 @@ def execution_view(definition: Mapping[str, Any] | str, events: Iterable[Mapping
             visit.error, visit.cause = error, cause
     stopped = _time(execution.get("stopDate")) or (_time(ended_event.get("timestamp")) if ended_event else None)
     wall = (stopped - started).total_seconds() if stopped and started else None
-    start_input = next((_details(e).get("input") for e in events if e.get("type") == "ExecutionStarted"),
+    start_input = next((_details(e).get("input") for e in events if _kind(e) == "ExecutionStarted"),
                        execution.get("input"))
     states: dict[str, dict[str, int]] = {}
     for visit in visits:

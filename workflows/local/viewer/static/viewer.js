@@ -64,7 +64,7 @@
     const summary = h("summary", {}, label, isArray ? "[" : "{",
       h("span", { class: "hint" }, ` ${size} ${isArray ? (size === 1 ? "item" : "items") : (size === 1 ? "key" : "keys")} `),
       isArray ? "]" : "}");
-    const box = h("details", depth < 2 && size <= 50 ? { open: true } : {}, summary);
+    const box = h("details", depth < 3 && size <= 50 ? { open: true } : {}, summary);
     let shown = 0;
     function more() {
       const end = Math.min(size, shown + CHUNK);
@@ -223,7 +223,8 @@
   }
 
   function firstInterest(view) {
-    const failedVisit = view.visits.find((v) => v.outcome === "failed") || view.visits.find((v) => v.outcome === "caught");
+    const bad = (o, task) => view.visits.find((v) => v.outcome === o && (!task || v.task));
+    const failedVisit = bad("failed", true) || bad("caught", true) || bad("failed") || bad("caught");
     if (failedVisit) return view.paths[failedVisit.state] || failedVisit.state;
     const last = view.visits[view.visits.length - 1];
     return last ? view.paths[last.state] || last.state : view.graph.start;
