@@ -254,7 +254,7 @@ def execution_view(definition: Mapping[str, Any] | str, events: Iterable[Mapping
         "states": states,
         "iterations": iterations,
         "visits": [visit.as_json(finished) for visit in visits],
-        "taken": sorted(taken),
+        "taken": [list(pair) for pair in sorted(taken)],
         "timeline": timeline,
         "replay": replay_command(machine, start_input, any(v.task for v in visits)),
     }
