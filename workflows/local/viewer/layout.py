@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 NODE_HEIGHT = 44
-RANK_GAP = 36
+RANK_GAP = 46
 NODE_GAP = 22
 PAD = 14
 HEADER = 26

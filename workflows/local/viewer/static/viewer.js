@@ -131,6 +131,7 @@
         edgeLayer.append(s("circle", { class: `start${went ? " taken" : ""}`, cx, cy, r: 5 }));
         edgeLayer.append(s("path", { class: `edge${went ? " taken" : ""}`, d: `M${cx},${cy + 5} L${cx},${startBox.y}` }));
       }
+      const labelled = {};
       for (const e of g.edges) {
         const a = boxes[e.from], b = boxes[e.to];
         if (!a || !b) continue;
@@ -144,15 +145,20 @@
           const x1 = a.x + a.w / 2, y1 = a.y + a.h, x2 = b.x + b.w / 2, y2 = b.y;
           const my = (y1 + y2) / 2;
           d = `M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2}`;
-          lx = (x1 + x2) / 2 + 4; ly = my;
+          labelled[e.from] = (labelled[e.from] || 0) + (e.label ? 1 : 0);
+          lx = (x1 + x2) / 2 + 4; ly = y1 + 2 + 11 * labelled[e.from];  // staggered: edges from one state part
         }
         const on = taken.has(e.from + "\u0000" + e.to);
         edgeLayer.append(s("path", { class: `edge ${e.kind}${on ? " taken" : ""}`, d, "data-from": e.from, "data-to": e.to }));
-        if (e.label) edgeLayer.append(s("text", { class: "elabel", x: lx, y: ly }, e.label.length > 40 ? e.label.slice(0, 39) + "…" : e.label));
+        if (e.label) {
+          const label = s("text", { class: "elabel", x: lx, y: ly }, e.label.length > 32 ? e.label.slice(0, 31) + "…" : e.label);
+          label.append(s("title", {}, e.label));
+          edgeLayer.append(label);
+        }
       }
     }
     level(graph, 0, 0);
-    const svg = s("svg", { width: graph.w + 60, height: graph.h, viewBox: `0 0 ${graph.w + 60} ${graph.h}`, role: "group",
+    const svg = s("svg", { width: graph.w + 160, height: graph.h, viewBox: `0 0 ${graph.w + 160} ${graph.h}`, role: "group",
       "aria-label": "state graph" });
     svg.append(edgeLayer, nodeLayer);
     return svg;
