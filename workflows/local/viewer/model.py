@@ -179,6 +179,9 @@ def execution_view(definition: Mapping[str, Any] | str, events: Iterable[Mapping
                 context = context[:-1]
             label_context = context
             visit = innermost_open(context, "Map") or visit
+            if kind == "MapRunStarted" and visit is not None and details.get("mapRunArn"):
+                summary = iterations.setdefault(paths.get(visit.state, visit.state), {"length": 0, "status": {}})
+                summary["mapRun"] = details["mapRunArn"]  # a Distributed Map: iterations are child executions
             if kind == "MapStateStarted" and visit is not None:
                 summary = iterations.setdefault(paths.get(visit.state, visit.state), {"length": 0, "status": {}})
                 summary["length"] += int(details.get("length", 0) or 0)

@@ -153,6 +153,17 @@ class ClientSource:
                 return events
             kwargs["nextToken"] = page["nextToken"]
 
+    def _count_map_run(self, summary: dict[str, Any]) -> None:
+        """A Distributed Map's iterations are child executions: their counts come from DescribeMapRun."""
+        try:
+            counts = self.sfn.describe_map_run(mapRunArn=summary["mapRun"]).get("itemCounts", {})
+        except Exception:  # noqa: BLE001 - the Map still shows, without counts
+            return
+        summary["length"] = int(counts.get("total", summary["length"]))
+        summary["counts"] = {name: int(counts[key]) for key, name in (
+            ("succeeded", "succeeded"), ("failed", "failed"), ("timedOut", "timed out"), ("aborted", "aborted"),
+            ("running", "running"), ("pending", "pending")) if counts.get(key)}
+
     def execution(self, arn: str) -> dict[str, Any] | None:
         """The viewer's JSON of one execution (see ``model.execution_view``)."""
         with self._lock:
@@ -169,6 +180,9 @@ class ClientSource:
                 "machine": machine["name"], "machineType": machine.get("type"),
                 "virtualSeconds": virtual_seconds(arn, start, stop)}
         view = execution_view(asl, self.history(arn), meta)
+        for summary in view["iterations"].values():
+            if summary.get("mapRun"):
+                self._count_map_run(summary)
         if view["status"] in FINISHED:
             with self._lock:
                 if len(self._views) >= _CACHE_LIMIT:

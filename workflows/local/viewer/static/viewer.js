@@ -178,7 +178,7 @@
     return body;
   }
   function poll(ms, fn) { clearTimeout(timer); timer = setTimeout(fn, ms); }
-  function show(...nodes) { app.replaceChildren(...nodes); }
+  function show(...nodes) { app.replaceChildren(...nodes.filter((n) => n !== null && n !== undefined && n !== false)); }
   function failure(error) { show(h("div", { class: "err", role: "alert" }, h("div", { class: "name" }, "Cannot load"), h("div", { class: "cause" }, String(error.message || error)))); }
 
   // -- pages ----------------------------------------------------------------------------------------
@@ -269,6 +269,7 @@
         view.states[id] ? null : h("span", {}, badge("none"), " this execution never entered it"))];
     if (it) {
       children.push(h("h3", {}, `${it.length} iterations`), h("div", { class: "meta" }, Object.entries(it.counts).map(([k, v]) => h("span", {}, `${v} ${k}`))));
+      if (it.mapRun) children.push(h("p", { class: "muted" }, "A Distributed Map: its iterations ran as child executions of the Map Run ", h("code", {}, it.mapRun), ", counted here; their states are not in this execution's history."));
       const grid = h("div", { class: "iters", role: "group", "aria-label": "iterations" });
       const entries = Object.entries(it.status);
       for (const [key, status] of entries) {
@@ -325,6 +326,23 @@
     })(view.graph);
   }
 
+  function zoomButton(rerender) {
+    return h("button", { "aria-pressed": ui.fit ? "true" : "false", onclick: () => { ui.fit = !ui.fit; rerender(); } },
+      ui.fit ? "actual size" : "fit to width");
+  }
+  function graphBox(svg) {
+    if (ui.fit) { svg.style.width = "100%"; svg.style.height = "auto"; }
+    const box = h("div", { class: "graph" }, svg);
+    requestAnimationFrame(() => {  // bring the chosen state into view in a graph wider or taller than its box
+      const chosen = box.querySelector(".node.sel");
+      if (!chosen || ui.fit) return;
+      const b = chosen.getBBox();
+      box.scrollLeft = Math.max(0, b.x + b.width / 2 - box.clientWidth / 2);
+      box.scrollTop = Math.max(0, b.y + b.height / 2 - box.clientHeight / 2);
+    });
+    return box;
+  }
+
   function copyButton(text) {
     const status = h("span", { class: "muted", "aria-live": "polite" });
     const code = h("code", { tabindex: "0", "aria-label": "replay command" }, text);
@@ -355,7 +373,7 @@
         h("span", {}, `${view.visits.length} states entered`), view.machineType && h("span", {}, view.machineType)),
       errorBox, copyButton(view.replay),
       h("div", { class: "layout" },
-        h("section", {}, h("h2", {}, "Graph"), legend(), h("div", { class: "graph" }, drawGraph(view.graph, view, ui.state, select)),
+        h("section", {}, h("h2", {}, "Graph ", zoomButton(rerender)), legend(), graphBox(drawGraph(view.graph, view, ui.state, select)),
           h("h2", {}, "Execution input"), json(view.input, "execution input"),
           view.output !== null && view.output !== undefined ? h("div", {}, h("h2", {}, "Execution output"), json(view.output, "execution output")) : null),
         h("section", {}, statePanel(view, rerender))),
