@@ -73,3 +73,34 @@ def test_ui_port_serves_the_viewer_alone() -> None:
         assert status == 200 and [m["name"] for m in json.loads(body)["machines"]] == ["pass"]
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/ui/", timeout=2)
+
+
+def test_workflows_local_names_the_viewer_and_serves_it_on_ui_port() -> None:
+    """The CLI's ready text names the viewer; --ui-port serves it there, next to the endpoint."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    port, ui_port = _free_port(), _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "workflows", "local", "--port", str(port), "--ui-port", str(ui_port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    try:
+        deadline, lines = time.monotonic() + 90, []
+        while time.monotonic() < deadline and not (lines and lines[-1].startswith("Ctrl-C")):
+            line = proc.stdout.readline()  # type: ignore[union-attr]
+            assert line or proc.poll() is None, "".join(lines)
+            lines.append(line.strip())
+        assert f"  viewer:  http://127.0.0.1:{ui_port}/ui/  (every execution, live, in a browser)" in [
+            f"  {line}" for line in lines]
+        status, body, _ = _get(f"http://127.0.0.1:{ui_port}/ui/api/machines")
+        assert status == 200
+        names = {m["name"]: m for m in json.loads(body)["machines"]}
+        assert names["tenant-stack-update"]["type"] == "STANDARD"
+        assert names["appsync-get-item"]["queryLanguage"] == "JSONata"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=20)
+    assert code == 0
