@@ -142,6 +142,15 @@ def test_a_thousand_iteration_map_loads(page: Any) -> None:
         page.keyboard.press("Enter")
         assert page.locator(".iters button").count() == 1000
         assert page.locator(".iters button.succeeded").count() == 1000
+        # the grid is one tab stop: arrows move along it, Enter opens an iteration's states
+        page.locator(".iters button").first.focus()
+        page.keyboard.press("End")
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".panel article")
+        states = page.locator(".panel article").evaluate_all("nodes => nodes.map(n => n.querySelector('strong').textContent)")
+        assert states == ["Double", "Done"]
+        assert "998" in page.locator(".panel").inner_text()  # Done's output for item 998: {"n": 998, ...}
         assert page.locator('[data-state="Each/iteration/Double"]').get_attribute("data-outcome") == "succeeded"
         print(f"\n1,000-iteration Map execution page loaded in {seconds:.2f} s "
               f"({len(result.history)} events)")

@@ -233,6 +233,8 @@ def execution_view(definition: Mapping[str, Any] | str, events: Iterable[Mapping
         outcome = visit.outcome(finished)
         counts[outcome] = counts.get(outcome, 0) + 1
     for summary in iterations.values():
+        summary["status"] = dict(sorted(summary["status"].items(), key=lambda item: [
+            int(frame.rsplit(":", 1)[-1]) for frame in item[0].split(",")]))  # in index order
         tally: dict[str, int] = {}
         for value in summary["status"].values():
             tally[value] = tally.get(value, 0) + 1

@@ -278,6 +278,23 @@
           "aria-pressed": ui.iteration === key ? "true" : "false",
           onclick: () => { ui.iteration = ui.iteration === key ? "" : key; ui.visits = 20; rerender(); } }));
       }
+      // one tab stop for the whole grid; arrow keys, Home and End move between iterations
+      const buttons = [...grid.children];
+      const current = Math.max(0, entries.findIndex(([key]) => key === ui.iteration));
+      buttons.forEach((b, i) => b.setAttribute("tabindex", i === current ? "0" : "-1"));
+      grid.addEventListener("keydown", (e) => {
+        const at = buttons.indexOf(document.activeElement);
+        if (at < 0) return;
+        const perRow = Math.max(1, Math.round(grid.clientWidth / 16));
+        const to = { ArrowRight: at + 1, ArrowLeft: at - 1, ArrowDown: at + perRow, ArrowUp: at - perRow, Home: 0,
+          End: buttons.length - 1 }[e.key];
+        if (to === undefined) return;
+        e.preventDefault();
+        const next = buttons[Math.min(buttons.length - 1, Math.max(0, to))];
+        buttons[at].setAttribute("tabindex", "-1");
+        next.setAttribute("tabindex", "0");
+        next.focus();
+      });
       children.push(grid);
       if (ui.iteration) {
         const frames = ui.iteration.split(",");
