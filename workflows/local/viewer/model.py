@@ -125,8 +125,10 @@ def execution_view(definition: Mapping[str, Any] | str, events: Iterable[Mapping
     exited_state: dict[int, str] = {}  # StateExited event id -> the state it left
     taken: set[tuple[str, str]] = set()
 
+    open_in_context: dict[tuple[tuple[str, int], ...], list[_Visit]] = {}  # the same visits, by context
+
     def innermost_open(context: tuple[tuple[str, int], ...], kind: str) -> _Visit | None:
-        candidates = [v for (ctx, _), group in open_visits.items() if ctx == context for v in group if v.type == kind]
+        candidates = [v for v in open_in_context.get(context, ()) if v.type == kind]
         return max(candidates, key=lambda v: v.entered) if candidates else None
 
     for event in events:
@@ -158,6 +160,7 @@ def execution_view(definition: Mapping[str, Any] | str, events: Iterable[Mapping
                            details.get("input"))
             visits.append(visit)
             open_visits.setdefault((context, name), []).append(visit)
+            open_in_context.setdefault(context, []).append(visit)
             if prev in exited_state:  # the transition the execution took (a Next, Choice rule or Catch)
                 taken.add((paths.get(exited_state[prev], exited_state[prev]), paths.get(name, name)))
         elif kind.endswith("StateExited"):
@@ -169,6 +172,7 @@ def execution_view(definition: Mapping[str, Any] | str, events: Iterable[Mapping
             visit = group.pop(0) if group else None
             if visit is not None:
                 visit.exited, visit.output = eid, details.get("output")
+                open_in_context[visit.context].remove(visit)
             exited_state[eid] = name
             visit_after[eid] = None
             context_after[eid] = context
