@@ -44,6 +44,8 @@ def test_map_iterations_and_parallel_branches_are_placed_and_coloured(local_engi
     boom = next(v for v in view["visits"] if v["state"] == "Boom")
     assert (boom["error"], boom["cause"], boom["iteration"]) == ("Bad.Item", "item two", [["M", 1]])
     assert view["iterations"]["M"]["status"]["M:1"] == "failed"
+    caught_map = next(v for v in view["visits"] if v["state"] == "M")
+    assert (caught_map["error"], caught_map["cause"]) == ("Bad.Item", "item two")  # what its Catch caught
     assert ["M", "Handled"] in view["taken"] and ["Handled", "P"] in view["taken"]
     assert ["M", "P"] not in view["taken"]
     # the Map's own closing events belong to the Map, not to the iteration that ended last

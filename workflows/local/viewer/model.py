@@ -227,6 +227,13 @@ def execution_view(definition: Mapping[str, Any] | str, events: Iterable[Mapping
                 "Cause", cause if not visit.context else None)
         if finished and visit.exited is None and visit.error is None and not visit.context:
             visit.error, visit.cause = error, cause
+    for visit in visits:  # a Map or Parallel that failed shows the error of the state that failed inside it
+        if visit.type in ("Map", "Parallel") and visit.failed_event and visit.error is None:
+            inner = _inner_states(_find_state(asl, visit.state))
+            failed = next((v for v in visits if v.state in inner and v.error is not None
+                           and v.outcome(finished) == "failed" and v.context[:len(visit.context)] == visit.context), None)
+            if failed is not None:
+                visit.error, visit.cause = failed.error, failed.cause
     stopped = _time(execution.get("stopDate")) or (_time(ended_event.get("timestamp")) if ended_event else None)
     wall = (stopped - started).total_seconds() if stopped and started else None
     start_input = next((_details(e).get("input") for e in events if _kind(e) == "ExecutionStarted"),
@@ -275,6 +282,12 @@ def _timeline_row(event: Mapping[str, Any], eid: int, kind: str, name: str,
     offset = round((moment - started).total_seconds() * 1000, 1) if moment and started else None
     where = " ".join(f"{n}[{i}]" for n, i in context)
     return [eid, offset, kind, name, where]
+
+
+def _inner_states(state: Mapping[str, Any]) -> set[str]:
+    from workflows.local.viewer.layout import inner_machines
+
+    return {name for _, sub in inner_machines(state) for name in state_types(sub)}
 
 
 def _find_state(asl: Mapping[str, Any], name: str) -> Mapping[str, Any]:
