@@ -484,6 +484,9 @@ def local(ctx: click.Context, port: int, seed: bool, tenants: str | None, mock_c
         serve(port=port, machines=[(n, m.substituted(), m.type) for n, m in machines.items()], mock_config=config,
               ready=ready, ui_port=ui_port)
     except EndpointError as exc:
+        if "for the viewer" in str(exc) and "in use" in str(exc):
+            raise click.ClickException(f"port {ui_port} on 127.0.0.1 is in use; choose another --ui-port, or leave "
+                                       "it out to serve the viewer under /ui/ on the endpoint's port") from None
         if "in use" in str(exc) or "Address already in use" in str(exc):
             raise click.ClickException(_port_in_use(port)) from None
         raise click.ClickException(str(exc)) from None

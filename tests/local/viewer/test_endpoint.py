@@ -104,3 +104,19 @@ def test_workflows_local_names_the_viewer_and_serves_it_on_ui_port() -> None:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=20)
     assert code == 0
+
+
+def test_a_taken_ui_port_is_one_error_line_naming_ui_port() -> None:
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        ui_port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "workflows", "local", "--port", "0", "--ui-port", str(ui_port)],
+                                capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"Error: port {ui_port} on 127.0.0.1 is in use; choose another --ui-port, or leave it out to serve the "
+        "viewer under /ui/ on the endpoint's port")

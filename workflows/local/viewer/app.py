@@ -8,6 +8,7 @@ with no network.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from importlib import resources
 from typing import Any, Callable, Iterable
@@ -129,9 +130,18 @@ class ViewerServer:
     """The viewer alone on its own port of 127.0.0.1 (``--ui-port``), in a thread; ``port=0`` picks one."""
 
     def __init__(self, source: ClientSource, port: int = 0, host: str = "127.0.0.1") -> None:
+        # bound here, so a taken port is an OSError the caller can name (werkzeug would exit the process)
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            self._listener.bind((host, port))
+            self._listener.listen(64)
+        except OSError:
+            self._listener.close()
+            raise
+        port = self._listener.getsockname()[1]
         self._server: BaseWSGIServer = make_server(host, port, viewer_app(source), threaded=True,
-                                                   request_handler=_QuietHandler)
-        self.url = f"http://{host}:{self._server.server_port}{PREFIX}/"
+                                                   request_handler=_QuietHandler, fd=self._listener.fileno())
+        self.url = f"http://{host}:{port}{PREFIX}/"
         self._thread = threading.Thread(target=self._server.serve_forever, name="viewer", daemon=True)
 
     def start(self) -> "ViewerServer":
@@ -141,6 +151,7 @@ class ViewerServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self._listener.close()
 
     def __enter__(self) -> "ViewerServer":
         return self.start()
