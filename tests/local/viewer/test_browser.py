@@ -109,7 +109,7 @@ def test_the_machines_list_and_a_machine_page(page: Any) -> None:
 
 
 def test_a_running_execution_updates_without_a_reload(page: Any) -> None:
-    waiting = {"StartAt": "Hold", "States": {"Hold": {"Type": "Wait", "Seconds": 2, "Next": "Done"},
+    waiting = {"StartAt": "Hold", "States": {"Hold": {"Type": "Wait", "Seconds": 8, "Next": "Done"},
                                              "Done": {"Type": "Pass", "End": True}}}
     with LocalEngine(instant_waits=False) as engine, serve_engine(engine) as server:
         arn = engine.create_state_machine("slow", waiting)
@@ -118,7 +118,7 @@ def test_a_running_execution_updates_without_a_reload(page: Any) -> None:
         page.wait_for_selector("h1 .badge")
         assert page.locator("h1 .badge").inner_text() == "RUNNING"
         assert page.locator('[data-state="Hold"]').get_attribute("data-outcome") == "running"
-        page.wait_for_function("document.querySelector('h1 .badge').textContent === 'SUCCEEDED'", timeout=15_000)
+        page.wait_for_function("document.querySelector('h1 .badge').textContent === 'SUCCEEDED'", timeout=40_000)
         assert page.locator('[data-state="Done"]').get_attribute("data-outcome") == "succeeded"
 
 
