@@ -105,3 +105,21 @@ def test_the_layout_ranks_a_loop_downwards_and_marks_its_back_edge() -> None:
     assert y["Check"] < y["Done?"] < y["Wait"] and y["Done?"] < y["End"]
     back = [(e["from"], e["to"]) for e in graph["edges"] if e["back"]]
     assert back == [("Wait", "Check")]
+
+
+def test_a_distributed_map_counts_its_child_executions_from_its_map_run(local_engine: LocalEngine) -> None:
+    """A Distributed Map's iterations are child executions, outside the parent's history; DescribeMapRun
+    counts them (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-examine-map-run.html)."""
+    from workflows.local.viewer.source import ClientSource
+
+    distributed = {"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "ItemsPath": "$.items", "End": True,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "One", "States": {"One": {"Type": "Pass", "End": True}}}}}}
+    local_engine.create_state_machine("fan-out", distributed)
+    result = local_engine.run("fan-out", {"items": [1, 2, 3]})
+    assert result.status == "SUCCEEDED"
+    view = ClientSource(lambda: local_engine.client("stepfunctions")).execution(result.execution_arn)
+    assert view is not None
+    run = view["iterations"]["Each"]
+    assert run["mapRun"].startswith("arn:aws:states:") and (run["length"], run["counts"]) == (3, {"succeeded": 3})

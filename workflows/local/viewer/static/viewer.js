@@ -5,7 +5,7 @@
   const SVG = "http://www.w3.org/2000/svg";
   const OUTCOMES = ["failed", "running", "caught", "retried", "succeeded"];
   const LABELS = { failed: "failed", running: "running", caught: "caught", retried: "retried",
-    succeeded: "succeeded", none: "not reached" };
+    succeeded: "succeeded", none: "not reached", child: "in the Map Run's child executions" };
   const embedded = document.getElementById("viewer-data");
   const REPORT = embedded ? JSON.parse(embedded.textContent) : null;
   const app = document.getElementById("app");
@@ -98,7 +98,8 @@
         const x = ox + node.x, y = oy + node.y;
         boxes[node.id] = { x, y, w: node.w, h: node.h };
         const counts = states[node.id];
-        const outcome = view ? worst(counts) : "none";
+        const inRun = view && !counts && Object.entries(iterations).some(([p, it]) => it.mapRun && node.id.startsWith(p + "/"));
+        const outcome = inRun ? "child" : view ? worst(counts) : "none";
         const total = counts ? Object.values(counts).reduce((a, b) => a + b, 0) : 0;
         const group = s("g", { class: `node o-${view ? outcome : "plain"}${node.inner ? " container" : ""}${selected === node.id ? " sel" : ""}`,
           tabindex: "0", role: "button", "data-state": node.id, "data-outcome": outcome,
