@@ -183,10 +183,13 @@
   function failure(error) { show(h("div", { class: "err", role: "alert" }, h("div", { class: "name" }, "Cannot load"), h("div", { class: "cause" }, String(error.message || error)))); }
 
   // -- pages ----------------------------------------------------------------------------------------
-  async function machinesPage(refresh) {
+  // an answer that arrives after the user moved to another page is dropped (each route has its own token)
+  let token = 0;
+  async function machinesPage(refresh, mine = token) {
     const data = await api("api/machines");
+    if (mine !== token) return;
     const text = JSON.stringify(data);
-    if (refresh && text === lastText) return poll(2000, () => machinesPage(true).catch(failure));
+    if (refresh && text === lastText) return poll(2000, () => machinesPage(true, mine).catch(failure));
     lastText = text;
     document.title = "Machines · saas-workflows";
     const rows = data.machines.map((m) => h("tr", {},
@@ -199,7 +202,7 @@
         h("th", { class: "num" }, "states"), h("th", { class: "num" }, "executions"))), h("tbody", {}, rows)));
     if (focused) { const again = app.querySelector(`a[href="${CSS.escape(focused)}"]`); if (again) again.focus(); }
     live.textContent = "live · updates every 2 s";
-    poll(2000, () => machinesPage(true).catch(failure));
+    poll(2000, () => machinesPage(true, mine).catch(failure));
   }
 
   function executionRows(executions, hrefOf) {
@@ -210,10 +213,11 @@
       h("td", { class: "num" }, seconds(e.wallSeconds)), h("td", { class: "num" }, seconds(e.virtualSeconds))))));
   }
 
-  async function machinePage(name, refresh) {
+  async function machinePage(name, refresh, mine = token) {
     const m = await api(`api/machine?name=${encodeURIComponent(name)}`);
+    if (mine !== token) return;
     const text = JSON.stringify(m);
-    if (refresh && text === lastText) return poll(2000, () => machinePage(name, true).catch(failure));
+    if (refresh && text === lastText) return poll(2000, () => machinePage(name, true, mine).catch(failure));
     lastText = text;
     document.title = `${m.name} · saas-workflows`;
     const focused = document.activeElement && document.activeElement.getAttribute("href");
@@ -226,7 +230,7 @@
           m.executions.length ? executionRows(m.executions, (e) => `#/execution/${encodeURIComponent(e.arn)}`) : h("p", { class: "muted" }, "none yet"))));
     if (focused) { const again = app.querySelector(`a[href="${CSS.escape(focused)}"]`); if (again) again.focus(); }
     live.textContent = "live · updates every 2 s";
-    poll(2000, () => machinePage(name, true).catch(failure));
+    poll(2000, () => machinePage(name, true, mine).catch(failure));
   }
 
   function firstInterest(view) {
@@ -398,8 +402,9 @@
       timeline(view, rerender));
   }
 
-  async function executionPage(arn, refresh) {
+  async function executionPage(arn, refresh, mine = token) {
     const view = await api(`api/execution?arn=${encodeURIComponent(arn)}`);
+    if (mine !== token) return;
     const text = JSON.stringify(view);
     if (!refresh || text !== lastText) {
       lastText = text;
@@ -408,7 +413,7 @@
       renderExecution(view, back);
       if (keep) { const again = app.querySelector(`[data-state="${CSS.escape(keep)}"]`); if (again) again.focus(); }
     }
-    if (view.status === "RUNNING") { live.textContent = "running · updates every second"; poll(1000, () => executionPage(arn, true).catch(failure)); }
+    if (view.status === "RUNNING") { live.textContent = "running · updates every second"; poll(1000, () => executionPage(arn, true, mine).catch(failure)); }
     else live.textContent = "";
   }
 
@@ -420,6 +425,7 @@
   }
 
   function route() {
+    token += 1;
     clearTimeout(timer);
     lastText = "";
     live.textContent = "";
