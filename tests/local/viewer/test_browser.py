@@ -95,12 +95,14 @@ def test_the_machines_list_and_a_machine_page(page: Any) -> None:
         first = engine.run("orders", {"total": 250})
         second = engine.run("orders", {"total": 5})
         page.goto(server.url)
+        page.get_by_role("link", name="quick").wait_for()  # the list is drawn once its data arrives
         row = page.locator("tr", has=page.get_by_role("link", name="quick"))
         assert row.locator("td").all_inner_texts() == ["quick", "EXPRESS", "JSONata", "1", "0"]
         assert page.locator("tr", has=page.get_by_role("link", name="orders")).locator("td").all_inner_texts() == [
             "orders", "STANDARD", "JSONPath", "6", "2"]
         page.get_by_role("link", name="orders").click()
         page.wait_for_selector("svg .node")
+        page.locator("tbody tr").nth(1).wait_for()
         links = page.locator("tbody a").all_inner_texts()
         names = [arn.rsplit(":", 1)[-1] for arn in (second.execution_arn, first.execution_arn)]
         assert links == names  # newest first
