@@ -436,15 +436,19 @@ def _port_in_use(port: int) -> str:
 @click.option("--mock-config", type=click.Path(exists=True, dir_okay=False),
               help="Step Functions Local MockConfigFile (JSON); a test case is chosen per execution with "
                    "<stateMachineArn>#<TestCase>.")
+@click.option("--ui-port", type=click.IntRange(1, 65535), default=None,
+              help="Serve the execution viewer on this port of 127.0.0.1 (default: the endpoint's own, under /ui/).")
 @click.pass_context
-def local(ctx: click.Context, port: int, seed: bool, tenants: str | None, mock_config: str | None) -> None:
+def local(ctx: click.Context, port: int, seed: bool, tenants: str | None, mock_config: str | None,
+          ui_port: int | None) -> None:
     """Serve Step Functions + DynamoDB, Streams, S3, CloudFormation, IAM, STS, EventBridge on 127.0.0.1.
 
     Every machine of the project is created as arn:aws:states:us-east-1:123456789012:stateMachine:<name>
     with placeholders filled from the workflows' local defaults. Point boto3 at it with
     endpoint_url=http://127.0.0.1:PORT and Config(inject_host_prefix=False), the AWS CLI with
     --endpoint-url and AWS_DISABLE_HOST_PREFIX_INJECTION=true (StartSyncExecution otherwise goes to a
-    'sync-' host that does not resolve). Ctrl-C stops it.
+    'sync-' host that does not resolve). A browser at http://127.0.0.1:PORT/ui/ shows the machines and every
+    execution: the path it took, each state's input, output, error, service call and role. Ctrl-C stops it.
     """
     from workflows.local.errors import EngineError
     from workflows.local.server import EndpointError, serve
@@ -472,12 +476,17 @@ def local(ctx: click.Context, port: int, seed: bool, tenants: str | None, mock_c
         click.echo(line)
         click.echo(f"  boto3:   boto3.client(..., endpoint_url=\"{url}\", config=Config(inject_host_prefix=False))")
         click.echo(f"  AWS CLI: AWS_DISABLE_HOST_PREFIX_INJECTION=true aws --endpoint-url {url} stepfunctions ...")
+        viewer = f"http://127.0.0.1:{ui_port}/ui/" if ui_port is not None else f"{url}/ui/"
+        click.echo(f"  viewer:  {viewer}  (every execution, live, in a browser)")
         click.echo("Ctrl-C stops it.")
 
     try:
         serve(port=port, machines=[(n, m.substituted(), m.type) for n, m in machines.items()], mock_config=config,
-              ready=ready)
+              ready=ready, ui_port=ui_port)
     except EndpointError as exc:
+        if "for the viewer" in str(exc) and "in use" in str(exc):
+            raise click.ClickException(f"port {ui_port} on 127.0.0.1 is in use; choose another --ui-port, or leave "
+                                       "it out to serve the viewer under /ui/ on the endpoint's port") from None
         if "in use" in str(exc) or "Address already in use" in str(exc):
             raise click.ClickException(_port_in_use(port)) from None
         raise click.ClickException(str(exc)) from None

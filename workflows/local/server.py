@@ -228,7 +228,10 @@ class _ServedServicesServer(ThreadedMotoServer):
         self._handler = MotoRequestHandler if log_requests else _QuietRequestHandler
 
     def _server_entry(self) -> None:
-        app = DomainDispatcherApplication(_create_served_app)
+        from workflows.local.viewer.app import mount
+
+        url = f"http://{self._ip_address}:{self._port}"
+        app = mount(DomainDispatcherApplication(_create_served_app), lambda: url)  # the viewer under /ui/
         self._server = make_server(
             self._ip_address,
             self._port,
@@ -286,6 +289,7 @@ class LocalEndpoint:
         machines: Iterable[tuple[str, str, str] | MachineSpec] = (),
         mock_config: dict[str, Any] | str | os.PathLike[str] | None = None,
         log_requests: bool = False,
+        ui_port: int | None = None,
     ) -> None:
         self.machines = [_as_spec(machine) for machine in machines]
         names = [spec.name for spec in self.machines]
@@ -300,6 +304,9 @@ class LocalEndpoint:
         self._saved_sfn_config: dict[str, Any] | None = None
         self._mock_config_installed = False
         self.url = ""
+        self._ui_port = ui_port
+        self._viewer: Any = None
+        self.viewer_url = ""
 
     def start(self) -> LocalEndpoint:
         global _running
@@ -335,6 +342,22 @@ class LocalEndpoint:
         self._moto_api("config", {"stepfunctions": {"execute_state_machine": True}})
         self._create_execution_role()
         self._create_machines()
+        self._start_viewer()
+
+    def _start_viewer(self) -> None:
+        """The execution viewer: under /ui/ on this port, or alone on ``ui_port`` when one is given."""
+        from workflows.local.viewer.app import PREFIX, ViewerServer, endpoint_client
+        from workflows.local.viewer.source import ClientSource
+
+        self.viewer_url = f"{self.url}{PREFIX}/"
+        if self._ui_port is not None:
+            url = self.url
+            try:
+                self._viewer = ViewerServer(ClientSource(lambda: endpoint_client(url)), self._ui_port, HOST).start()
+            except OSError as error:
+                raise EndpointError(f"cannot listen on {HOST}:{self._ui_port} for the viewer: "
+                                    f"{error.strerror or error}") from None
+            self.viewer_url = self._viewer.url
 
     def _moto_api(self, action: str, body: dict[str, Any]) -> None:
         request = urllib.request.Request(
@@ -390,6 +413,9 @@ class LocalEndpoint:
     def stop(self) -> None:
         """Stop serving and restore the process-wide settings; safe to call twice."""
         global _running
+        if self._viewer is not None:
+            self._viewer.stop()
+            self._viewer = None
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -465,6 +491,7 @@ def serve(
     machines: Iterable[tuple[str, str, str]] = (),
     mock_config: dict[str, Any] | str | os.PathLike[str] | None = None,
     ready: Callable[[str], None] | None = None,
+    ui_port: int | None = None,
 ) -> None:
     """Serve until Ctrl-C or SIGTERM, then stop cleanly and return.
 
@@ -472,7 +499,9 @@ def serve(
     ready line (default: print it), so a CLI can route it through its own output.
     """
     announce = ready or (lambda line: print(line, flush=True))
-    with _stop_signals() as stop, LocalEndpoint(port=port, machines=machines, mock_config=mock_config) as endpoint:
+    with _stop_signals() as stop, LocalEndpoint(
+        port=port, machines=machines, mock_config=mock_config, ui_port=ui_port
+    ) as endpoint:
         announce(endpoint.ready_line())
         _wait(stop)
 

@@ -11,7 +11,8 @@ with no conftest line.
 
 ``--sfn-coverage`` (``--sfn-coverage-json FILE``, ``--sfn-coverage-fail-under N``) reports, per machine,
 the states, Choice rules, Catch/Retry paths and Map/Parallel branches the session's executions took
-(see ``workflows.testing.coverage``).
+(see ``workflows.testing.coverage``). ``--sfn-report`` (``--sfn-report-dir DIR``) writes each failing test's
+executions as one standalone page of the execution viewer (see ``workflows.testing.report_plugin``).
 
 The target is the in-process engine unless ``--sfn-endpoint URL`` ($WORKFLOWS_SFN_ENDPOINT) names a
 Step Functions endpoint such as ``workflows local``, or ``--sfn-stack NAME`` ($WORKFLOWS_SFN_STACK) a
@@ -59,6 +60,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="also write that coverage as JSON to FILE (implies --sfn-coverage)")
     group.addoption("--sfn-coverage-fail-under", default=None, type=float, metavar="N",
                     help="fail the session when state-machine coverage is under N percent (implies --sfn-coverage)")
+    group.addoption("--sfn-report", action="store_true", default=False,
+                    help="write each failing test's state-machine executions as one HTML page (the execution "
+                         "viewer, standalone) into sfn-report/")
+    group.addoption("--sfn-report-dir", default=None, metavar="DIR",
+                    help="write those pages into DIR instead (implies --sfn-report)")
+    group.addoption("--sfn-report-all", action="store_true", default=False,
+                    help="write a page for every test that ran an execution, passed or not (implies --sfn-report)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -69,6 +77,12 @@ def pytest_configure(config: pytest.Config) -> None:
         from workflows.testing.coverage_plugin import SfnCoverage
 
         config.pluginmanager.register(SfnCoverage(config), "sfn-coverage")
+    reports = (config.getoption("--sfn-report", False) or config.getoption("--sfn-report-dir", None)
+               or config.getoption("--sfn-report-all", False))
+    if reports and not config.pluginmanager.has_plugin("sfn-report"):
+        from workflows.testing.report_plugin import SfnReport
+
+        config.pluginmanager.register(SfnReport(config), "sfn-report")
 
 
 def _option(config: pytest.Config, name: str, env: str) -> str | None:
