@@ -10,6 +10,7 @@ from workflows.local.pytest_plugin import create_table
 from workflows.patterns.tenant_stacks import DELETE_FAILED, PLACEHOLDERS, tenant_stack_create, tenant_stack_delete
 
 TABLE = PLACEHOLDERS["TenantsTable"]
+APP_TABLE = PLACEHOLDERS["AppTable"]
 
 
 def event(kind: str, tenant: str) -> dict:
@@ -19,6 +20,7 @@ def event(kind: str, tenant: str) -> dict:
 @pytest.fixture
 def engine(local_engine: LocalEngine, stack_script: StackScript) -> LocalEngine:
     create_table(local_engine, TABLE, sk=None)
+    create_table(local_engine, APP_TABLE)
     deploy_template(local_engine)
     for machine in (tenant_stack_create(), tenant_stack_delete()):
         local_engine.create_state_machine(machine.name, machine.substituted())
