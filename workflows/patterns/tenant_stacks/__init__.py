@@ -24,7 +24,7 @@ Why these shapes:
 
 from workflows.patterns.tenant_stacks.common import (
     ALREADY_EXISTS, CREATE_FAILED, DELETE_FAILED, INVALID_TENANT_ID, MISSING_POLLS, PLACEHOLDERS, STACK_PREFIX,
-    TEMPLATE_PARAMETERS, TENANT_ID_PATTERN, UPDATABLE, UPDATE_FAILED, TenantStackRef,
+    TEMPLATE_PARAMETERS, TENANT_DELETED, TENANT_ID_PATTERN, UPDATABLE, UPDATE_FAILED, TenantStackRef,
 )
 from workflows.patterns.tenant_stacks.create import tenant_stack_create
 from workflows.patterns.tenant_stacks.delete import tenant_stack_delete
@@ -32,6 +32,6 @@ from workflows.patterns.tenant_stacks.template import TEMPLATE_RESOURCE, tenant_
 from workflows.patterns.tenant_stacks.update import tenant_stack_update
 
 __all__ = ["ALREADY_EXISTS", "CREATE_FAILED", "DELETE_FAILED", "INVALID_TENANT_ID", "MISSING_POLLS", "PLACEHOLDERS",
-           "STACK_PREFIX", "TEMPLATE_PARAMETERS", "TEMPLATE_RESOURCE", "TENANT_ID_PATTERN", "UPDATABLE",
+           "STACK_PREFIX", "TEMPLATE_PARAMETERS", "TEMPLATE_RESOURCE", "TENANT_DELETED", "TENANT_ID_PATTERN", "UPDATABLE",
            "UPDATE_FAILED", "TenantStackRef", "tenant_stack_create", "tenant_stack_delete", "tenant_stack_update",
            "tenant_template"]
