@@ -45,6 +45,7 @@ class StackScript:
     appear: dict[str, list] = field(default_factory=dict)               # [describes left, create kwargs]
     vanish: dict[str, int] = field(default_factory=dict)                # describes until the stack is deleted
     before_create: dict[str, Any] = field(default_factory=dict)         # called before a CreateStack runs
+    refuse_update: dict[str, list] = field(default_factory=dict)        # errors raised by the next UpdateStacks
     calls: collections.Counter = field(default_factory=collections.Counter)
 
     def hold(self, stack: str, status: str, polls: int) -> None:
@@ -110,6 +111,8 @@ def stack_script(monkeypatch: pytest.MonkeyPatch, cfn_error_names: None) -> Iter
 
     def update_stack(self: CloudFormationBackend, name: str, *args: Any, **kwargs: Any) -> Any:
         script.calls[("UpdateStack", name)] += 1
+        if script.refuse_update.get(name):
+            raise script.refuse_update[name].pop(0)
         stack = update(self, name, *args, **kwargs)
         if name in script.after_update:
             stack.status, stack.stack_status_reason = script.after_update[name]
@@ -208,3 +211,26 @@ class DynamoThrottle:
 @pytest.fixture
 def dynamo_throttle(monkeypatch: pytest.MonkeyPatch) -> DynamoThrottle:
     return DynamoThrottle(monkeypatch)
+
+
+@pytest.fixture
+def versioned_templates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's CloudFormation reads a TemplateURL's object ignoring ``?versionId=``; AWS reads that
+    version. Here the version is honoured (an engine-side fake, like the hooks above)."""
+    from urllib.parse import parse_qs, urlparse
+
+    import moto.cloudformation.responses as responses
+    from moto.s3.models import s3_backends
+
+    original = responses.get_stack_from_s3_url
+
+    def get_stack_from_s3_url(template_url: str, account_id: str, partition: str) -> str:
+        parts = urlparse(template_url)
+        version = parse_qs(parts.query).get("versionId")
+        if not version:
+            return original(template_url, account_id=account_id, partition=partition)
+        bucket, key = parts.netloc.split(".")[0], parts.path.lstrip("/")
+        obj = s3_backends[account_id][partition].get_object(bucket, key, version_id=version[0])
+        return obj.value.decode("utf-8")
+
+    monkeypatch.setattr(responses, "get_stack_from_s3_url", get_stack_from_s3_url)

@@ -104,8 +104,9 @@ def tenant_stack_delete(name: str = "tenant-stack-delete", *, deadline_seconds: 
     after_wait = backoff("Delete", after, expired=timed_out("DeleteTimedOutAfter", "after") >> give_up,
                          deadline=deadline_seconds)
     deleting = (Choice("DeleteDone")
-                .when(Var("$.after.value.error") == THROTTLED, after_wait)
-                .when(Var("$.after.value.error").is_present(), marked)  # gone (by id, moto forgets it)
+                .when(Var("$.after.value.error").is_present(),  # nested: AWS fails a comparison on an absent field
+                      Choice("DeleteThrottled").when(Var("$.after.value.error") == THROTTLED, after_wait)
+                      .otherwise(marked))  # gone (moto forgets a deleted stack's id)
                 .when(Var("$.after.value.StackStatus") == "DELETE_COMPLETE", marked)
                 .when(Var("$.after.value.StackStatus").matches(BUSY), after_wait)
                 .otherwise(failure_record("DeleteFailure", give_up, "$.after.value")))
