@@ -10,7 +10,7 @@ from tests.patterns.tenant_stacks_fakes import (  # noqa: F401
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_table
 from workflows.patterns.tenant_stacks import (
-    CREATE_FAILED, DELETE_FAILED, PLACEHOLDERS, TENANT_DELETED, tenant_stack_create, tenant_stack_delete,
+    DELETE_FAILED, PLACEHOLDERS, TENANT_DELETED, tenant_stack_create, tenant_stack_delete,
 )
 
 TABLE = PLACEHOLDERS["TenantsTable"]

@@ -1,4 +1,6 @@
-"""What the lifecycle machines share: names, placeholders, the tenants-table record and the tenant-id check."""
+"""What the lifecycle machines share: names, placeholders, the tenants-table record, the tenant-id check
+and the DynamoDB retry (every tenants-table and app-table step uses ``ddb_call``: one throttle must not
+leave a row CREATING with a live stack, or ACTIVE pointing at a deleted role)."""
 
 from __future__ import annotations
 
