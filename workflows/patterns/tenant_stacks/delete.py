@@ -27,7 +27,7 @@ Why this order (issue 15):
 
 from __future__ import annotations
 
-from workflows.core import STANDARD, Choice, Credentials, Fail, Map, Pass, StateMachine, Succeed, Task, Var
+from workflows.core import JSONATA, STANDARD, Choice, Credentials, Fail, Map, Pass, StateMachine, Succeed, Task, Var
 from workflows.core.machine import INPUT_DOC
 from workflows.patterns.stack_polling import (
     BUSY, DEADLINE_SECONDS, DOES_NOT_EXIST, THROTTLED, backoff, failure_record, patient, sdk_call, timed_out,
@@ -41,7 +41,11 @@ _PLACEHOLDERS = {k: PLACEHOLDERS[k] for k in ("TenantsTable", "AppTable")}
 
 
 def _purge(done_target, failed_target, page: int, keys: tuple[str, str]):  # -> Chain
-    """Scan the app table's keys for the tenant's items, page by page; delete each under the tenant's role."""
+    """Scan the app table's keys for the tenant's items, page by page; delete each under the tenant's role.
+
+    Each page's deletes are a Distributed Map (child executions): an inline Map costs about 8 history
+    events per item, so a tenant with ~3,000 items would pass STANDARD's 25,000 events; here the
+    parent's history grows with pages only."""
     pk, sk = keys
     scan_args = {"TableName": "${AppTable}", "Limit": page, "ConsistentRead": True,
                  "ProjectionExpression": "#pk, #sk",
@@ -56,15 +60,24 @@ def _purge(done_target, failed_target, page: int, keys: tuple[str, str]):  # -> 
     ).add_catch(["States.ALL"], failed_target, result_path="$.caught")
     delete_item = ddb_call(Task.dynamodb("deleteItem", "DeleteTenantItem", parameters={
         "TableName": "${AppTable}", "Key.$": "$.key"}, credentials=Credentials.from_path("$.roleArn"),
-        result_path=None))
+        result_selector={"deleted": True}))
     per_page = Map("PurgePage", item_processor=delete_item, items_path="$.purge.Items",
                    item_selector={"key.$": "$$.Map.Item.Value", "roleArn.$": "$.row.Item.tenantRoleArn.S"},
-                   max_concurrency=10, result_path=None
-                   ).add_catch(["States.ALL"], failed_target, result_path="$.caught")
+                   max_concurrency=10, result_path="$.purged", mode="DISTRIBUTED", execution_type="STANDARD",
+                   label="TenantPurge").add_catch(["States.ALL"], failed_target, result_path="$.caught")
+    # every item of the page must report its delete: a child that ended without a result (the local
+    # engine's Distributed Map does not fail for it, AWS's does) must not let the purge pass as done
+    incomplete = Pass("PurgeIncomplete", query_language=JSONATA, output=(
+        "{% $merge([$states.input, {'caught': {'Error': 'TenantStack.PurgeIncomplete', 'Cause': "
+        "$string($count($states.input.purge.Items) - $count($states.input.purged[deleted = true])) & ' of ' & "
+        "$string($count($states.input.purge.Items)) & ' items of the page were not deleted'}}]) %}"))
     paging = (Choice("MoreTenantItems")
               .when(Var("$.purge.LastEvaluatedKey").is_present(), more >> per_page)
               .otherwise(done_target))
-    return first >> per_page >> paging
+    complete = (Choice("PageFullyPurged", query_language=JSONATA)
+                .when("{% $count($states.input.purged[deleted = true]) = $count($states.input.purge.Items) %}", paging)
+                .otherwise(incomplete >> failed_target))
+    return first >> per_page >> complete
 
 
 def tenant_stack_delete(name: str = "tenant-stack-delete", *, deadline_seconds: int = DEADLINE_SECONDS,
