@@ -43,6 +43,9 @@ class StackScript:
     throttle_create: dict[str, int] = field(default_factory=dict)       # CreateStacks to refuse with Throttling
     refuse_create: dict[str, CloudFormationError] = field(default_factory=dict)  # raised by every CreateStack
     appear: dict[str, list] = field(default_factory=dict)               # [describes left, create kwargs]
+    vanish: dict[str, int] = field(default_factory=dict)                # describes until the stack is deleted
+    before_create: dict[str, Any] = field(default_factory=dict)         # called before a CreateStack runs
+    refuse_update: dict[str, list] = field(default_factory=dict)        # errors raised by the next UpdateStacks
     calls: collections.Counter = field(default_factory=collections.Counter)
 
     def hold(self, stack: str, status: str, polls: int) -> None:
@@ -87,6 +90,11 @@ def stack_script(monkeypatch: pytest.MonkeyPatch, cfn_error_names: None) -> Iter
         if script.throttle.get(name, 0) > 0:
             script.throttle[name] -= 1
             raise Throttling()
+        if name in script.vanish:
+            script.vanish[name] -= 1
+            if script.vanish[name] < 0:
+                del script.vanish[name]
+                delete(self, name_or_stack_id)  # moto then answers "does not exist"
         pending = script.appear.get(name)
         if pending is not None:
             if pending[0] > 0:
@@ -103,6 +111,8 @@ def stack_script(monkeypatch: pytest.MonkeyPatch, cfn_error_names: None) -> Iter
 
     def update_stack(self: CloudFormationBackend, name: str, *args: Any, **kwargs: Any) -> Any:
         script.calls[("UpdateStack", name)] += 1
+        if script.refuse_update.get(name):
+            raise script.refuse_update[name].pop(0)
         stack = update(self, name, *args, **kwargs)
         if name in script.after_update:
             stack.status, stack.stack_status_reason = script.after_update[name]
@@ -119,6 +129,9 @@ def stack_script(monkeypatch: pytest.MonkeyPatch, cfn_error_names: None) -> Iter
 
     def create_stack(self: CloudFormationBackend, name: str, *args: Any, **kwargs: Any) -> Any:
         script.calls[("CreateStack", name)] += 1
+        hook = script.before_create.pop(name, None)
+        if hook is not None:
+            hook()
         if script.throttle_create.get(name, 0) > 0:
             script.throttle_create[name] -= 1
             raise Throttling()
@@ -167,3 +180,57 @@ class LimitExceeded(CloudFormationError):
 
     def __init__(self) -> None:
         super().__init__("Quota for stacks exceeded")
+
+
+class DynamoThrottle:
+    """moto's DynamoDB backend refusing chosen calls on a table with a chosen error code (moto never
+    throttles): ``refuse("update_item", table, code, times, when=...)``; ``calls`` counts refusals."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from moto.dynamodb.models import DynamoDBBackend
+        self._monkeypatch, self._backend = monkeypatch, DynamoDBBackend
+        self.refused: collections.Counter = collections.Counter()
+
+    def refuse(self, method: str, table: str, code: str, times: int, when: Any = None, status: int = 400) -> None:
+        from moto.core.exceptions import JsonRESTError
+        original = getattr(self._backend, method)
+        left = [times]
+
+        def refusing(backend: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
+            if table_name == table and left[0] > 0 and (when is None or when(*args, **kwargs)):
+                left[0] -= 1
+                self.refused[(method, code)] += 1
+                error = JsonRESTError(code, "Throughput exceeds the current capacity; slow down")
+                error.code = status
+                raise error
+            return original(backend, table_name, *args, **kwargs)
+
+        self._monkeypatch.setattr(self._backend, method, refusing)
+
+
+@pytest.fixture
+def dynamo_throttle(monkeypatch: pytest.MonkeyPatch) -> DynamoThrottle:
+    return DynamoThrottle(monkeypatch)
+
+
+@pytest.fixture
+def versioned_templates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's CloudFormation reads a TemplateURL's object ignoring ``?versionId=``; AWS reads that
+    version. Here the version is honoured (an engine-side fake, like the hooks above)."""
+    from urllib.parse import parse_qs, urlparse
+
+    import moto.cloudformation.responses as responses
+    from moto.s3.models import s3_backends
+
+    original = responses.get_stack_from_s3_url
+
+    def get_stack_from_s3_url(template_url: str, account_id: str, partition: str) -> str:
+        parts = urlparse(template_url)
+        version = parse_qs(parts.query).get("versionId")
+        if not version:
+            return original(template_url, account_id=account_id, partition=partition)
+        bucket, key = parts.netloc.split(".")[0], parts.path.lstrip("/")
+        obj = s3_backends[account_id][partition].get_object(bucket, key, version_id=version[0])
+        return obj.value.decode("utf-8")
+
+    monkeypatch.setattr(responses, "get_stack_from_s3_url", get_stack_from_s3_url)

@@ -10,12 +10,15 @@ import pytest
 from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 
 from tests.patterns.tenant_stacks_fakes import (  # noqa: F401
-    LimitExceeded, StackScript, cfn_error_names, deploy_template, stack_script,
+    DynamoThrottle, LimitExceeded, StackScript, cfn_error_names, changed_template, deploy_template, dynamo_throttle,
+    stack_script,
 )
 from workflows.patterns.tenant_stacks import tenant_template
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_table
-from workflows.patterns.tenant_stacks import CREATE_FAILED, INVALID_TENANT_ID, PLACEHOLDERS, tenant_stack_create
+from workflows.patterns.tenant_stacks import (
+    CREATE_FAILED, INVALID_TENANT_ID, PLACEHOLDERS, TEMPLATE_PARAMETERS, tenant_stack_create,
+)
 
 TABLE = PLACEHOLDERS["TenantsTable"]
 
@@ -162,3 +165,125 @@ def test_create_throttled_twice_then_created(engine: LocalEngine, stack_script: 
     assert stack_script.calls[("CreateStack", "tenant-acme")] == 3
     assert [kind for kind, _ in result.waits].count("Retry") == 2
     assert tenant_item(engine, "acme")["status"] == "ACTIVE"
+
+
+# -- issue 15 ----------------------------------------------------------------------------------------
+def test_repeated_create_after_template_update_keeps_tenant_active(
+        engine: LocalEngine, stack_script: StackScript) -> None:
+    """Defect 1: EventBridge delivers at least once; after a template update the stack is UPDATE_COMPLETE,
+    a healthy state, so a repeated "Tenant Created" must adopt it and leave the tenant ACTIVE."""
+    assert engine.run("tenant-stack-create", created("acme")).ok()
+    arn = tenant_item(engine, "acme")["tenantRoleArn"]
+    url = deploy_template(engine, changed_template())
+    engine.client("cloudformation").update_stack(
+        StackName="tenant-acme", TemplateURL=url, Capabilities=["CAPABILITY_NAMED_IAM"],
+        Parameters=[{"ParameterKey": k, "UsePreviousValue": True} for k in TEMPLATE_PARAMETERS])
+    again = engine.run("tenant-stack-create", created("acme"))
+    assert again.ok(), (again.error, again.cause)
+    item = tenant_item(engine, "acme")
+    assert item["status"] == "ACTIVE" and item["tenantRoleArn"] == arn and item["stackStatus"] == "UPDATE_COMPLETE"
+
+
+def test_repeated_create_of_broken_active_stack_never_locks_tenant_out(
+        engine: LocalEngine, stack_script: StackScript) -> None:
+    """Defect 1: even when the adopted stack is unhealthy, an ACTIVE row is not overwritten."""
+    assert engine.run("tenant-stack-create", created("acme")).ok()
+    stack_script.held["tenant-acme"] = ["UPDATE_ROLLBACK_FAILED"]
+    again = engine.run("tenant-stack-create", created("acme"))
+    assert again.status == "FAILED" and again.error == CREATE_FAILED
+    assert tenant_item(engine, "acme")["status"] == "ACTIVE"
+
+
+@pytest.mark.parametrize("code, status", [
+    ("ProvisionedThroughputExceededException", 400), ("ThrottlingException", 400), ("RequestLimitExceeded", 400),
+    ("InternalServerError", 500), ("ServiceUnavailable", 503)])
+def test_throttled_role_record_is_retried(engine: LocalEngine, stack_script: StackScript,
+                                          dynamo_throttle: DynamoThrottle, code: str, status: int) -> None:
+    """Defect 4: a throttled or transient DynamoDB error while recording the role is retried with backoff
+    (AWS DynamoDB developer guide, "Error retries and exponential backoff")."""
+    dynamo_throttle.refuse("update_item", TABLE, code, 3, status=status,
+                           when=lambda *a, **kw: "tenantRoleArn" in kw.get("update_expression", ""))
+    result = engine.run("tenant-stack-create", created("acme"))
+    assert result.ok(), (result.error, result.cause)
+    assert dynamo_throttle.refused[("update_item", code)] == 3
+    failures = [e["taskFailedEventDetails"]["error"] for e in result.history if e["type"] == "TaskFailed"]
+    assert failures == [f"DynamoDB.{code}"] * 3
+    assert tenant_item(engine, "acme")["status"] == "ACTIVE"
+
+
+def test_throttled_register_is_retried(engine: LocalEngine, stack_script: StackScript,
+                                       dynamo_throttle: DynamoThrottle) -> None:
+    dynamo_throttle.refuse("update_item", TABLE, "ProvisionedThroughputExceededException", 2)
+    result = engine.run("tenant-stack-create", created("acme"))
+    assert result.ok(), (result.error, result.cause)
+    assert tenant_item(engine, "acme")["status"] == "ACTIVE"
+
+
+def test_create_stack_throttled_beyond_retries_is_recorded(engine: LocalEngine, stack_script: StackScript) -> None:
+    """Defect 5: CreateStack throttled 7 times (1 + 6 retries) leaves a CREATE_FAILED record, not CREATING."""
+    stack_script.throttle_create["tenant-acme"] = 7
+    result = engine.run("tenant-stack-create", created("acme"))
+    assert result.status == "FAILED" and result.error == CREATE_FAILED
+    assert stack_script.calls[("CreateStack", "tenant-acme")] == 7
+    item = tenant_item(engine, "acme")
+    assert item["status"] == "CREATE_FAILED" and item["stackStatus"] == "ERROR"
+    assert item["statusReason"].startswith("CloudFormation.Throttling")
+
+
+def test_status_check_throttled_beyond_retries_waits_and_succeeds(
+        engine: LocalEngine, stack_script: StackScript) -> None:
+    """Defect 5: DescribeStacks throttled 7 times is not the end: the machine waits and asks again."""
+    stack_script.throttle["tenant-acme"] = 8
+    result = engine.run("tenant-stack-create", created("acme"))
+    assert result.ok(), (result.error, result.cause)
+    assert "CreateWait" in result.state_names
+    assert tenant_item(engine, "acme")["status"] == "ACTIVE"
+
+
+def _old_stack(engine: LocalEngine, tenant: str) -> None:
+    url = deploy_template(engine)
+    engine.client("cloudformation").create_stack(
+        StackName=f"tenant-{tenant}", TemplateURL=url, Capabilities=["CAPABILITY_NAMED_IAM"],
+        Parameters=[{"ParameterKey": "TenantId", "ParameterValue": tenant},
+                    {"ParameterKey": "RoleName", "ParameterValue": f"r-{tenant}-old"},
+                    {"ParameterKey": "AppTableName", "ParameterValue": "app-table"}])
+
+
+def test_old_stack_vanishing_while_recreated_is_created_again(engine: LocalEngine, stack_script: StackScript) -> None:
+    """Defect 5: CreateStack meets an old stack still being deleted (AlreadyExists); when it is gone the
+    stack is created again instead of the execution failing with the tenant CREATING."""
+    _old_stack(engine, "acme")
+    stack_script.calls.clear()
+    stack_script.hold("tenant-acme", "DELETE_IN_PROGRESS", 1)
+    stack_script.vanish["tenant-acme"] = 1  # the second describe finds it deleted
+    result = engine.run("tenant-stack-create", created("acme"))
+    assert result.ok(), (result.error, result.cause)
+    assert stack_script.calls[("CreateStack", "tenant-acme")] == 2
+    item = tenant_item(engine, "acme")
+    assert item["status"] == "ACTIVE" and not item["tenantRoleArn"].endswith("r-acme-old")
+
+
+def test_create_after_rollback_complete_deletes_then_creates(engine: LocalEngine, stack_script: StackScript) -> None:
+    """Defect 5: a ROLLBACK_COMPLETE stack cannot be updated, only deleted (AWS CloudFormation user guide,
+    "Stack status codes"): a retried create deletes it, then creates the stack anew."""
+    _old_stack(engine, "acme")
+    stack_script.calls.clear()
+    stack_script.hold("tenant-acme", "ROLLBACK_COMPLETE", 1)
+    result = engine.run("tenant-stack-create", created("acme"))
+    assert result.ok(), (result.error, result.cause)
+    assert stack_script.calls[("DeleteStack", "tenant-acme")] == 1
+    assert stack_script.calls[("CreateStack", "tenant-acme")] == 2
+    item = tenant_item(engine, "acme")
+    assert item["status"] == "ACTIVE" and not item["tenantRoleArn"].endswith("r-acme-old")
+
+
+def test_review_in_progress_ends_at_the_deadline(engine: LocalEngine, stack_script: StackScript) -> None:
+    """Defect 6: a stack that never leaves REVIEW_IN_PROGRESS is recorded failed once the deadline passes."""
+    stack_script.hold("tenant-acme", "REVIEW_IN_PROGRESS", 300)
+    result = engine.run("tenant-stack-create", created("acme"))
+    assert result.status == "FAILED" and result.error == CREATE_FAILED
+    waits = [s for kind, s in result.waits if kind == "Wait"]
+    assert sum(waits) == 3615 and len(waits) == 63  # 5+10+20+40, then 60 s until an hour has passed
+    item = tenant_item(engine, "acme")
+    assert item["status"] == "CREATE_FAILED" and item["stackStatus"] == "REVIEW_IN_PROGRESS"
+    assert item["statusReason"] == "still REVIEW_IN_PROGRESS after waiting 3615 s (the deadline)"

@@ -42,9 +42,30 @@ def test_registered_standard_and_throttle_safe(name: str) -> None:
             retry = state["Retry"][0]
             assert retry["ErrorEquals"] == ["CloudFormation.CloudFormationException"], state_name
             assert retry["JitterStrategy"] == "FULL" and retry["MaxDelaySeconds"] <= 60, state_name
-        if state.get("Type") == "Parallel":  # classified calls: only real throttling is retried
+        if state.get("Type") == "Parallel" and "Retry" in state:  # classified calls: only real throttling is retried
             assert state["Retry"][0]["ErrorEquals"] == ["CloudFormation.Throttling"]
             assert state["Retry"][0]["JitterStrategy"] == "FULL"
+        elif state.get("Type") == "Parallel":  # patient calls: throttling beyond retries becomes data
+            inner = state["Branches"][0]["States"][state["Branches"][0]["StartAt"]]
+            assert inner["Type"] == "Parallel" and inner["Catch"][0]["ErrorEquals"] == ["CloudFormation.Throttling"]
+
+
+@pytest.mark.parametrize("name", [
+    "tenant-stack-create", "tenant-stack-delete",
+    "tenant-stack-update",
+])
+def test_every_dynamodb_step_retries_throttling(name: str) -> None:
+    """Issue 15 defect 4: throttling and transient errors of every DynamoDB step are retried with backoff."""
+    asl = example_project().workflows()[name].build().to_asl()
+    unretried = []
+    for state_name, state, _ in states(asl):
+        resource = state.get("Resource", "")
+        if ":dynamodb:" in resource:
+            retried = {e for r in state.get("Retry", []) for e in r["ErrorEquals"]}
+            family = "DynamoDb" if ":aws-sdk:" in resource else "DynamoDB"
+            if not {f"{family}.ProvisionedThroughputExceededException", f"{family}.ThrottlingException"} <= retried:
+                unretried.append(state_name)
+    assert unretried == []
 
 
 def test_update_pages_through_a_bounded_distributed_map() -> None:

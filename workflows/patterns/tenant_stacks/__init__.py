@@ -4,16 +4,20 @@ STANDARD machines that poll CloudFormation (no Lambda).
 Why these shapes:
 - The tenant id becomes the stack name (``tenant-<id>``), and CloudFormation allows only letters,
   digits and hyphens there, so create checks the id first (``TenantStack.InvalidTenantId``) rather
-  than register a tenant whose stack can never exist. Every CreateStack error is classified:
-  throttling is retried, AlreadyExists adopts the stack, anything else is recorded on the tenant
-  (CREATE_FAILED with its reason) before the execution fails, so no tenant stays CREATING silently.
-- The tenants table item (pk = tenant id) is written when creation *starts* (status CREATING) so an
-  update that runs meanwhile finds the tenant and waits for its stack instead of skipping it: a
-  CREATING tenant whose stack does not exist yet (CreateStack not yet accepted) is polled with
-  backoff, at most ``MISSING_POLLS`` times, before it is reported failed. The role ARN is added
-  once the stack is CREATE_COMPLETE (that is what the AppSync authorizer reads).
-- Delete marks only a tenant the table knows (``attribute_exists(pk)``): deleting an unknown tenant,
-  or deleting twice, succeeds without inventing a row.
+  than register a tenant whose stack can never exist. Every machine derives the stack name from the
+  tenant id; none trusts a ``stackName`` it reads.
+- The tenants table item (pk = tenant id) is the lifecycle's lock: create writes CREATING before
+  CreateStack, delete writes DELETING before it purges and deletes, and each side's writes are
+  conditional on the other's (status, and the events' ``time`` as ``requestedAt``/``deletedAt``), so a
+  delete during a create wins and a late duplicate event cannot resurrect a tenant (create.py,
+  delete.py). An update that runs meanwhile finds a CREATING tenant and waits for its stack (at most
+  ``MISSING_POLLS`` polls) and reports a tenant deleted meanwhile as ``deleted``, not failed.
+- Nothing is left silently half-done: every CloudFormation error is classified (throttling retried,
+  AlreadyExists adopted, the rest recorded with its reason), every DynamoDB step retries throttling and
+  transient errors (``common.dynamodb_retry``), and every wait loop has a deadline
+  (``stack_polling.backoff``) after which the tenant is recorded failed with the status last seen.
+- Delete purges the tenant's app-table items under the tenant's own role (IAM LeadingKeys keeps it in
+  the tenant's key range), so a re-created tenant id starts empty.
 - The role name is ``States.UUID()``: a name derived from the tenant id would let anyone who knows
   a tenant id guess its role ARN.
 - Update-all is a rollout (update.py, rollout.py): waves with failure thresholds, each page a
@@ -24,15 +28,16 @@ Why these shapes:
 """
 
 from workflows.patterns.tenant_stacks.common import (
-    ALREADY_EXISTS, CREATE_FAILED, DELETE_FAILED, INVALID_TENANT_ID, MISSING_POLLS, PLACEHOLDERS, STACK_PREFIX,
-    TEMPLATE_PARAMETERS, TENANT_ID_PATTERN, UPDATABLE, UPDATE_FAILED, TenantStackRef,
+    DYNAMODB_TRANSIENT, ALREADY_EXISTS, CREATE_FAILED, DELETE_FAILED, INVALID_TENANT_ID, MISSING_POLLS, PLACEHOLDERS, STACK_PREFIX,
+    TEMPLATE_PARAMETERS, TENANT_DELETED, TENANT_ID_PATTERN, UPDATABLE, UPDATE_FAILED, TenantStackRef,
 )
 from workflows.patterns.tenant_stacks.create import tenant_stack_create
 from workflows.patterns.tenant_stacks.delete import tenant_stack_delete
 from workflows.patterns.tenant_stacks.template import TEMPLATE_RESOURCE, tenant_template
 from workflows.patterns.tenant_stacks.update import ROLLOUT_STOPPED, tenant_stack_update
 
-__all__ = ["ALREADY_EXISTS", "CREATE_FAILED", "DELETE_FAILED", "INVALID_TENANT_ID", "MISSING_POLLS", "PLACEHOLDERS",
-           "ROLLOUT_STOPPED", "STACK_PREFIX", "TEMPLATE_PARAMETERS", "TEMPLATE_RESOURCE", "TENANT_ID_PATTERN", "UPDATABLE",
+__all__ = ["ALREADY_EXISTS", "CREATE_FAILED", "DELETE_FAILED", "DYNAMODB_TRANSIENT", "INVALID_TENANT_ID", "MISSING_POLLS",
+           "PLACEHOLDERS", "ROLLOUT_STOPPED", "STACK_PREFIX", "TEMPLATE_PARAMETERS", "TEMPLATE_RESOURCE", "TENANT_DELETED",
+           "TENANT_ID_PATTERN", "UPDATABLE",
            "UPDATE_FAILED", "TenantStackRef", "tenant_stack_create", "tenant_stack_delete", "tenant_stack_update",
            "tenant_template"]

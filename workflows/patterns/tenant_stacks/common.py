@@ -1,16 +1,21 @@
-"""What the lifecycle machines share: names, placeholders, the tenants-table record and the tenant-id check."""
+"""What the lifecycle machines share: names, placeholders, the tenants-table record, the tenant-id check
+and the DynamoDB retry (every tenants-table and app-table step uses ``ddb_call``: one throttle must not
+leave a row CREATING with a live stack, or ACTIVE pointing at a deleted role)."""
 
 from __future__ import annotations
 
+import json
 from typing import TypedDict
 
-from workflows.core import JSONATA, Choice, Fail, Pass, State, Chain, Task, Var
-from workflows.patterns.stack_polling import initial_poll, sdk_call
+from workflows.core import JSONATA, Choice, Fail, Pass, Retry, State, Chain, Task, Var
+from workflows.patterns.stack_polling import initial_poll
 
 CREATE_FAILED = "TenantStack.CreateFailed"
 DELETE_FAILED = "TenantStack.DeleteFailed"
 UPDATE_FAILED = "TenantStack.UpdateFailed"
 INVALID_TENANT_ID = "TenantStack.InvalidTenantId"
+# A create refused or undone because a delete of the same tenant is ordered after it (see create.py).
+TENANT_DELETED = "TenantStack.TenantDeleted"
 ALREADY_EXISTS = "CloudFormation.AlreadyExistsException"
 # Stack names allow [A-Za-z0-9-] (starting with a letter, which STACK_PREFIX provides); 64 is the
 # tenant template's TenantId limit. Stricter than the template's AllowedPattern, which also takes '_'.
@@ -24,6 +29,36 @@ _TENANT_ID_MAX = 64
 # How often update-all re-describes a CREATING tenant whose stack does not exist yet (backoff
 # 5, 10, 20, 40, then 60 s: about 5 minutes, well past CreateStack's own throttling retries).
 MISSING_POLLS = 8
+
+# DynamoDB's throttling and transient errors as Step Functions names them. No AWS page lists them, so
+# both spellings each integration can produce are named (a name that never occurs costs nothing):
+# - optimized ``arn:aws:states:::dynamodb:*``: ``DynamoDB.<code>``; moto (and the error code on the
+#   wire) gives the bare code (``RequestLimitExceeded``, ``InternalServerError``), AWS's Java SDK v1
+#   class names add ``Exception``, and an unmodelled code (``ThrottlingException``,
+#   ``ServiceUnavailable``) becomes ``DynamoDB.AmazonDynamoDBException`` on AWS;
+# - ``aws-sdk:dynamodb:*``: the SDK for Java v2 class, ``DynamoDb.<Shape>Exception``, and an
+#   unmodelled code becomes the base class ``DynamoDb.DynamoDbException``.
+# The two catch-alls also match non-transient errors (a ValidationException): retried a few times, then
+# the same error surfaces, so nothing is hidden.
+_TRANSIENT_CODES = ("ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+                    "RequestLimitExceededException", "InternalServerError", "InternalServerErrorException",
+                    "ServiceUnavailable", "ServiceUnavailableException")
+DYNAMODB_TRANSIENT = (tuple(f"DynamoDB.{c}" for c in _TRANSIENT_CODES) + ("DynamoDB.AmazonDynamoDBException",)
+                      + tuple(f"DynamoDb.{c}" for c in _TRANSIENT_CODES if c.endswith("Exception"))
+                      + ("DynamoDb.DynamoDbException",))
+
+
+def dynamodb_retry() -> Retry:
+    """1, 2, 4 ... s (at most 20 s apart), 6 retries, full jitter: about a minute of throttling is
+    sat out, and many tenants' executions do not retry in step."""
+    return Retry(DYNAMODB_TRANSIENT, interval_seconds=1, max_attempts=6, backoff_rate=2.0, max_delay_seconds=20,
+                 jitter_strategy="FULL")
+
+
+def ddb_call(task: Task) -> Task:
+    """A DynamoDB step: throttling and transient errors are retried with backoff."""
+    return task.add_retry(dynamodb_retry())
+
 
 PLACEHOLDERS = {
     "TenantsTable": "tenants",
@@ -64,9 +99,9 @@ def _tenant_key() -> dict:
 
 
 def _record(name: str, status: str, *, extra_set: str = "", extra_values: dict | None = None,
-            condition: str | None = None) -> Task:
+            condition: str | None = None, condition_values: dict | None = None) -> Task:
     """UpdateItem on the tenant's item: status plus optional attributes (no Credentials: these
-    machines are the platform's, not a tenant's)."""
+    machines are the platform's, not a tenant's); retried on throttling."""
     values = {":s": {"S": status}, **(extra_values or {})}
     parameters = {
         "TableName": "${TenantsTable}", "Key": _tenant_key(),
@@ -76,15 +111,27 @@ def _record(name: str, status: str, *, extra_set: str = "", extra_values: dict |
     }
     if condition is not None:
         parameters["ConditionExpression"] = condition
-    return sdk_call(Task.dynamodb("updateItem", name, parameters=parameters, result_path=None))
+        values.update(condition_values or {})
+    return ddb_call(Task.dynamodb("updateItem", name, parameters=parameters, result_path=None))
 
 
-def _start(event_field: str = "$.detail.tenantId") -> Pass:
-    return Pass("ReadTenant", parameters={
-        "tenantId.$": event_field,
-        "stackName.$": f"States.Format('{STACK_PREFIX}{{}}', {event_field})",
-        "poll": initial_poll(),
-    })
+def _read_row(name: str, result_path: str = "$.row") -> Task:
+    """GetItem of the tenant's row (strongly consistent: it decides between a create and a delete)."""
+    return ddb_call(Task.dynamodb("getItem", name, parameters={
+        "TableName": "${TenantsTable}", "Key": _tenant_key(), "ConsistentRead": True,
+        "ProjectionExpression": "#status, tenantRoleArn", "ExpressionAttributeNames": {"#status": "status"},
+    }, result_path=result_path))
+
+
+def _start(event_field: str = "detail.tenantId") -> Pass:
+    """The execution's working state. ``eventTime`` orders a tenant's creates and deletes: the event's
+    ``time`` (EventBridge sets it), else the execution's start time."""
+    tenant = f"$states.input.{event_field}"
+    return Pass("ReadTenant", query_language=JSONATA, output=(
+        f"{{% {{'tenantId': {tenant}, 'stackName': '{STACK_PREFIX}' & {tenant}, "
+        f"'poll': {json.dumps(initial_poll())}, "
+        "'eventTime': $type($states.input.time) = 'string' ? $states.input.time : $states.context.Execution.StartTime"
+        "} %}"))
 
 
 def _valid_tenant_id(then: State | Chain) -> Choice:

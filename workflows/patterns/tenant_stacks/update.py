@@ -25,7 +25,7 @@ from workflows.core import JSONATA, STANDARD, BuildError, Choice, Fail, Map, Pas
 from workflows.core.machine import INPUT_DOC
 from workflows.patterns.stack_polling import initial_poll
 from workflows.patterns.tenant_stacks import rollout as R
-from workflows.patterns.tenant_stacks.common import _TABLE_ONLY, UPDATE_FAILED
+from workflows.patterns.tenant_stacks.common import _TABLE_ONLY, UPDATE_FAILED, dynamodb_retry
 from workflows.patterns.tenant_stacks.update_one import update_one
 
 ROLLOUT_STOPPED = "TenantStack.RolloutStopped"
@@ -37,8 +37,8 @@ _CONDITION_FAILED = "DynamoDB.ConditionalCheckFailedException"
 
 
 def _retry_reads() -> Retry:
-    """Scans and outcome writes are idempotent: any task failure (throttling included, whatever name
-    the SDK integration gives it) is retried with jittered backoff before it counts."""
+    """Starting the successor is idempotent (its name is fixed by the rollout id and part): any task
+    failure is retried with jittered backoff before it counts. DynamoDB steps use common.dynamodb_retry."""
     return Retry(("States.TaskFailed",), interval_seconds=1, max_attempts=6, backoff_rate=2.0, max_delay_seconds=20,
                  jitter_strategy="FULL")
 
@@ -52,7 +52,7 @@ def record_outcome(name: str, *, rollout_id: str, template_url: str) -> Task:
         "TableName": TABLE, "Key": {"pk": {"S": "{% $states.input.tenantId %}"}},
         "UpdateExpression": f"SET {R.ROLLOUT_ATTRIBUTE} = :r", "ConditionExpression": "attribute_exists(pk)",
         "ExpressionAttributeValues": R.outcome_values(rollout_id, template_url),
-    }, output=R.OUTCOME_OUTPUT, retry=(Retry((_CONDITION_FAILED,), max_attempts=0), _retry_reads()))
+    }, output=R.OUTCOME_OUTPUT, retry=(Retry((_CONDITION_FAILED,), max_attempts=0), dynamodb_retry()))
     return task.add_catch([_CONDITION_FAILED], gone, output=R.OUTCOME_OUTPUT)
 
 
@@ -86,7 +86,7 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
     start = Pass("StartRollout", query_language=JSONATA,
                  output=R.start_expression(waves, max_failures, max_failure_percent, TABLE))
     scan = Task.sdk("dynamodb", "scan", "ScanTenants", query_language=JSONATA,
-                    arguments=R.scan_arguments(page_size, TABLE), output=R.SCAN_OUTPUT, retry=(_retry_reads(),))
+                    arguments=R.scan_arguments(page_size, TABLE), output=R.SCAN_OUTPUT, retry=(dynamodb_retry(),))
     per_page = Map("UpdatePage", item_processor=_child(), items_path="$.page.Items",
                    item_selector={"row.$": "$$.Map.Item.Value", "templateUrl.$": "$.rollout.templateUrl",
                                   "rolloutId.$": "$.rollout.id"},

@@ -1,13 +1,56 @@
-"""One tenant's update, the Distributed Map's child: wait until updatable, UpdateStack, poll, record."""
+"""One tenant's update, the Distributed Map's child: wait until updatable, UpdateStack, poll, record.
+
+Input (from the paging parent): ``tenantId``, ``templateUrl``, optionally ``templateVersion`` (the S3
+object version of the template, the event's ``detail.object.version-id``) and ``tenantStatus``;
+anything else (``stackName``, ``poll``, ``missing``) is ignored. Output: ``{tenantId, outcome, status,
+reason}``, ``outcome`` one of ``updated``, ``unchanged``, ``failed`` or ``deleted``.
+
+Why (issue 15):
+- The child never fails: every path, an unexpected error included, ends in a record, so one tenant can
+  never take the run with it (a Distributed Map fails when a child fails and no failure is tolerated).
+- The stack name is derived from the tenant id (``tenant-<id>``), never read from the row: a row
+  naming another tenant's stack would otherwise update (or report) the wrong stack.
+- With ``templateVersion`` the TemplateURL carries ``?versionId=``: the bucket is versioned, and every
+  tenant of one run must get the same bytes even if the template is replaced during the run.
+- Healthy tenants are not reported failed: a describe throttled beyond its retries waits and asks
+  again; an UpdateStack refused because the stack "is in UPDATE_IN_PROGRESS state" (a concurrent
+  updater) waits for it, then updates; a rejected update is reported with the stack's status read
+  again after the refusal, not the one read before it.
+- A tenant deleted during the run (its stack gone and its row DELETING/DELETED, or no row) ends with
+  outcome ``deleted``: not a failure, and not counted as updated or unchanged.
+- Every wait loop has a deadline (``stack_polling.backoff``); then the tenant is failed with the status
+  it was last seen in. A CREATING tenant whose stack does not exist yet is re-described at most
+  ``MISSING_POLLS`` times.
+"""
 
 from __future__ import annotations
 
-from workflows.core import Chain, Choice, Pass, State, Task, Var
-from workflows.patterns.stack_polling import BUSY, DOES_NOT_EXIST, backoff, classified, describe, failure_record
-from workflows.patterns.tenant_stacks.common import MISSING_POLLS, TEMPLATE_PARAMETERS, UPDATABLE, _is_any
+import json
+
+from workflows.core import JSONATA, Chain, Choice, Pass, State, Task, Var
+from workflows.patterns.stack_polling import (
+    BUSY, DEADLINE_SECONDS, DOES_NOT_EXIST, THROTTLED, backoff, classified, failure_record, initial_poll, patient,
+    timed_out,
+)
+from workflows.patterns.tenant_stacks.common import (
+    MISSING_POLLS, STACK_PREFIX, TEMPLATE_PARAMETERS, UPDATABLE, _is_any, _read_row,
+)
+
+_IN_PROGRESS_REFUSAL = "*_IN_PROGRESS state and can not be updated*"
 
 
-def update_one() -> Chain:
+def _prepare() -> Pass:
+    """The child's working state, whatever the parent sent (absent fields never fail a path)."""
+    given = "$states.input"
+    return Pass("PrepareTenantUpdate", query_language=JSONATA, output=(
+        f"{{% ($id := {given}.tenantId; $url := {given}.templateUrl; $v := {given}.templateVersion; {{"
+        "'tenantId': $exists($id) ? $id : null, "
+        f"'stackName': '{STACK_PREFIX}' & ($type($id) = 'string' ? $id : ''), "
+        "'templateUrl': ($type($v) = 'string' and $v != '') ? $url & '?versionId=' & $encodeUrlComponent($v) : $url, "
+        f"'poll': {json.dumps(initial_poll())}, 'missing': {{'count': 0}}}}) %}}"))
+
+
+def update_one(*, deadline_seconds: int = DEADLINE_SECONDS) -> Chain:
     """Per tenant: wait until updatable, UpdateStack, poll; always ends with an outcome record."""
     result = {"tenantId.$": "$.tenantId"}
     unchanged = Pass("Unchanged", parameters={**result, "outcome": "unchanged"})
@@ -15,56 +58,89 @@ def update_one() -> Chain:
     failed = Pass("Failed", parameters={**result, "outcome": "failed", "status.$": "$.failure.status",
                                         "reason.$": "$.failure.reason"})
     errored = Pass("Errored", parameters={**result, "outcome": "failed", "status": "ERROR",
-                                          "reason.$": "$.caught.Cause"})
+                                          "reason.$": "States.Format('{}: {}', $.caught.Error, $.caught.Cause)"})
+    deleted = Pass("Deleted", query_language=JSONATA, output=(
+        "{% {'tenantId': $states.input.tenantId, 'outcome': 'deleted', "
+        "'status': $type($states.input.row.Item.status.S) = 'string' ? $states.input.row.Item.status.S : 'NO_ROW', "
+        "'reason': 'the tenant was deleted during the update'} %}"))
 
     def guarded(task: State) -> State:  # anything left unhandled becomes this tenant's failure
         return task.add_catch(["States.ALL"], errored, result_path="$.caught")
 
-    # classified: "does not exist" is an answer here (a CREATING tenant's stack may not exist yet)
-    first = guarded(classified(Task.sdk("cloudformation", "describeStacks", "DescribeTenantStack",
-                                        parameters={"StackName.$": "$.stackName"},
-                                        result_selector={"value.$": "$.Stacks[0]"}),
-                               "CheckTenantStack", result_path="$.stack"))
-    poll = guarded(describe("PollUpdate", "$.stackName"))
+    expired = timed_out("UpdateTimedOut") >> failed
+    first = guarded(patient(Task.sdk("cloudformation", "describeStacks", "DescribeTenantStack",
+                                     parameters={"StackName.$": "$.stackName"},
+                                     result_selector={"value.$": "$.Stacks[0]"}), "CheckTenantStack",
+                            result_path="$.stack"))
+    busy = backoff("Busy", first, expired=expired, deadline=deadline_seconds)
+    poll = guarded(patient(Task.sdk("cloudformation", "describeStacks", "PollUpdate",
+                                    parameters={"StackName.$": "$.stackName"},
+                                    result_selector={"value.$": "$.Stacks[0]"}), "PollTenantStack",
+                           result_path="$.stack"))
+    polling = backoff("Update", poll, expired=expired, deadline=deadline_seconds)
+
+    # the stack does not exist: deleted during the run, not created yet, or lost
+    missing = Pass("StackMissing", parameters={"status": "DOES_NOT_EXIST", "reason.$": "$.stack.value.cause"},
+                   result_path="$.failure")
+    never_appeared = Pass("StackNeverAppeared", parameters={"status": "DOES_NOT_EXIST", "reason.$": (
+        "States.Format('the tenant was still CREATING after {} polls: {}', $.missing.count, $.stack.value.cause)")},
+        result_path="$.failure")
+    count = Pass("CountMissingPoll", parameters={"count.$": "States.MathAdd($.missing.count, 1)"},
+                 result_path="$.missing")
+    by_row = (Choice("TenantStillThere")  # nested: AWS fails a comparison on an absent field
+              .when(Var("$.row.Item.status.S").is_present(),
+                    Choice("TenantRowStatus")
+                    .when(_is_any("$.row.Item.status.S", ("DELETING", "DELETED")), deleted)
+                    .when((Var("$.row.Item.status.S") == "CREATING") & (Var("$.missing.count") < MISSING_POLLS),
+                          count >> backoff("Missing", first, expired=expired, deadline=deadline_seconds))
+                    .when(Var("$.row.Item.status.S") == "CREATING", never_appeared >> failed)
+                    .otherwise(missing >> failed))
+              .otherwise(deleted))
+    gone = guarded(_read_row("ReadTenantRow")) >> by_row
+
+    describe_failed = Pass("DescribeFailed", parameters={"status": "DESCRIBE_FAILED", "reason.$": (
+        "States.Format('{}: {}', $.stack.value.error, $.stack.value.cause)")}, result_path="$.failure")
+    not_described = (Choice("StackExists")
+                     .when(Var("$.stack.value.cause").matches(DOES_NOT_EXIST), gone)
+                     .otherwise(describe_failed >> failed))
+
+    polled = (Choice("UpdateDone")
+              .when(Var("$.stack.value.error").is_present(),  # nested: AWS fails a comparison on an absent field
+                    Choice("PollThrottled").when(Var("$.stack.value.error") == THROTTLED, polling)
+                    .otherwise(not_described))
+              .when(Var("$.stack.value.StackStatus") == "UPDATE_COMPLETE", updated)
+              .when(Var("$.stack.value.StackStatus").matches(BUSY), polling)
+              .otherwise(failure_record("UpdateFailure", failed)))
+
     update = guarded(classified(Task.sdk("cloudformation", "updateStack", "UpdateTenantStack", parameters={
         "StackName.$": "$.stackName",
         "TemplateURL.$": "$.templateUrl",
         "Parameters": [{"ParameterKey": key, "UsePreviousValue": True} for key in TEMPLATE_PARAMETERS],
         "Capabilities": ["CAPABILITY_NAMED_IAM"],
     }, result_selector={"value.$": "$"}), "UpdateStack", result_path="$.update"))
-    rejected = Pass("UpdateRejected", parameters={"status.$": "$.stack.value.StackStatus",
-                                                  "reason.$": "$.update.value.cause"}, result_path="$.failure")
-    polled = (Choice("UpdateDone")
-              .when(Var("$.stack.value.StackStatus") == "UPDATE_COMPLETE", updated)
-              .when(Var("$.stack.value.StackStatus").matches(BUSY), backoff("Update", poll))
-              .otherwise(failure_record("UpdateFailure", failed)))
-    no_changes = (Choice("NoChanges")
-                  .when(Var("$.update.value.cause").matches("*No updates are to be performed*"), unchanged)
-                  .otherwise(rejected >> failed))
+    # a rejected update reports the status read AFTER the refusal (the one before may be stale)
+    recheck = guarded(patient(Task.sdk("cloudformation", "describeStacks", "DescribeRejected",
+                                       parameters={"StackName.$": "$.stackName"},
+                                       result_selector={"value.$": "$.Stacks[0]"}), "RecheckTenantStack",
+                              result_path="$.stack"))
+    rejected = Pass("UpdateRejected", query_language=JSONATA, output=(
+        "{% $merge([$states.input, {'failure': {'status': $type($states.input.stack.value.StackStatus) = 'string' "
+        "? $states.input.stack.value.StackStatus : 'UNKNOWN', 'reason': $states.input.update.value.cause}}]) %}"))
+    refused = (Choice("NoChanges")
+               .when(Var("$.update.value.cause").matches("*No updates are to be performed*"), unchanged)
+               .when(Var("$.update.value.cause").matches(_IN_PROGRESS_REFUSAL), busy)  # a concurrent updater
+               .when(Var("$.update.value.cause").matches(DOES_NOT_EXIST), gone)
+               .otherwise(recheck >> rejected >> failed))
     after_update = (Choice("UpdateAccepted")
-                    .when(Var("$.update.value.error").is_present(), no_changes)
+                    .when(Var("$.update.value.error").is_present(), refused)
                     .otherwise(poll >> polled))
     updatable = (Choice("Updatable")
-                 .when(Var("$.stack.value.StackStatus").matches(BUSY), backoff("Busy", first))
+                 .when(Var("$.stack.value.StackStatus").matches(BUSY), busy)
                  .when(_is_any("$.stack.value.StackStatus", UPDATABLE), update >> after_update)
                  .otherwise(failure_record("NotUpdatable", failed)))
-    missing = Pass("StackMissing", parameters={"status": "DOES_NOT_EXIST", "reason.$": "$.stack.value.cause"},
-                   result_path="$.failure")
-    never_appeared = Pass("StackNeverAppeared", parameters={"status": "DOES_NOT_EXIST", "reason.$": (
-        "States.Format('the tenant was still CREATING after {} polls: {}', $.missing.count, $.stack.value.cause)")},
-        result_path="$.failure")
-    describe_failed = Pass("DescribeFailed", parameters={"status": "DESCRIBE_FAILED", "reason.$": (
-        "States.Format('{}: {}', $.stack.value.error, $.stack.value.cause)")}, result_path="$.failure")
-    count = Pass("CountMissingPoll", parameters={"count.$": "States.MathAdd($.missing.count, 1)"},
-                 result_path="$.missing")
-    not_yet = (Choice("StillCreating")
-               .when((Var("$.tenantStatus") == "CREATING") & (Var("$.missing.count") < MISSING_POLLS),
-                     count >> backoff("Missing", first))
-               .when(Var("$.tenantStatus") == "CREATING", never_appeared >> failed)
-               .otherwise(missing >> failed))
     answered = (Choice("StackDescribed")
                 .when(Var("$.stack.value.error").is_present(),
-                      Choice("StackExists").when(Var("$.stack.value.cause").matches(DOES_NOT_EXIST), not_yet)
-                      .otherwise(describe_failed >> failed))
+                      Choice("CheckThrottled").when(Var("$.stack.value.error") == THROTTLED, busy)
+                      .otherwise(not_described))
                 .otherwise(updatable))
-    return first >> answered
+    return _prepare() >> first >> answered
