@@ -6,7 +6,7 @@ from workflows.core import STANDARD, Choice, Fail, Pass, StateMachine, Succeed, 
 from workflows.core.machine import INPUT_DOC
 from workflows.patterns.stack_polling import BUSY, backoff, classified, describe, failure_record, sdk_call
 from workflows.patterns.tenant_stacks.common import (
-    ALREADY_EXISTS, CREATE_FAILED, PLACEHOLDERS, _record, _start, _tenant_key, _valid_tenant_id,
+    ALREADY_EXISTS, CREATE_FAILED, PLACEHOLDERS, _record, _start, _tenant_key, _valid_tenant_id, platform_parameters,
 )
 
 
@@ -27,7 +27,8 @@ def tenant_stack_create(name: str = "tenant-stack-create") -> StateMachine:
         "TemplateURL": "https://${TemplateBucket}.s3.amazonaws.com/${TemplateKey}",
         "Parameters": [{"ParameterKey": "TenantId", "ParameterValue.$": "$.tenantId"},
                        {"ParameterKey": "RoleName", "ParameterValue.$": "$.roleName.value"},
-                       {"ParameterKey": "AppTableName", "ParameterValue": "${AppTable}"}],
+                       {"ParameterKey": "AppTableName", "ParameterValue": "${AppTable}"},
+                       *platform_parameters()],
         "Capabilities": ["CAPABILITY_NAMED_IAM"],
         "Tags": [{"Key": "TenantId", "Value.$": "$.tenantId"}],
     }, result_selector={"value.$": "$"}), "CreateTenantStack", result_path="$.create", errors=("States.ALL",))

@@ -8,7 +8,9 @@ from workflows.patterns.entity import projection
 from workflows.patterns.stack_polling import (
     initial_poll, sdk_call,
 )
-from workflows.patterns.tenant_stacks.common import _RESULTS, _TABLE_ONLY, UPDATE_FAILED, TenantStackRef
+from workflows.patterns.tenant_stacks.common import (
+    _RESULTS, _TABLE_ONLY, PLATFORM_PLACEHOLDERS, UPDATE_FAILED, TenantStackRef,
+)
 from workflows.patterns.tenant_stacks.update_one import update_one
 
 
@@ -51,7 +53,7 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
             .when(Var("$.summary.failed[0]").is_present(), failed)
             .otherwise(done))
     chain = start >> first_page >> per_page >> tally >> more
-    return StateMachine(name, start=chain, type=STANDARD, placeholders=_TABLE_ONLY,
+    return StateMachine(name, start=chain, type=STANDARD, placeholders={**_TABLE_ONLY, **PLATFORM_PLACEHOLDERS},
                         comment="Update every tenant's stack to the new template, page by page",
                         annotations={INPUT_DOC: 'the S3 event "Object Created" of the template, e.g. {"detail": '
                                                 '{"bucket": {"name": "tenant-templates"}, '

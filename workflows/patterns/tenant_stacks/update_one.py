@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from workflows.core import Chain, Choice, Pass, State, Task, Var
 from workflows.patterns.stack_polling import BUSY, DOES_NOT_EXIST, backoff, classified, describe, failure_record
-from workflows.patterns.tenant_stacks.common import MISSING_POLLS, TEMPLATE_PARAMETERS, UPDATABLE, _is_any
+from workflows.patterns.tenant_stacks.common import (
+    MISSING_POLLS, TENANT_PARAMETERS, UPDATABLE, _is_any, platform_parameters,
+)
 
 
 def update_one() -> Chain:
@@ -29,7 +31,8 @@ def update_one() -> Chain:
     update = guarded(classified(Task.sdk("cloudformation", "updateStack", "UpdateTenantStack", parameters={
         "StackName.$": "$.stackName",
         "TemplateURL.$": "$.templateUrl",
-        "Parameters": [{"ParameterKey": key, "UsePreviousValue": True} for key in TEMPLATE_PARAMETERS],
+        "Parameters": [*({"ParameterKey": key, "UsePreviousValue": True} for key in TENANT_PARAMETERS),
+                       *platform_parameters()],
         "Capabilities": ["CAPABILITY_NAMED_IAM"],
     }, result_selector={"value.$": "$"}), "UpdateStack", result_path="$.update"))
     rejected = Pass("UpdateRejected", parameters={"status.$": "$.stack.value.StackStatus",
