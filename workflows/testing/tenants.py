@@ -63,10 +63,11 @@ def ensure_boundary(target: Target, app_table: str | None) -> str:
     Locally it is the managed policy the platform stack would create (``tenant_stacks.boundary``), under the
     name PLATFORM_PLACEHOLDERS["TenantBoundary"] gives, so the lifecycle machines' local default finds it.
     """
-    if "TenantBoundary" in target.placeholders or target.kind == "stack":
+    if target.kind == "stack":
         return target.placeholders.get("TenantBoundary", "")
     name = PLATFORM_PLACEHOLDERS["TenantBoundary"].rsplit("/", 1)[-1]
-    arn = f"arn:aws:iam::{target.account}:policy/{name}"
+    arn = target.placeholders.get("TenantBoundary") or f"arn:aws:iam::{target.account}:policy/{name}"
+    name = arn.rsplit("/", 1)[-1]
     table_arn = f"arn:aws:dynamodb:{target.region}:{target.account}:table/{app_table or 'app-table'}"
     iam = target.client("iam")
     try:
