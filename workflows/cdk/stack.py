@@ -150,7 +150,7 @@ class TenantApiStack(cdk.Stack):
             if not callers:
                 raise StackConfigError("the tenant lifecycle is deployed but no machine runs a task with tenant "
                                        "Credentials: tenant roles would trust no one")
-            self.tenant_boundary = TenantBoundary(self, "TenantBoundary", table_arn=self.app_table.table_arn)
+            self.tenant_boundary = TenantBoundary(self, "TenantRoleBoundary", table_arn=self.app_table.table_arn)
             caller_arns = cdk.Fn.join(",", [self.machines[name].role.role_arn for name in callers])
             substitutions |= {"TenantBoundary": self.tenant_boundary.arn, "TenantCallers": caller_arns}
         self.machines |= {name: deploy(name) for name in sorted(self.sources) if name not in self.machines}
