@@ -39,7 +39,7 @@ def test_the_role_trusts_only_the_caller_roles_and_carries_the_boundary() -> Non
     Item 7: the boundary the platform stack owns."""
     role = json.loads(synth_tenant_template())["Resources"]["TenantRole"]["Properties"]
     [trust] = role["AssumeRolePolicyDocument"]["Statement"]
-    assert trust == {"Effect": "Allow", "Principal": {"AWS": {"Ref": "TenantCallerRoleArns"}},
+    assert trust == {"Effect": "Allow", "Principal": {"AWS": {"Fn::Split": [",", {"Ref": "TenantCallerRoleArns"}]}},
                      "Action": "sts:AssumeRole"}
     assert ":root" not in json.dumps(role) and "states.amazonaws.com" not in json.dumps(role)
     assert role["PermissionsBoundary"] == {"Ref": "PermissionsBoundaryArn"}

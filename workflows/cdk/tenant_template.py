@@ -41,6 +41,9 @@ TENANT_ROLE_PATH = "/tenant-role/"
 TENANT_ROLE_RESOURCE = f"{TENANT_ROLE_PATH.lstrip('/')}*"   # role/<path-without-leading-slash><name>
 #: an IAM managed policy ARN (the boundary); CloudFormation refuses anything else before IAM sees it
 POLICY_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@/_-]+$"
+#: one or more IAM role ARNs, comma-separated (never empty: a trust policy needs a principal)
+_ROLE_ARN = r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=.@/_-]+"
+ROLE_ARNS_PATTERN = f"^{_ROLE_ARN}(,{_ROLE_ARN})*$"
 
 
 def tenant_role_arns(scope: Construct) -> str:
@@ -64,10 +67,12 @@ class TenantTemplateStack(cdk.Stack):
         ).value_as_string
         table_name = cdk.CfnParameter(self, "AppTableName", type="String", default="app-table",
                                       description="The shared application table keyed by tenant.").value_as_string
-        callers = cdk.CfnParameter(
-            self, "TenantCallerRoleArns", type="CommaDelimitedList",
-            description="The execution roles of the machines that run tenant tasks: the only principals "
-                        "the tenant role trusts (set by the platform stack).").value_as_list
+        # a String split in the template, not a CommaDelimitedList: CloudFormation compares a String as given,
+        # so an update passing the same roles again is "No updates are to be performed" (moto agrees)
+        callers = cdk.Fn.split(",", cdk.CfnParameter(
+            self, "TenantCallerRoleArns", type="String", allowed_pattern=ROLE_ARNS_PATTERN,
+            description="The execution roles of the machines that run tenant tasks, comma-separated: the only "
+                        "principals the tenant role trusts (set by the platform stack).").value_as_string)
         boundary = cdk.CfnParameter(
             self, "PermissionsBoundaryArn", type="String", allowed_pattern=POLICY_ARN_PATTERN,
             description="The platform's permissions boundary: the most any tenant role may do.").value_as_string
