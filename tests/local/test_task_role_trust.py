@@ -91,6 +91,9 @@ def aws() -> Iterator[LocalEngine]:
         # the inline policy grants every DynamoDB action on every table: only the boundary limits it
         _role(iam, "bounded-t1", _trust({"AWS": RESOLVERS}), everything, PermissionsBoundary=boundary,
               Tags=[{"Key": "TenantId", "Value": "t1"}])
+        _role(iam, "bounded-readonly", _trust({"AWS": RESOLVERS}), _doc(
+            {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}), PermissionsBoundary=boundary,
+            Tags=[{"Key": "TenantId", "Value": "t1"}])
         _role(iam, "bounded-untagged", _trust({"AWS": RESOLVERS}), everything, PermissionsBoundary=boundary)
         _role(iam, "lost-boundary", _trust({"AWS": RESOLVERS}), everything,
               PermissionsBoundary=f"arn:aws:iam::{ACCOUNT}:policy/deleted")
@@ -164,6 +167,18 @@ def test_an_explicit_deny_in_the_boundary_is_named(aws: LocalEngine) -> None:
     name = f"trust{next(_names)}"
     states = {"P": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
                     "Credentials": {"RoleArn": arn("bounded-t1")},
+                    "Parameters": {"TableName": TABLE, "Item": {"pk": {"S": "t1"}}}, "End": True}}
+    aws.create_state_machine(name, {"StartAt": "P", "States": states}, role_arn=RESOLVERS)
+    result = aws.run(name, {})
+    assert result.error == "DynamoDB.AccessDeniedException"
+    assert "with an explicit deny in a permissions boundary" in result.cause
+
+
+def test_an_explicit_deny_in_the_boundary_wins_over_a_missing_allow(aws: LocalEngine) -> None:
+    """AWS checks every policy type for an explicit Deny before it looks for an Allow."""
+    name = f"trust{next(_names)}"
+    states = {"P": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+                    "Credentials": {"RoleArn": arn("bounded-readonly")},
                     "Parameters": {"TableName": TABLE, "Item": {"pk": {"S": "t1"}}}, "End": True}}
     aws.create_state_machine(name, {"StartAt": "P", "States": states}, role_arn=RESOLVERS)
     result = aws.run(name, {})

@@ -166,12 +166,15 @@ def authorize_client(client: BaseClient, role: AssumedRole, region: str,
         for request in requests_for_call(prefix, model.name, params, site, lookup):
             request = Request(request.action, request.resource, {**principal, **request.context})
             result = evaluate(role.policies, request)
+            bounded = evaluate([role.boundary], request) if role.boundary is not None else None
+            # AWS looks for an explicit Deny in every policy type first, then for an Allow in each
+            if bounded is not None and bounded.decision is Decision.EXPLICIT_DENY \
+                    and result.decision is not Decision.EXPLICIT_DENY:
+                raise _access_denied(client, model.name, role, request, bounded, "permissions boundary")
             if not result.allowed:
                 raise _access_denied(client, model.name, role, request, result)
-            if role.boundary is not None:
-                bounded = evaluate([role.boundary], request)
-                if not bounded.allowed:
-                    raise _access_denied(client, model.name, role, request, bounded, "permissions boundary")
+            if bounded is not None and not bounded.allowed:
+                raise _access_denied(client, model.name, role, request, bounded, "permissions boundary")
 
     client.meta.events.register(f"provide-client-params.{model.service_id.hyphenize()}", authorize)
 
