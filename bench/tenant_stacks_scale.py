@@ -14,7 +14,7 @@ from moto.cloudformation.models import CloudFormationBackend
 from workflows.patterns.tenant_stacks import tenant_template
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_bucket, create_table
-from workflows.patterns.tenant_stacks import PLACEHOLDERS, tenant_stack_update
+from workflows.patterns.tenant_stacks import PLACEHOLDERS, PLATFORM_PARAMETERS, tenant_stack_update
 
 LIMIT = 25_000
 PAGE = 100
@@ -46,7 +46,9 @@ def measure(tenants: int, mode: str) -> tuple[int, float, float]:
             cfn.create_stack(StackName=f"tenant-t{i}", TemplateURL=url, Capabilities=["CAPABILITY_NAMED_IAM"],
                              Parameters=[{"ParameterKey": "TenantId", "ParameterValue": f"t{i}"},
                                          {"ParameterKey": "RoleName", "ParameterValue": f"r{i}"},
-                                         {"ParameterKey": "AppTableName", "ParameterValue": "app-table"}])
+                                         {"ParameterKey": "AppTableName", "ParameterValue": "app-table"},
+                                         *({"ParameterKey": k, "ParameterValue": PLACEHOLDERS[v[2:-1]]}
+                                           for k, v in PLATFORM_PARAMETERS.items())])
             ddb.put_item(TableName=PLACEHOLDERS["TenantsTable"],
                          Item={"pk": {"S": f"t{i}"}, "stackName": {"S": f"tenant-t{i}"}, "status": {"S": "ACTIVE"}})
         s3.put_object(Bucket=PLACEHOLDERS["TemplateBucket"], Key=PLACEHOLDERS["TemplateKey"],

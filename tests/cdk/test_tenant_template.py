@@ -1,15 +1,22 @@
-"""The synthesized tenant template: the parameters the lifecycle machines pass, deployable by moto's CloudFormation."""
+"""The synthesized tenant template: the parameters the lifecycle machines pass, deployable by moto's CloudFormation,
+lint-free by cfn-lint; its role trusts only the machines that run tenant tasks and carries the platform's boundary."""
 
 from __future__ import annotations
 
 import ast
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import boto3
 from moto import mock_aws
 
 from workflows.cdk.tenant_template import TENANT_ACTIONS, synth_tenant_template
-from workflows.patterns.tenant_stacks import TEMPLATE_PARAMETERS
+from workflows.patterns.tenant_stacks import TEMPLATE_PARAMETERS, boundary_document
+
+CALLERS = "arn:aws:iam::123456789012:role/resolvers-a,arn:aws:iam::123456789012:role/resolvers-b"
+BOUNDARY = "arn:aws:iam::123456789012:policy/tenant-boundary"
 
 
 def test_parameters_match_what_the_lifecycle_machines_pass() -> None:
@@ -25,12 +32,36 @@ def test_parameters_match_what_the_lifecycle_machines_pass() -> None:
     assert keys[0] == {"Ref": "TenantId"} and "#*" in json.dumps(keys[1])
 
 
+def test_the_role_trusts_only_the_caller_roles_and_carries_the_boundary() -> None:
+    """Issue 12 item 6: not the account root (any principal allowed sts:AssumeRole), not the Step Functions
+    service (it assumes execution roles; a task's role is assumed by the execution role,
+    https://docs.aws.amazon.com/step-functions/latest/dg/concepts-access-cross-acct-resources.html).
+    Item 7: the boundary the platform stack owns."""
+    role = json.loads(synth_tenant_template())["Resources"]["TenantRole"]["Properties"]
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == {"Effect": "Allow", "Principal": {"AWS": {"Fn::Split": [",", {"Ref": "TenantCallerRoleArns"}]}},
+                     "Action": "sts:AssumeRole"}
+    assert ":root" not in json.dumps(role) and "states.amazonaws.com" not in json.dumps(role)
+    assert role["PermissionsBoundary"] == {"Ref": "PermissionsBoundaryArn"}
+    assert role["Tags"] == [{"Key": "TenantId", "Value": {"Ref": "TenantId"}}]  # what the boundary keys on
+
+
+def test_cfn_lint_finds_nothing_in_the_template(tmp_path: Path) -> None:
+    path = tmp_path / "tenant-stack.json"
+    path.write_text(synth_tenant_template(), encoding="utf-8")
+    cfn_lint = str(Path(sys.executable).parent / "cfn-lint")
+    run = subprocess.run([cfn_lint, "--format", "json", str(path)], capture_output=True, text=True)
+    assert json.loads(run.stdout or "[]") == [], run.stdout
+
+
 def test_moto_cloudformation_deploys_it() -> None:
     with mock_aws():
         cfn = boto3.client("cloudformation", region_name="us-east-1")
         cfn.create_stack(StackName="tenant-acme", TemplateBody=synth_tenant_template(),
                          Parameters=[{"ParameterKey": "TenantId", "ParameterValue": "acme"},
-                                     {"ParameterKey": "RoleName", "ParameterValue": "r-3f1c"}],
+                                     {"ParameterKey": "RoleName", "ParameterValue": "r-3f1c"},
+                                     {"ParameterKey": "TenantCallerRoleArns", "ParameterValue": CALLERS},
+                                     {"ParameterKey": "PermissionsBoundaryArn", "ParameterValue": BOUNDARY}],
                          Capabilities=["CAPABILITY_NAMED_IAM"])
         [stack] = cfn.describe_stacks(StackName="tenant-acme")["Stacks"]
         assert stack["StackStatus"] == "CREATE_COMPLETE"
@@ -43,6 +74,25 @@ def test_moto_cloudformation_deploys_it() -> None:
             document = ast.literal_eval(document)
         keys = document["Statement"][0]["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
         assert keys == ["acme", "acme#*"]
+        role = iam.get_role(RoleName="r-3f1c")["Role"]
+        assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == BOUNDARY
+        trust = role["AssumeRolePolicyDocument"]
+        trust = json.loads(trust) if isinstance(trust, str) else trust
+        assert trust["Statement"][0]["Principal"] == {"AWS": CALLERS.split(",")}
+
+
+def test_the_boundary_is_lint_free_and_keys_on_the_roles_tag(tmp_path: Path) -> None:
+    document = boundary_document("arn:aws:dynamodb:us-east-1:123456789012:table/app")
+    [statement] = document["Statement"]
+    assert statement["Action"] == list(TENANT_ACTIONS)
+    assert statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == [
+        "${aws:PrincipalTag/TenantId}", "${aws:PrincipalTag/TenantId}#*"]
+    path = tmp_path / "boundary.json"
+    path.write_text(json.dumps({"Resources": {"Boundary": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+        "PolicyDocument": document}}}}), encoding="utf-8")
+    cfn_lint = str(Path(sys.executable).parent / "cfn-lint")
+    run = subprocess.run([cfn_lint, "--format", "json", str(path)], capture_output=True, text=True)
+    assert json.loads(run.stdout or "[]") == [], run.stdout
 
 
 def test_committed_tenant_template_is_the_cdk_synth() -> None:

@@ -63,7 +63,9 @@ def test_substitutions_name_the_deployed_resources(synth) -> None:
                 "TemplateBucket": stack.resolve(stack.templates.bucket.bucket_name),
                 "TemplateKey": TEMPLATE_KEY}
     create = machine_resource(synth, "tenant-stack-create")["Properties"]["DefinitionSubstitutions"]
-    assert create == expected
+    # the tenant roles' callers and boundary: test_tenant_roles_trust_exactly_the_machines_that_run_tenant_tasks
+    assert {k: v for k, v in create.items() if k not in ("TenantCallers", "TenantBoundary")} == expected
+    assert {"TenantCallers", "TenantBoundary"} <= set(create)
     for name in example_project().resolvers():
         assert machine_resource(synth, name)["Properties"]["DefinitionSubstitutions"] == {"AppTable": expected["AppTable"]}
 
@@ -303,7 +305,8 @@ def test_template_uploaded_as_one_file_under_the_stable_key(synth) -> None:
     uploaded = json.loads((asset / TEMPLATE_KEY).read_text(encoding="utf-8"))
     nested = [p for p in synth.templates if "assembly-" in str(p)]
     assert len(nested) == 1 and uploaded == json.loads(nested[0].read_text(encoding="utf-8"))
-    assert set(uploaded["Parameters"]) == {"TenantId", "RoleName", "AppTableName"}
+    assert set(uploaded["Parameters"]) == {"TenantId", "RoleName", "AppTableName", "TenantCallerRoleArns",
+                                           "PermissionsBoundaryArn"}
 
 
 def test_provisioning_is_scoped_to_tenant_stacks_and_roles(synth) -> None:
@@ -351,3 +354,47 @@ def test_tenant_role_path_and_stack_prefix_agree_everywhere(synth) -> None:
                 else:
                     assert resource.endswith(roles_end), (action, resource)
     assert seen == {"sts:AssumeRole", "iam:CreateRole", "cloudformation:CreateStack"}
+
+
+def test_tenant_roles_trust_exactly_the_machines_that_run_tenant_tasks(synth) -> None:
+    """Issue 12 item 6: the create and update machines pass TenantCallerRoleArns = the execution roles of the
+    machines whose tasks use tenant Credentials (and no other), so tenant roles trust no one else."""
+    callers = sorted(name for name, source in load_machines(synth.project).items()
+                     if any(use.as_tenant for use in task_uses(source.asl)))
+    assert callers and "tenant-stack-create" not in callers
+    expected = {"Fn::Join": [",", [synth.stack.resolve(synth.stack.machines[n].role.role_arn) for n in callers]]}
+    for name in ("tenant-stack-create", "tenant-stack-update"):
+        substitutions = machine_resource(synth, name)["Properties"]["DefinitionSubstitutions"]
+        assert substitutions["TenantCallers"] == expected, name
+        boundary = synth.stack.resolve(synth.stack.tenant_boundary.arn)
+        assert substitutions["TenantBoundary"] == boundary, name
+    assert synth.template["Outputs"]["TenantCallers"]["Value"] == expected
+
+
+def test_the_boundary_limits_tenant_roles_to_their_own_keys_of_the_app_table(synth) -> None:
+    from workflows.patterns.tenant_stacks import TENANT_ACTIONS
+
+    template = Template.from_json(synth.template)
+    template.has_resource_properties("AWS::IAM::ManagedPolicy", {"PolicyDocument": {"Statement": [{
+        "Effect": "Allow", "Action": list(TENANT_ACTIONS),
+        "Resource": synth.stack.resolve(synth.stack.app_table.table_arn),
+        "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [
+            "${aws:PrincipalTag/TenantId}", "${aws:PrincipalTag/TenantId}#*"]}}}]}})
+
+
+def test_lifecycle_machines_create_or_change_tenant_roles_only_with_the_boundary(synth) -> None:
+    """Issue 12 item 7: every IAM call that sets what a tenant role may do carries the condition
+    iam:PermissionsBoundary = the platform's boundary; removing a boundary is never granted
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html)."""
+    from workflows.cdk.lifecycle import BOUNDED_PROVISIONING
+
+    boundary = synth.stack.resolve(synth.stack.tenant_boundary.arn)
+    for name in ("tenant-stack-create", "tenant-stack-delete", "tenant-stack-update"):
+        granted = set()
+        for statement in role_statements(synth, synth.stack.machines[name].role):
+            bounded = set(actions(statement)) & set(BOUNDED_PROVISIONING)
+            if bounded:
+                assert statement["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": boundary}}, name
+            granted |= set(actions(statement))
+            assert "iam:DeleteRolePermissionsBoundary" not in actions(statement)
+        assert set(BOUNDED_PROVISIONING) <= granted, name

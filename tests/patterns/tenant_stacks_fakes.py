@@ -22,7 +22,11 @@ from moto.cloudformation.models import CloudFormationBackend
 from workflows.patterns.tenant_stacks import tenant_template
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_bucket
-from workflows.patterns.tenant_stacks import PLACEHOLDERS
+from workflows.patterns.tenant_stacks import PLACEHOLDERS, PLATFORM_PARAMETERS
+
+#: the tenant template's platform parameters (trusted callers, boundary) at their local defaults
+PLATFORM_VALUES = {key: PLACEHOLDERS[value[2:-1]] for key, value in PLATFORM_PARAMETERS.items()}
+PLATFORM_PARAMETER_LIST = [{"ParameterKey": k, "ParameterValue": v} for k, v in PLATFORM_VALUES.items()]
 
 
 class Throttling(CloudFormationError):
@@ -54,7 +58,8 @@ class StackScript:
     def appear_after(self, stack: str, polls: int, tenant: str) -> None:
         """``stack`` does not exist for ``polls`` DescribeStacks calls, then exists (CREATE_COMPLETE)."""
         self.appear[stack] = [polls, {"template": tenant_template(), "tags": {"TenantId": tenant},
-                                      "parameters": {"TenantId": tenant, "RoleName": f"r-{tenant}-late",
+                                      "parameters": {**PLATFORM_VALUES, "TenantId": tenant,
+                                                     "RoleName": f"r-{tenant}-late",
                                                      "AppTableName": PLACEHOLDERS["AppTable"]}}]
 
 

@@ -65,8 +65,12 @@ def test_create_two_tenants_records_roles(engine: LocalEngine, stack_script: Sta
             policy = ast.literal_eval(policy)
         keys = policy["Statement"][0]["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
         assert keys == [tenant, f"{tenant}#*"]
+        # issue 12 items 6 and 7: trusted by the tenant-task machines' roles only, within the platform's boundary
         trust = roles[role_name]["AssumeRolePolicyDocument"]
-        assert "arn:aws:iam::123456789012:root" in json.dumps(trust)
+        trust = json.loads(trust) if isinstance(trust, str) else trust
+        assert [s["Principal"] for s in trust["Statement"]] == [{"AWS": [PLACEHOLDERS["TenantCallers"]]}]
+        boundary = iam.get_role(RoleName=role_name)["Role"]["PermissionsBoundary"]
+        assert boundary["PermissionsBoundaryArn"] == PLACEHOLDERS["TenantBoundary"]
 
 
 def test_create_again_adopts_existing_stack(engine: LocalEngine, stack_script: StackScript) -> None:

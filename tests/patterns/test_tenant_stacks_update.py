@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.patterns.tenant_stacks_fakes import (  # noqa: F401
-    StackScript, cfn_error_names, changed_template, deploy_template, stack_script,
+    PLATFORM_PARAMETER_LIST, StackScript, cfn_error_names, changed_template, deploy_template, stack_script,
 )
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_table
@@ -35,7 +35,8 @@ def seed(engine: LocalEngine, count: int) -> list[str]:
         cfn.create_stack(StackName=f"tenant-{tenant}", TemplateURL=url, Capabilities=["CAPABILITY_NAMED_IAM"],
                          Parameters=[{"ParameterKey": "TenantId", "ParameterValue": tenant},
                                      {"ParameterKey": "RoleName", "ParameterValue": f"r-{tenant}-x"},
-                                     {"ParameterKey": "AppTableName", "ParameterValue": "app-table"}])
+                                     {"ParameterKey": "AppTableName", "ParameterValue": "app-table"},
+                                     *PLATFORM_PARAMETER_LIST])
         ddb.put_item(TableName=TABLE, Item={"pk": {"S": tenant}, "stackName": {"S": f"tenant-{tenant}"},
                                             "status": {"S": "ACTIVE"}})
     ddb.put_item(TableName=TABLE, Item={"pk": {"S": "gone"}, "stackName": {"S": "tenant-gone"},
@@ -112,7 +113,7 @@ def test_tenant_without_result_is_counted_failed(engine: LocalEngine, stack_scri
     engine.client("cloudformation").create_stack(
         StackName="tenant-old", TemplateURL=url, Capabilities=["CAPABILITY_NAMED_IAM"],
         Parameters=[{"ParameterKey": "TenantId", "ParameterValue": "old"},
-                    {"ParameterKey": "RoleName", "ParameterValue": "r-old-x"}])
+                    {"ParameterKey": "RoleName", "ParameterValue": "r-old-x"}, *PLATFORM_PARAMETER_LIST])
     engine.client("dynamodb").put_item(TableName=TABLE, Item={"pk": {"S": "old"}, "stackName": {"S": "tenant-old"},
                                                               "status": {"S": "ACTIVE"}})
     deploy_template(engine, changed_template())

@@ -4,6 +4,16 @@ Why the permissions look like this: the lifecycle machines call CloudFormation w
 credentials (no service role), so CloudFormation creates each tenant's role with the machine's
 permissions. Those are limited to stacks named ``tenant-*`` and roles under ``/tenant-role/``; the
 template is read from its one object key.
+
+Why the boundary condition: whoever can write the template object decides what CloudFormation does to
+every tenant role with these permissions. So every call that creates a tenant role or changes what it
+may do (CreateRole, Put/DeleteRolePolicy, Attach/DetachRolePolicy, PutRolePermissionsBoundary) is
+allowed only when the role has, or gets, the platform's permissions boundary: the condition key
+``iam:PermissionsBoundary`` equal to the boundary's ARN ("Permissions boundaries for IAM entities",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html, and the key in
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html).
+DeleteRolePermissionsBoundary is not granted at all. A changed template then cannot give a tenant role
+more than the boundary: DynamoDB item actions on the app table, on its own keys.
 """
 
 from __future__ import annotations
@@ -21,14 +31,18 @@ from constructs import Construct
 
 from workflows.cdk.tenant_template import TEMPLATE_KEY, template_file, template_stage, tenant_role_arns
 from workflows.patterns.tenant_stacks import STACK_PREFIX  # the names the lifecycle machines give the stacks
+from workflows.patterns.tenant_stacks.boundary import boundary_document
 
 TENANT_EVENT_SOURCE = "tenants"
 TENANT_CREATED = "Tenant Created"
 TENANT_DELETED = "Tenant Deleted"
 LIFECYCLE_STEPS = ("create", "delete", "update")
-# what CloudFormation does to the tenant role with the caller's permissions (create, update, delete)
-ROLE_PROVISIONING = ("iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:PutRolePolicy",
-                     "iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:TagRole", "iam:UntagRole",
+# what CloudFormation does to the tenant role with the caller's permissions (create, update, delete):
+# the calls that set what a role may do only with the platform's boundary on it ...
+BOUNDED_PROVISIONING = ("iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy",
+                        "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary")
+# ... the rest as they are (none of them widens what the role may do)
+ROLE_PROVISIONING = ("iam:DeleteRole", "iam:GetRole", "iam:GetRolePolicy", "iam:TagRole", "iam:UntagRole",
                      "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy")
 
 
@@ -54,8 +68,23 @@ class TemplateStore(Construct):
         self.key = TEMPLATE_KEY
 
 
-def provisioning_grants(role: iam.IRole, store: TemplateStore, *, reads_template: bool) -> None:
+class TenantBoundary(Construct):
+    """The tenant roles' permissions boundary: a managed policy over the app table (``tenant_stacks.boundary``)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, table_arn: str) -> None:
+        super().__init__(scope, construct_id)
+        self.policy = iam.ManagedPolicy(
+            self, "Policy", document=iam.PolicyDocument.from_json(boundary_document(table_arn)),
+            description="Permissions boundary of every tenant role: DynamoDB item actions on the role's own keys")
+        self.arn = self.policy.managed_policy_arn
+
+
+def provisioning_grants(role: iam.IRole, store: TemplateStore, boundary: TenantBoundary, *,
+                        reads_template: bool) -> None:
     """What CloudFormation needs from the calling machine to manage a tenant stack's role."""
+    role.add_to_principal_policy(iam.PolicyStatement(
+        actions=list(BOUNDED_PROVISIONING), resources=[tenant_role_arns(store)],
+        conditions={"StringEquals": {"iam:PermissionsBoundary": boundary.arn}}))
     role.add_to_principal_policy(iam.PolicyStatement(actions=list(ROLE_PROVISIONING),
                                                      resources=[tenant_role_arns(store)]))
     if reads_template:

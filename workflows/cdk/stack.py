@@ -21,11 +21,14 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from workflows.cdk.api import Authorizer, GraphqlApi, table
-from workflows.cdk.lifecycle import LifecycleRules, TemplateStore, provisioning_grants, tenant_stack_arns
+from workflows.cdk.lifecycle import (
+    LifecycleRules, TemplateStore, TenantBoundary, provisioning_grants, tenant_stack_arns,
+)
 from workflows.cdk.machines import WorkflowMachine
 from workflows.cdk.nag import acknowledge_findings
 from workflows.cdk.pipes import StreamToBus, StreamToMachine
 from workflows.cdk.sources import MachineSource, SourceError, load_machines
+from workflows.cdk.task_permissions import task_uses
 from workflows.golden import contract_problems
 from workflows.patterns.appsync.unique import DEAD_LETTERS
 from workflows.project import Project
@@ -33,8 +36,8 @@ from workflows.project import Project
 #: lifecycle step -> the machine name the library's tenant_stacks patterns give it by default
 LIFECYCLE_MACHINES: Mapping[str, str] = {"create": "tenant-stack-create", "delete": "tenant-stack-delete",
                                          "update": "tenant-stack-update"}
-#: the placeholders only the template store can fill
-TEMPLATE_PLACEHOLDERS = frozenset({"TemplateBucket", "TemplateKey"})
+#: the placeholders only the template store (and the tenant roles' boundary and trust that go with it) can fill
+TEMPLATE_PLACEHOLDERS = frozenset({"TemplateBucket", "TemplateKey", "TenantBoundary", "TenantCallers"})
 #: placeholders naming an SQS queue the stack creates for operators (the unique cleanup's dead letters)
 QUEUE_PLACEHOLDERS = frozenset({DEAD_LETTERS[2:-1]})
 #: DynamoDB Streams serve at most two concurrent readers per shard
@@ -147,10 +150,25 @@ class TenantApiStack(cdk.Stack):
                                        retention_period=cdk.Duration.days(14))
                        for name in sorted(QUEUE_PLACEHOLDERS & used)}
         substitutions |= {name: queue.queue_url for name, queue in self.queues.items()}
-        self.machines = {name: WorkflowMachine(self, f"Workflow-{name}", source, prefix=self.stack_name,
-                                               substitutions=substitutions, tables=tables, queues=self.queues,
-                                               stack_arn=tenant_stack_arns(self))
-                         for name, source in sorted(self.sources.items())}
+        def deploy(name: str) -> WorkflowMachine:
+            return WorkflowMachine(self, f"Workflow-{name}", self.sources[name], prefix=self.stack_name,
+                                   substitutions=substitutions, tables=tables, queues=self.queues,
+                                   stack_arn=tenant_stack_arns(self))
+
+        # the machines that run tenant tasks first: tenant roles trust exactly their execution roles
+        callers = sorted(name for name, source in self.sources.items()
+                         if any(use.as_tenant for use in task_uses(source.asl)))
+        self.machines = {name: deploy(name) for name in callers}
+        self.tenant_boundary: TenantBoundary | None = None
+        if self.templates is not None:
+            if not callers:
+                raise StackConfigError("the tenant lifecycle is deployed but no machine runs a task with tenant "
+                                       "Credentials: tenant roles would trust no one")
+            self.tenant_boundary = TenantBoundary(self, "TenantRoleBoundary", table_arn=self.app_table.table_arn)
+            caller_arns = cdk.Fn.join(",", [self.machines[name].role.role_arn for name in callers])
+            substitutions |= {"TenantBoundary": self.tenant_boundary.arn, "TenantCallers": caller_arns}
+        self.machines |= {name: deploy(name) for name in sorted(self.sources) if name not in self.machines}
+        self.machines = dict(sorted(self.machines.items()))
 
         authorizer = Authorizer(self, "Authorizer", tenants=self.tenants_table, jwks=auth.jwks,
                                 issuer=auth.issuer, audience=auth.audience, ttl_seconds=auth.cache_seconds)
@@ -168,12 +186,19 @@ class TenantApiStack(cdk.Stack):
         self.rules: LifecycleRules | None = None
         if self.templates is not None and steps:
             for step, name in steps.items():
-                provisioning_grants(self.machines[name].role, self.templates, reads_template=step != "delete")
+                assert self.tenant_boundary is not None
+                provisioning_grants(self.machines[name].role, self.templates, self.tenant_boundary,
+                                    reads_template=step != "delete")
             self.rules = LifecycleRules(self, "Lifecycle", bus=self.bus, store=self.templates,
                                         machines={step: self.machines[name].machine for step, name in steps.items()})
         cdk.CfnOutput(self, "GraphqlUrl", value=self.api.api.graphql_url)
         cdk.CfnOutput(self, "EventBusName", value=self.bus.event_bus_name)
         if self.templates is not None:
             cdk.CfnOutput(self, "TemplateBucketName", value=self.templates.bucket.bucket_name)
+            # named like their placeholders: the test fixtures' stack target reads them (stack_outputs)
+            cdk.CfnOutput(self, "TenantCallers", value=substitutions["TenantCallers"],
+                          description="The execution roles every tenant role trusts")
+            cdk.CfnOutput(self, "TenantBoundary", value=substitutions["TenantBoundary"],
+                          description="The permissions boundary of every tenant role")
         if acknowledge_nag:
             acknowledge_findings(self)

@@ -6,6 +6,17 @@ template is deployed by tenant-stack-create with CreateStack, not by ``cdk deplo
 reference bootstrap resources; a Stage gives it its own assembly that can be synthesized in-process.
 
 The parameters are exactly the ones the lifecycle machines pass (tenant_stacks.TEMPLATE_PARAMETERS).
+
+Who may assume the role: only the execution roles of the machines that run tenant tasks
+(``TenantCallerRoleArns``). A task's ``Credentials.RoleArn`` is assumed by the state machine's
+execution role, so that is the principal a trust policy names for it
+(https://docs.aws.amazon.com/step-functions/latest/dg/concepts-access-cross-acct-resources.html);
+the account root (any principal of the account allowed sts:AssumeRole) is not trusted, nor the
+Step Functions service principal, which only assumes execution roles.
+
+What it may do at most: its ``PermissionsBoundaryArn``, the platform's managed policy
+(``tenant_stacks.boundary``): whatever this template's policy says, the role gets no more than
+DynamoDB item actions on its own keys of the app table.
 """
 
 from __future__ import annotations
@@ -18,14 +29,21 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from workflows.patterns.tenant_stacks.boundary import TENANT_ACTIONS, TENANT_TAG, own_keys
+
+__all__ = ["TEMPLATE_KEY", "TENANT_ACTIONS", "TENANT_ROLE_PATH", "TENANT_ROLE_RESOURCE", "TenantTemplateStack",
+           "synth_tenant_template", "template_file", "template_stage", "tenant_role_arns"]
+
 TEMPLATE_KEY = "tenant-stack.json"
 # the one definition of where tenant roles live: the template's IAM path, and (derived) the ARN pattern
 # that the machines may assume and the lifecycle machines may provision
 TENANT_ROLE_PATH = "/tenant-role/"
 TENANT_ROLE_RESOURCE = f"{TENANT_ROLE_PATH.lstrip('/')}*"   # role/<path-without-leading-slash><name>
-TENANT_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                  "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
-                  "dynamodb:ConditionCheckItem")
+#: an IAM managed policy ARN (the boundary); CloudFormation refuses anything else before IAM sees it
+POLICY_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@/_-]+$"
+#: one or more IAM role ARNs, comma-separated (never empty: a trust policy needs a principal)
+_ROLE_ARN = r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=.@/_-]+"
+ROLE_ARNS_PATTERN = f"^{_ROLE_ARN}(,{_ROLE_ARN})*$"
 
 
 def tenant_role_arns(scope: Construct) -> str:
@@ -49,19 +67,32 @@ class TenantTemplateStack(cdk.Stack):
         ).value_as_string
         table_name = cdk.CfnParameter(self, "AppTableName", type="String", default="app-table",
                                       description="The shared application table keyed by tenant.").value_as_string
+        # a String split in the template, not a CommaDelimitedList: CloudFormation compares a String as given,
+        # so an update passing the same roles again is "No updates are to be performed" (moto agrees)
+        callers = cdk.Fn.split(",", cdk.CfnParameter(
+            self, "TenantCallerRoleArns", type="String", allowed_pattern=ROLE_ARNS_PATTERN,
+            description="The execution roles of the machines that run tenant tasks, comma-separated: the only "
+                        "principals the tenant role trusts (set by the platform stack).").value_as_string)
+        boundary = cdk.CfnParameter(
+            self, "PermissionsBoundaryArn", type="String", allowed_pattern=POLICY_ARN_PATTERN,
+            description="The platform's permissions boundary: the most any tenant role may do.").value_as_string
         table_arn = self.format_arn(service="dynamodb", resource="table", resource_name=table_name)
         # inline, so CloudFormation creates the role and its permissions as one resource
         items = iam.PolicyDocument(statements=[iam.PolicyStatement(
             actions=list(TENANT_ACTIONS), resources=[table_arn],
-            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [tenant_id, f"{tenant_id}#*"]}})])
-        role = iam.Role(self, "TenantRole", role_name=role_name, path=TENANT_ROLE_PATH,
-                        assumed_by=iam.AccountRootPrincipal(), inline_policies={"tenant-items": items},
-                        description="Assumed by the resolver machines for this tenant's data calls")
-        cdk.Tags.of(role).add("TenantId", tenant_id)
-        cdk.CfnOutput(self, "TenantRoleArn", value=role.role_arn,
-                      description="Recorded in the tenants table by tenant-stack-create for the authorizer")
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": own_keys(tenant_id)}})])
+        # L1: an L2 Role's principal is one ARN or account, not a list parameter
+        trust = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": callers}, "Action": "sts:AssumeRole"}]}
+        role = iam.CfnRole(self, "TenantRole", role_name=role_name, path=TENANT_ROLE_PATH,
+                           assume_role_policy_document=trust, permissions_boundary=boundary,
+                           policies=[iam.CfnRole.PolicyProperty(policy_name="tenant-items", policy_document=items)],
+                           description="Assumed by the resolver machines for this tenant's data calls",
+                           tags=[cdk.CfnTag(key=TENANT_TAG, value=tenant_id)])
         # logical ids without CDK's hash suffix keep the template readable and stable across versions
-        self.node.find_child("TenantRole").node.default_child.override_logical_id("TenantRole")  # type: ignore[union-attr]
+        role.override_logical_id("TenantRole")
+        cdk.CfnOutput(self, "TenantRoleArn", value=role.attr_arn,
+                      description="Recorded in the tenants table by tenant-stack-create for the authorizer")
 
 
 def template_stage(scope: Construct, construct_id: str = "TenantTemplate") -> TenantTemplateStack:

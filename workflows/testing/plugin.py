@@ -138,8 +138,10 @@ def sfn_target(pytestconfig: pytest.Config, sfn_project: "Project", _sfn_machine
                     pytrace=False)
     resolvers = sfn_project.resolvers()
     if stack:
-        # the tenant template needs the app table's deployed name; the other tables are only read by the machines
-        yield targets.stack_target(stack, set(sfn_tables), required={"AppTable"} & set(sfn_tables))
+        # the tenant template needs the app table's deployed name, the roles its role trusts and its boundary;
+        # the other tables are only read by the machines
+        yield targets.stack_target(stack, set(sfn_tables) | {"TenantCallers", "TenantBoundary"},
+                                   required={"AppTable"} & set(sfn_tables))
         return
     placeholders = targets.local_placeholders(_sfn_machines)
     if endpoint:

@@ -27,7 +27,9 @@ __all__ = ["Target", "TargetError", "engine_target", "endpoint_target", "stack_t
            "local_placeholders", "RESOLVER_ROLE", "MACHINE_ROLE"]
 
 LOCAL_REGION = "us-east-1"
-#: execution role of the resolver machines: it may assume tenant roles and nothing else (as infra/ deploys it)
+#: execution role of the resolver machines and of every other machine that runs tenant tasks (task
+#: ``Credentials``): it may assume tenant roles and nothing else (as infra/ deploys it), and it is the role
+#: the tenant template's trust policy names locally (tenant_stacks.PLATFORM_PLACEHOLDERS["TenantCallers"])
 RESOLVER_ROLE = "saas-workflows-test-resolvers"
 #: execution role of the other machines (the engine does not evaluate an execution role's own policies)
 MACHINE_ROLE = "saas-workflows-test-machines"
@@ -147,6 +149,17 @@ def local_placeholders(machines: Mapping[str, StateMachine]) -> dict[str, str]:
     return {key: value for key, (value, _) in values.items()}
 
 
+def runs_tenant_tasks(definition: Any) -> bool:
+    """True when some Task of the ASL ``definition`` (a dict) has ``Credentials``: it assumes tenant roles."""
+    if isinstance(definition, dict):
+        if definition.get("Type") == "Task" and "Credentials" in definition:
+            return True
+        return any(runs_tenant_tasks(value) for value in definition.values())
+    if isinstance(definition, list):
+        return any(runs_tenant_tasks(value) for value in definition)
+    return False
+
+
 def _ensure_role(iam: Any, name: str, policy: dict[str, Any]) -> str:
     try:
         return iam.get_role(RoleName=name)["Role"]["Arn"]
@@ -177,7 +190,9 @@ def prepare(target: Target, machines: Mapping[str, StateMachine], resolvers: Map
     sfn = target.client("stepfunctions")
     for name, machine in machines.items():
         definition = machine.substituted(target.placeholders)
-        role = resolver_role if name in resolvers else machine_role
+        # tenant roles trust only the tenant-task machines' role (issue 12): a stream cleanup that deletes with
+        # the tenant's role needs it as much as a resolver does
+        role = resolver_role if name in resolvers or runs_tenant_tasks(machine.to_asl()) else machine_role
         arn = target.machine_arn(name)
         try:
             sfn.describe_state_machine(stateMachineArn=arn)

@@ -16,9 +16,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from workflows.testing.targets import Target
+from workflows.patterns.tenant_stacks import PLATFORM_PLACEHOLDERS, boundary_document
+from workflows.testing.targets import RESOLVER_ROLE, Target
 
-__all__ = ["Tenant", "Tenants", "TenantSetupError", "resolver_context"]
+__all__ = ["Tenant", "Tenants", "TenantSetupError", "ensure_boundary", "resolver_context"]
 
 #: what tenant-stack-create accepts (stack names allow letters, digits, hyphens); no '#': keys use it
 _TENANT_ID = re.compile(r"^[A-Za-z0-9-]{1,48}$")
@@ -56,6 +57,33 @@ def resolver_context(tenant: "Tenant | dict[str, Any]") -> dict[str, Any]:
     return dict(tenant.resolver_context if isinstance(tenant, Tenant) else tenant)
 
 
+def ensure_boundary(target: Target, app_table: str | None) -> str:
+    """The tenant roles' permissions boundary on a local target (created once), or a deployed stack's own.
+
+    Locally it is the managed policy the platform stack would create (``tenant_stacks.boundary``), under the
+    name PLATFORM_PLACEHOLDERS["TenantBoundary"] gives, so the lifecycle machines' local default finds it.
+    """
+    if target.kind == "stack":
+        return target.placeholders.get("TenantBoundary", "")
+    name = PLATFORM_PLACEHOLDERS["TenantBoundary"].rsplit("/", 1)[-1]
+    arn = target.placeholders.get("TenantBoundary") or f"arn:aws:iam::{target.account}:policy/{name}"
+    name = arn.rsplit("/", 1)[-1]
+    table_arn = f"arn:aws:dynamodb:{target.region}:{target.account}:table/{app_table or 'app-table'}"
+    iam = target.client("iam")
+    try:
+        iam.get_policy(PolicyArn=arn)
+    except iam.exceptions.NoSuchEntityException:
+        iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(boundary_document(table_arn)),
+                          Description="saas-workflows tests: the tenant roles' permissions boundary")
+    return arn
+
+
+def tenant_callers(target: Target) -> str:
+    """The execution roles a tenant role trusts: a deployed stack's (its ``TenantCallers`` output), else the
+    fixtures' resolver role (workflows.testing.targets.prepare gives it to the resolver machines)."""
+    return target.placeholders.get("TenantCallers") or f"arn:aws:iam::{target.account}:role/{RESOLVER_ROLE}"
+
+
 class Tenants:
     """The tenants of one test module: ``tenants.create("acme")``, then ``tenants["acme"]``."""
 
@@ -90,6 +118,10 @@ class Tenants:
         tenant_id = f"{name}-{self._suffix}" if self._suffix else name
         stack_name = f"tenant-{tenant_id}"
         values = {"TenantId": tenant_id, "RoleName": str(uuid.uuid4()), "AppTableName": self._app_table}
+        if "TenantCallerRoleArns" in self._parameters:
+            values["TenantCallerRoleArns"] = tenant_callers(self._target)
+        if "PermissionsBoundaryArn" in self._parameters:
+            values["PermissionsBoundaryArn"] = ensure_boundary(self._target, self._app_table)
         parameters = [{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()
                       if k in self._parameters and v is not None]
         cfn = self._target.client("cloudformation")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from workflows.patterns.appsync.features import FEATURES_KEY, encode_features, gate_features
-from workflows.patterns.tenant_stacks import tenant_template
+from workflows.patterns.tenant_stacks import PLATFORM_PLACEHOLDERS, boundary_document, tenant_template
 from workflows.project import example_project
 from workflows.local.engine import ExecutionResult, LocalEngine
 from workflows.local.runner import quiet_moto
@@ -23,7 +23,9 @@ from workflows.local.streams import as_pipes_json, read_stream
 TENANTS = ("acme", "globex")
 APP_TABLE, TENANTS_TABLE = "app-table", "tenants"
 TEMPLATE_BUCKET, TEMPLATE_KEY = "tenant-templates", "tenant-stack.json"
-RESOLVER_ROLE = "appsync-resolver-machines"
+# the role tenant roles trust (the tenant machines' local TenantCallers) and their boundary (TenantBoundary)
+RESOLVER_ROLE = PLATFORM_PLACEHOLDERS["TenantCallers"].rsplit("/", 1)[-1]
+TENANT_BOUNDARY = PLATFORM_PLACEHOLDERS["TenantBoundary"].rsplit("/", 1)[-1]
 TENANT_EVENT_SOURCE = "tenants"  # what infra/'s EventBridge rules match for Tenant Created / Tenant Deleted
 STEPS = {
     1: "Create two tenants (tenant-stack-create)",
@@ -133,13 +135,17 @@ def setup(demo: Demo) -> None:
     create_table(engine, TENANTS_TABLE, sk=None)
     create_bucket(engine, TEMPLATE_BUCKET)
     engine.client("s3").put_object(Bucket=TEMPLATE_BUCKET, Key=TEMPLATE_KEY, Body=tenant_template())
-    # The resolver machines' execution role: it may assume tenant roles and nothing else (as in infra/).
+    # The tenant roles' permissions boundary, as the platform stack creates it.
+    engine.client("iam").create_policy(PolicyName=TENANT_BOUNDARY, PolicyDocument=json.dumps(boundary_document(
+        f"arn:aws:dynamodb:{engine.region}:{engine.account_id}:table/{APP_TABLE}")))
+    # The execution role of the machines that run tenant tasks (the resolvers, the unique cleanup): it may
+    # assume tenant roles and nothing else (as in infra/), and it is the only role tenant roles trust.
     resolver_role = create_role(engine, RESOLVER_ROLE, policy_document={"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Action": "sts:AssumeRole",
         "Resource": f"arn:aws:iam::{engine.account_id}:role/tenant-role/*"}]})
     for name, flow in example_project().workflows().items():
         machine = flow.build()
-        role = resolver_role if flow.resolver is not None else None
+        role = resolver_role if '"Credentials"' in json.dumps(machine.to_asl()) else None
         engine.create_state_machine(name, machine.substituted(), type=machine.type, role_arn=role)
 
 

@@ -25,6 +25,14 @@ Error names of a denied call -- what AWS produces, and what this yields:
   service's base class: ``DynamoDb.DynamoDbException``. We raise what botocore raises for that
   code (``client.exceptions.from_code``: a plain ``ClientError`` here), and moto's SDK mapping
   then yields exactly ``DynamoDb.DynamoDbException``; the cause carries AWS's message.
+A role with a permissions boundary: a call must be allowed by the role's policies AND by the
+boundary; a denial by the boundary names it as AWS does ("because no permissions boundary allows
+the <action> action" / "with an explicit deny in a permissions boundary").
+
+Several accounts: a task role in another account than the engine's runs its calls in that account
+(moto keeps state per account and takes the account of a request from its ``x-moto-account-id``
+header, which ``in_account`` sets), and the role, its trust and policies are read from that
+account's IAM. (``MOTO_ACCOUNT_ID`` in the environment overrides the header: one account only.)
 Tasks WITHOUT ``Credentials`` keep moto's behaviour: the execution role's rights are NOT
 enforced (AWS would enforce them; our machines' execution roles are not modelled in tests).
 """
@@ -97,15 +105,27 @@ def find_importers() -> list[str]:
     return sorted(found)
 
 
+MOTO_ACCOUNT_HEADER = "x-moto-account-id"
+
+
+def in_account(client: BaseClient, account: str) -> BaseClient:
+    """Send every request of ``client`` to moto's backends of ``account`` (moto reads the header)."""
+    def add_header(request: Any, **_: Any) -> None:
+        request.headers[MOTO_ACCOUNT_HEADER] = account
+
+    client.meta.events.register("before-sign", add_header)
+    return client
+
+
 def _access_denied(client: BaseClient, operation: str, role: AssumedRole, request: Request,
-                   result: EvaluationResult) -> Exception:
+                   result: EvaluationResult, policy_type: str = "identity-based policy") -> Exception:
     """The exception botocore would raise for AWS's authorization-failure response."""
     prefix = client.meta.service_model.signing_name
     code, status = _ACCESS_DENIED.get(prefix, _DEFAULT_ACCESS_DENIED)
     why = (
-        "with an explicit deny in an identity-based policy"
+        f"with an explicit deny in a{'n' if policy_type[0] in 'aeiou' else ''} {policy_type}"
         if result.decision is Decision.EXPLICIT_DENY
-        else f"because no identity-based policy allows the {request.action} action"
+        else f"because no {policy_type} allows the {request.action} action"
     )
     message = (
         f"User: {role.session_arn} is not authorized to perform: {request.action} "
@@ -118,10 +138,12 @@ def _access_denied(client: BaseClient, operation: str, role: AssumedRole, reques
     return client.exceptions.from_code(code)(response, operation)
 
 
-def _partition_key_lookup(make_client: Callable[..., BaseClient], region: str) -> Callable[[str, str | None], str]:
+def _partition_key_lookup(make_client: Callable[..., BaseClient], region: str,
+                          account: str) -> Callable[[str, str | None], str]:
     def lookup(table: str, index: str | None) -> str:
         # An unauthorized client: reading the key schema is the engine's business, not the task's.
-        description = make_client(region=region, service="dynamodb").describe_table(TableName=table)["Table"]
+        client = in_account(make_client(region=region, service="dynamodb"), account)
+        description = client.describe_table(TableName=table)["Table"]
         schema = description["KeySchema"]
         if index:
             indexes = description.get("GlobalSecondaryIndexes", []) + description.get("LocalSecondaryIndexes", [])
@@ -137,15 +159,22 @@ def authorize_client(client: BaseClient, role: AssumedRole, region: str,
     model = client.meta.service_model
     prefix = model.signing_name
     site = CallSite(partition=role.partition, region=region, account=role.account)
-    lookup = _partition_key_lookup(make_client, region)
+    lookup = _partition_key_lookup(make_client, region, role.account)
     principal = role.principal_context()
 
     def authorize(params: dict[str, Any], model: Any, **_: Any) -> None:
         for request in requests_for_call(prefix, model.name, params, site, lookup):
             request = Request(request.action, request.resource, {**principal, **request.context})
             result = evaluate(role.policies, request)
+            bounded = evaluate([role.boundary], request) if role.boundary is not None else None
+            # AWS looks for an explicit Deny in every policy type first, then for an Allow in each
+            if bounded is not None and bounded.decision is Decision.EXPLICIT_DENY \
+                    and result.decision is not Decision.EXPLICIT_DENY:
+                raise _access_denied(client, model.name, role, request, bounded, "permissions boundary")
             if not result.allowed:
                 raise _access_denied(client, model.name, role, request, result)
+            if bounded is not None and not bounded.allowed:
+                raise _access_denied(client, model.name, role, request, bounded, "permissions boundary")
 
     client.meta.events.register(f"provide-client-params.{model.service_id.hyphenize()}", authorize)
 
@@ -212,6 +241,7 @@ def install() -> None:
                 client = prepare(client)
             role = getattr(state_credentials, "assumed_role", None)
             if isinstance(role, AssumedRole):
+                in_account(client, role.account)
                 authorize_client(client, role, region, current)
             return client
 
@@ -235,7 +265,7 @@ def install() -> None:
                 role = resolve_task_role(
                     evaluated.role_arn,
                     details.role_arn,
-                    current(region=details.region, service="iam"),
+                    lambda account: in_account(current(region=details.region, service="iam"), account),
                     session_name=str(execution.get("Name") or "StepFunctionsSession"),
                 )
             except TaskRoleError as err:

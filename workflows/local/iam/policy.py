@@ -9,9 +9,10 @@ write policies but do not evaluate a request. What we need (identity policies, A
 wildcards, a dozen condition operators, set operators, ``${...}`` variables) is small and is
 tested here against AWS's documented semantics.
 
-Scope, deliberately: identity-based and trust policies only. No SCPs, permission boundaries,
-session policies, resource-based policies, Date/IpAddress operators (an unsupported operator is a
-``PolicyDocumentError``, never silently met).
+Scope, deliberately: identity-based and trust policies only; a permissions boundary is one more
+identity-style document that the caller evaluates separately and requires to allow too
+(``adaptations.credentials``). No SCPs, session policies, resource-based policies, Date/IpAddress
+operators (an unsupported operator is a ``PolicyDocumentError``, never silently met).
 """
 
 from __future__ import annotations

@@ -29,15 +29,18 @@ Why these shapes:
 
 from workflows.patterns.tenant_stacks.common import (
     DYNAMODB_TRANSIENT, ALREADY_EXISTS, CREATE_FAILED, DELETE_FAILED, INVALID_TENANT_ID, MISSING_POLLS, PLACEHOLDERS, STACK_PREFIX,
-    TEMPLATE_PARAMETERS, TENANT_DELETED, TENANT_ID_PATTERN, UPDATABLE, UPDATE_FAILED, TenantStackRef,
+    PLATFORM_PARAMETERS, PLATFORM_PLACEHOLDERS, TEMPLATE_PARAMETERS, TENANT_DELETED, TENANT_ID_PATTERN, TENANT_PARAMETERS,
+    UPDATABLE, UPDATE_FAILED, TenantStackRef,
 )
+from workflows.patterns.tenant_stacks.boundary import TENANT_ACTIONS, TENANT_TAG, boundary_document
 from workflows.patterns.tenant_stacks.create import tenant_stack_create
 from workflows.patterns.tenant_stacks.delete import tenant_stack_delete
 from workflows.patterns.tenant_stacks.template import TEMPLATE_RESOURCE, tenant_template
 from workflows.patterns.tenant_stacks.update import ROLLOUT_STOPPED, tenant_stack_update
 
 __all__ = ["ALREADY_EXISTS", "CREATE_FAILED", "DELETE_FAILED", "DYNAMODB_TRANSIENT", "INVALID_TENANT_ID", "MISSING_POLLS",
-           "PLACEHOLDERS", "ROLLOUT_STOPPED", "STACK_PREFIX", "TEMPLATE_PARAMETERS", "TEMPLATE_RESOURCE", "TENANT_DELETED",
+           "PLACEHOLDERS", "PLATFORM_PARAMETERS", "PLATFORM_PLACEHOLDERS", "ROLLOUT_STOPPED", "TENANT_ACTIONS",
+           "TENANT_PARAMETERS", "TENANT_TAG", "boundary_document", "STACK_PREFIX", "TEMPLATE_PARAMETERS", "TEMPLATE_RESOURCE", "TENANT_DELETED",
            "TENANT_ID_PATTERN", "UPDATABLE",
            "UPDATE_FAILED", "TenantStackRef", "tenant_stack_create", "tenant_stack_delete", "tenant_stack_update",
            "tenant_template"]

@@ -60,11 +60,20 @@ def ddb_call(task: Task) -> Task:
     return task.add_retry(dynamodb_retry())
 
 
+# Local defaults of the platform's values every tenant stack gets: the execution role(s) its role trusts
+# (the fixtures' resolver role, workflows.testing.targets.RESOLVER_ROLE) and its permissions boundary
+# (created by the fixtures, workflows.testing.tenants.ensure_boundary). Deployed: TenantApiStack's.
+LOCAL_ACCOUNT = "123456789012"
+PLATFORM_PLACEHOLDERS = {
+    "TenantCallers": f"arn:aws:iam::{LOCAL_ACCOUNT}:role/saas-workflows-test-resolvers",
+    "TenantBoundary": f"arn:aws:iam::{LOCAL_ACCOUNT}:policy/saas-workflows-tenant-boundary",
+}
 PLACEHOLDERS = {
     "TenantsTable": "tenants",
     "AppTable": "app-table",
     "TemplateBucket": "tenant-templates",
     "TemplateKey": "tenant-stack.json",
+    **PLATFORM_PLACEHOLDERS,
 }
 _TABLE_ONLY = {"TenantsTable": PLACEHOLDERS["TenantsTable"]}
 # A child execution that ended without a result (it should not: every path ends in a record) is
@@ -73,8 +82,18 @@ _RESULTS = ("$map($states.input.results, function($r, $i) {$r ? $r : {'tenantId'
             "$states.input.page.Items[$i].pk.S, 'outcome': 'failed', 'status': 'UNKNOWN', "
             "'reason': 'the tenant update ended without a result'}})")
 STACK_PREFIX = "tenant-"
-# every parameter of the tenant template: an update keeps each one's previous value
-TEMPLATE_PARAMETERS = ("TenantId", "RoleName", "AppTableName")
+# the tenant's own parameters: an update keeps each one's previous value
+TENANT_PARAMETERS = ("TenantId", "RoleName", "AppTableName")
+# the platform's: create and update pass the current value (a new resolver machine is then trusted by every
+# tenant role after the next update; and a stack created before a parameter existed has no previous value)
+PLATFORM_PARAMETERS = {"TenantCallerRoleArns": "${TenantCallers}", "PermissionsBoundaryArn": "${TenantBoundary}"}
+# every parameter of the tenant template, in its order
+TEMPLATE_PARAMETERS = (*TENANT_PARAMETERS, *PLATFORM_PARAMETERS)
+
+
+def platform_parameters() -> list[dict]:
+    """CreateStack/UpdateStack ``Parameters`` entries for PLATFORM_PARAMETERS (placeholders, substituted on deploy)."""
+    return [{"ParameterKey": key, "ParameterValue": value} for key, value in PLATFORM_PARAMETERS.items()]
 UPDATABLE = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
              "IMPORT_ROLLBACK_COMPLETE")
 

@@ -30,7 +30,7 @@ from workflows.patterns.stack_polling import (
 )
 from workflows.patterns.tenant_stacks.common import (
     ALREADY_EXISTS, CREATE_FAILED, PLACEHOLDERS, TENANT_DELETED, UPDATABLE, _is_any, _read_row, _record, _start,
-    _tenant_key, _valid_tenant_id, ddb_call,
+    _tenant_key, _valid_tenant_id, ddb_call, platform_parameters,
 )
 
 CCF = "DynamoDB.ConditionalCheckFailedException"
@@ -85,7 +85,8 @@ def tenant_stack_create(name: str = "tenant-stack-create", *, deadline_seconds: 
         "TemplateURL": "https://${TemplateBucket}.s3.amazonaws.com/${TemplateKey}",
         "Parameters": [{"ParameterKey": "TenantId", "ParameterValue.$": "$.tenantId"},
                        {"ParameterKey": "RoleName", "ParameterValue.$": "$.roleName.value"},
-                       {"ParameterKey": "AppTableName", "ParameterValue": "${AppTable}"}],
+                       {"ParameterKey": "AppTableName", "ParameterValue": "${AppTable}"},
+                       *platform_parameters()],
         "Capabilities": ["CAPABILITY_NAMED_IAM"],
         "Tags": [{"Key": "TenantId", "Value.$": "$.tenantId"}],
     }, result_selector={"value.$": "$"}), "CreateTenantStack", result_path="$.create", errors=("States.ALL",)))

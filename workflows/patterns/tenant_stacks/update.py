@@ -25,7 +25,7 @@ from workflows.core import JSONATA, STANDARD, BuildError, Choice, Fail, Map, Pas
 from workflows.core.machine import INPUT_DOC
 from workflows.patterns.stack_polling import initial_poll
 from workflows.patterns.tenant_stacks import rollout as R
-from workflows.patterns.tenant_stacks.common import _TABLE_ONLY, UPDATE_FAILED, dynamodb_retry
+from workflows.patterns.tenant_stacks.common import PLATFORM_PLACEHOLDERS, _TABLE_ONLY, UPDATE_FAILED, dynamodb_retry
 from workflows.patterns.tenant_stacks.update_one import update_one
 
 ROLLOUT_STOPPED = "TenantStack.RolloutStopped"
@@ -119,7 +119,7 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
     crashed = Choice("AnyChildCrashed", query_language=JSONATA).when(R.HAS_CRASHED, record_crashed >> check) \
         .otherwise(check)
     chain = start >> scan >> per_page >> tally >> crashed
-    return StateMachine(name, start=chain, type=STANDARD, placeholders=_TABLE_ONLY,
+    return StateMachine(name, start=chain, type=STANDARD, placeholders={**_TABLE_ONLY, **PLATFORM_PLACEHOLDERS},
                         comment="Roll a new tenant template out to every tenant's stack: waves, page by page",
                         annotations={INPUT_DOC: 'the S3 event "Object Created" of the template, e.g. {"detail": '
                                                 '{"bucket": {"name": "tenant-templates"}, '

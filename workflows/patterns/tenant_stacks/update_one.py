@@ -33,7 +33,7 @@ from workflows.patterns.stack_polling import (
     timed_out,
 )
 from workflows.patterns.tenant_stacks.common import (
-    MISSING_POLLS, STACK_PREFIX, TEMPLATE_PARAMETERS, UPDATABLE, _is_any, _read_row,
+    MISSING_POLLS, STACK_PREFIX, TENANT_PARAMETERS, UPDATABLE, _is_any, _read_row, platform_parameters,
 )
 
 _IN_PROGRESS_REFUSAL = "*_IN_PROGRESS state and can not be updated*"
@@ -115,7 +115,8 @@ def update_one(*, deadline_seconds: int = DEADLINE_SECONDS) -> Chain:
     update = guarded(classified(Task.sdk("cloudformation", "updateStack", "UpdateTenantStack", parameters={
         "StackName.$": "$.stackName",
         "TemplateURL.$": "$.templateUrl",
-        "Parameters": [{"ParameterKey": key, "UsePreviousValue": True} for key in TEMPLATE_PARAMETERS],
+        "Parameters": [*({"ParameterKey": key, "UsePreviousValue": True} for key in TENANT_PARAMETERS),
+                       *platform_parameters()],
         "Capabilities": ["CAPABILITY_NAMED_IAM"],
     }, result_selector={"value.$": "$"}), "UpdateStack", result_path="$.update"))
     # a rejected update reports the status read AFTER the refusal (the one before may be stale)
