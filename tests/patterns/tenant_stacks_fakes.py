@@ -239,3 +239,24 @@ def versioned_templates(monkeypatch: pytest.MonkeyPatch) -> None:
         return obj.value.decode("utf-8")
 
     monkeypatch.setattr(responses, "get_stack_from_s3_url", get_stack_from_s3_url)
+
+
+def platform_roles(engine: LocalEngine) -> str:
+    """What the tenant template names and the platform stack makes: the tenant roles' permissions boundary and
+    the tenant-task execution role they trust (``TenantCallers``). Returns that role's ARN: a machine whose
+    tasks assume tenant roles (the delete's purge) must run under it, as ``TenantApiStack`` deploys it."""
+    from workflows.testing.targets import engine_target
+    from workflows.testing.tenants import ensure_boundary
+
+    ensure_boundary(engine_target(engine, PLACEHOLDERS), PLACEHOLDERS["AppTable"])
+    iam, name = engine.client("iam"), PLACEHOLDERS["TenantCallers"].rsplit("/", 1)[-1]
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    assume = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    try:
+        return iam.get_role(RoleName=name)["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        iam.put_role_policy(RoleName=name, PolicyName="platform", PolicyDocument=json.dumps(assume))
+        return arn

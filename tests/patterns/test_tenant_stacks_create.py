@@ -10,7 +10,7 @@ import pytest
 from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 
 from tests.patterns.tenant_stacks_fakes import (  # noqa: F401
-    DynamoThrottle, LimitExceeded, StackScript, cfn_error_names, changed_template, deploy_template, dynamo_throttle,
+    PLATFORM_PARAMETER_LIST, DynamoThrottle, LimitExceeded, StackScript, cfn_error_names, changed_template, deploy_template, dynamo_throttle,
     stack_script,
 )
 from workflows.patterns.tenant_stacks import tenant_template
@@ -250,7 +250,7 @@ def _old_stack(engine: LocalEngine, tenant: str) -> None:
         StackName=f"tenant-{tenant}", TemplateURL=url, Capabilities=["CAPABILITY_NAMED_IAM"],
         Parameters=[{"ParameterKey": "TenantId", "ParameterValue": tenant},
                     {"ParameterKey": "RoleName", "ParameterValue": f"r-{tenant}-old"},
-                    {"ParameterKey": "AppTableName", "ParameterValue": "app-table"}])
+                    {"ParameterKey": "AppTableName", "ParameterValue": "app-table"}, *PLATFORM_PARAMETER_LIST])
 
 
 def test_old_stack_vanishing_while_recreated_is_created_again(engine: LocalEngine, stack_script: StackScript) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.patterns.tenant_stacks_fakes import (  # noqa: F401
-    DynamoThrottle, StackScript, cfn_error_names, deploy_template, dynamo_throttle, stack_script,
+    DynamoThrottle, StackScript, cfn_error_names, deploy_template, dynamo_throttle, platform_roles, stack_script,
 )
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_table
@@ -26,8 +26,10 @@ def engine(local_engine: LocalEngine, stack_script: StackScript) -> LocalEngine:
     create_table(local_engine, TABLE, sk=None)
     create_table(local_engine, APP_TABLE)
     deploy_template(local_engine)
-    for machine in (tenant_stack_create(), tenant_stack_delete()):
-        local_engine.create_state_machine(machine.name, machine.substituted())
+    callers = platform_roles(local_engine)
+    create, delete = tenant_stack_create(), tenant_stack_delete()
+    local_engine.create_state_machine(create.name, create.substituted())
+    local_engine.create_state_machine(delete.name, delete.substituted(), role_arn=callers)  # its purge assumes tenant roles
     assert local_engine.run("tenant-stack-create", event("Created", "acme")).ok()
     return local_engine
 
@@ -111,7 +113,7 @@ def test_delete_purges_only_the_tenants_items_page_by_page(engine: LocalEngine, 
     """Defect 3: every item whose partition is the tenant's (``acme``, ``acme#...``, the unique-constraint
     records included) goes; ``acme-eu``'s and ``acmecorp``'s items, which only share a prefix, stay."""
     machine = tenant_stack_delete("delete-small-pages", purge_page=2)
-    engine.create_state_machine(machine.name, machine.substituted())
+    engine.create_state_machine(machine.name, machine.substituted(), role_arn=platform_roles(engine))
     put_items(engine, ACME_ITEMS + OTHERS)
     result = engine.run("delete-small-pages", event("Deleted", "acme"))
     assert result.ok(), (result.error, result.cause)

@@ -75,8 +75,12 @@ def test_update_pages_through_a_bounded_distributed_map() -> None:
     assert page["MaxConcurrency"] in range(1, 21), "bounded concurrency respects CloudFormation limits"
     # crashed children are counted and recorded by the parent, not allowed to fail the page (AWS would)
     assert page["ToleratedFailurePercentage"] == 100
-    scan = asl["States"]["ScanTenants"]["Arguments"]  # one JSONata scan: from the cursor, at most a page
-    assert "'ExclusiveStartKey': $r.cursor" in scan and "$min([100, $left])" in scan
+    # Arguments are objects (cfn-lint types them so): the first page from the start, later pages from the cursor,
+    # each at most a page and at most the rest of the wave
+    first, more = (asl["States"][s]["Arguments"] for s in ("ScanTenants", "ScanMoreTenants"))
+    assert "ExclusiveStartKey" not in first and more["ExclusiveStartKey"] == "{% $states.input.rollout.cursor %}"
+    assert all("$min([100, " in a["Limit"] for a in (first, more))
+    assert asl["States"]["PagesLeftInExecution"]["Default"] == "ScanMoreTenants"
 
 
 def test_role_name_is_random() -> None:

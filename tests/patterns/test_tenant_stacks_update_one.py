@@ -10,12 +10,12 @@ import pytest
 from moto.cloudformation.exceptions import ValidationError
 
 from tests.patterns.tenant_stacks_fakes import (  # noqa: F401
-    StackScript, cfn_error_names, changed_template, deploy_template, stack_script, versioned_templates,
+    PLATFORM_PARAMETER_LIST, StackScript, cfn_error_names, changed_template, deploy_template, stack_script, versioned_templates,
 )
 from workflows.core import STANDARD, StateMachine
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_table
-from workflows.patterns.tenant_stacks import PLACEHOLDERS, TEMPLATE_PARAMETERS
+from workflows.patterns.tenant_stacks import PLACEHOLDERS, PLATFORM_PLACEHOLDERS, TEMPLATE_PARAMETERS
 from workflows.patterns.tenant_stacks.update_one import update_one
 
 TABLE = PLACEHOLDERS["TenantsTable"]
@@ -27,7 +27,7 @@ URL = f"https://{BUCKET}.s3.amazonaws.com/{KEY}"
 def engine(local_engine: LocalEngine, stack_script: StackScript) -> LocalEngine:
     create_table(local_engine, TABLE, sk=None)
     machine = StateMachine("tenant-update-one", start=update_one(), type=STANDARD,
-                           placeholders={"TenantsTable": TABLE})
+                           placeholders={"TenantsTable": TABLE, **PLATFORM_PLACEHOLDERS})
     local_engine.create_state_machine(machine.name, machine.substituted())
     return local_engine
 
@@ -39,7 +39,7 @@ def tenant(engine: LocalEngine, name: str, status: str = "ACTIVE", *, stack: boo
             StackName=f"tenant-{name}", TemplateURL=url, Capabilities=["CAPABILITY_NAMED_IAM"],
             Parameters=[{"ParameterKey": "TenantId", "ParameterValue": name},
                         {"ParameterKey": "RoleName", "ParameterValue": f"r-{name}-x"},
-                        {"ParameterKey": "AppTableName", "ParameterValue": "app-table"}])
+                        {"ParameterKey": "AppTableName", "ParameterValue": "app-table"}, *PLATFORM_PARAMETER_LIST])
     engine.client("dynamodb").put_item(TableName=TABLE, Item={
         "pk": {"S": name}, "stackName": {"S": f"tenant-{name}"}, "status": {"S": status}})
 

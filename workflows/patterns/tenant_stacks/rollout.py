@@ -61,19 +61,25 @@ def start_expression(waves: Sequence[int], max_failures: int | None, max_failure
             ": $fresh(" + event_url + ", null)}) %}")
 
 
-def scan_arguments(page_size: int, table: str) -> str:
-    """ScanTenants' Arguments: at most the rest of the current wave, from the cursor; a rollback
-    scans only the tenants the undone rollout touched."""
-    return (
-        "{% ($r := $states.input.rollout; $left := $r.wave < $count($r.waves) ? $r.waves[$r.wave] - $r.inWave : "
-        f"{page_size}; $merge([{{'TableName': '{table}', 'Limit': $min([{page_size}, $left]), "
-        "'ProjectionExpression': 'pk, #status', 'ExpressionAttributeNames': {'#status': 'status'}, "
-        "'FilterExpression': $r.rollbackOf ? '#status <> :deleted AND " + ROLLOUT_ATTRIBUTE
-        + ".rolloutId = :of' : '#status <> :deleted', "
-        "'ExpressionAttributeValues': $merge([{':deleted': {'S': 'DELETED'}}, "
-        "$r.rollbackOf ? {':of': {'S': $r.rollbackOf}} : {}])}, "
-        "$r.cursor ? {'ExclusiveStartKey': $r.cursor} : {}])) %}"
-    )
+def scan_arguments(page_size: int, table: str, *, from_cursor: bool) -> dict:
+    """A scan's Arguments: at most the rest of the current wave; a rollback scans only the tenants the
+    undone rollout touched. An object of JSONata fields, not one JSONata string: cfn-lint's schema types
+    ``Arguments`` as an object, so the page after the first is a state of its own (``from_cursor``)."""
+    r = "$states.input.rollout"
+    arguments = {
+        "TableName": table,
+        "Limit": (f"{{% ($r := {r}; $min([{page_size}, $r.wave < $count($r.waves) ? "
+                  f"$r.waves[$r.wave] - $r.inWave : {page_size}])) %}}"),
+        "ProjectionExpression": "pk, #status",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "FilterExpression": (f"{{% {r}.rollbackOf ? '#status <> :deleted AND {ROLLOUT_ATTRIBUTE}.rolloutId = :of' "
+                             ": '#status <> :deleted' %}"),
+        "ExpressionAttributeValues": (f"{{% $merge([{{':deleted': {{'S': 'DELETED'}}}}, "
+                                      f"{r}.rollbackOf ? {{':of': {{'S': {r}.rollbackOf}}}} : {{}}]) %}}"),
+    }
+    if from_cursor:
+        arguments["ExclusiveStartKey"] = f"{{% {r}.cursor %}}"
+    return arguments
 
 
 SCAN_OUTPUT = ("{% {'rollout': $states.input.rollout, 'page': {'Items': $exists($states.result.Items) "

@@ -85,8 +85,12 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
         raise BuildError("pages_per_execution must be at least 1", rule="rollout", path=name)
     start = Pass("StartRollout", query_language=JSONATA,
                  output=R.start_expression(waves, max_failures, max_failure_percent, TABLE))
-    scan = Task.sdk("dynamodb", "scan", "ScanTenants", query_language=JSONATA,
-                    arguments=R.scan_arguments(page_size, TABLE), output=R.SCAN_OUTPUT, retry=(dynamodb_retry(),))
+    first = Task.sdk("dynamodb", "scan", "ScanTenants", query_language=JSONATA,
+                     arguments=R.scan_arguments(page_size, TABLE, from_cursor=False), output=R.SCAN_OUTPUT,
+                     retry=(dynamodb_retry(),))
+    following = Task.sdk("dynamodb", "scan", "ScanMoreTenants", query_language=JSONATA,
+                         arguments=R.scan_arguments(page_size, TABLE, from_cursor=True), output=R.SCAN_OUTPUT,
+                         retry=(dynamodb_retry(),))
     per_page = Map("UpdatePage", item_processor=_child(), items_path="$.page.Items",
                    item_selector={"row.$": "$$.Map.Item.Value", "templateUrl.$": "$.rollout.templateUrl",
                                   "rolloutId.$": "$.rollout.id"},
@@ -109,7 +113,7 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
     next_wave = Pass("NextWave", query_language=JSONATA, output=R.NEXT_WAVE)
     go_on = (Choice("PagesLeftInExecution", query_language=JSONATA)
              .when(R.pages_reached(pages_per_execution), successor)
-             .otherwise(scan))
+             .otherwise(following >> per_page))  # a later page: always from the cursor
     check = (Choice("CheckWave", query_language=JSONATA)
              .when(R.STOP, stopped)
              .when(R.MORE, Choice("WaveEnded", query_language=JSONATA).when(R.WAVE_ENDED, next_wave >> go_on)
@@ -118,7 +122,10 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
              .otherwise(done))
     crashed = Choice("AnyChildCrashed", query_language=JSONATA).when(R.HAS_CRASHED, record_crashed >> check) \
         .otherwise(check)
-    chain = start >> scan >> per_page >> tally >> crashed
+    # a resumed or continued rollout starts from its cursor; a fresh one from the table's start
+    from_cursor = (Choice("FromCursor", query_language=JSONATA).when(R.MORE, following)
+                   .otherwise(first >> per_page >> tally >> crashed))
+    chain = start >> from_cursor
     return StateMachine(name, start=chain, type=STANDARD, placeholders={**_TABLE_ONLY, **PLATFORM_PLACEHOLDERS},
                         comment="Roll a new tenant template out to every tenant's stack: waves, page by page",
                         annotations={INPUT_DOC: 'the S3 event "Object Created" of the template, e.g. {"detail": '
