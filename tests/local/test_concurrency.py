@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from workflows.local.engine import LocalEngine
-from workflows.local.server import ACCOUNT_ID, LOCAL_ROLE_ARN, LocalEndpoint, machine_arn
+from workflows.local.server import ACCOUNT_ID, LOCAL_ROLE_ARN, REGION, LocalEndpoint, machine_arn
 
 JSONATA = {
     "QueryLanguage": "JSONata",
@@ -116,6 +116,7 @@ class _EndpointAsEngine:
     """What the demo's setup needs of an engine, served by ``workflows local`` (every call over HTTP)."""
 
     account_id = ACCOUNT_ID
+    region = REGION
 
     def __init__(self, endpoint: LocalEndpoint) -> None:
         self.endpoint = endpoint
