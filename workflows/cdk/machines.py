@@ -21,7 +21,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from workflows.cdk.sources import MachineSource
-from workflows.cdk.task_permissions import UnsupportedTask, runs_distributed_map, task_uses
+from workflows.cdk.task_permissions import TaskUse, UnsupportedTask, runs_distributed_map, task_uses
 from workflows.cdk.tenant_template import tenant_role_arns
 
 
@@ -68,21 +68,23 @@ class WorkflowMachine(Construct):
     def _grant(self, source: MachineSource, tables: Mapping[str, dynamodb.ITable],
                stack_arn: str | None, queues: Mapping[str, sqs.IQueue]) -> set[str]:
         by_resource: dict[str, set[str]] = defaultdict(set)
+
+        def named(use: TaskUse, arns: dict[str, str], kind: str) -> list[str]:
+            """The ARNs of the resources a task names by placeholder; a task naming none is refused."""
+            found = [arns[p] for p in use.placeholders if p in arns]
+            if not found:
+                raise UnsupportedTask(f"{source.name}.{use.state}: {use.action} names no known {kind}")
+            return found
+
         for use in task_uses(source.asl):
             if use.as_tenant:
                 by_resource[tenant_role_arns(self)].add("sts:AssumeRole")
             elif use.action.startswith("dynamodb:"):
-                named = [tables[p] for p in use.placeholders if p in tables]
-                if not named:
-                    raise UnsupportedTask(f"{source.name}.{use.state}: {use.action} names no known table")
-                for table in named:
-                    by_resource[table.table_arn].add(use.action)
+                for arn in named(use, {p: table.table_arn for p, table in tables.items()}, "table"):
+                    by_resource[arn].add(use.action)
             elif use.action == "sqs:SendMessage":
-                named_queues = [queues[p] for p in use.placeholders if p in queues]
-                if not named_queues:
-                    raise UnsupportedTask(f"{source.name}.{use.state}: {use.action} names no known queue")
-                for queue in named_queues:
-                    by_resource[queue.queue_arn].add(use.action)
+                for arn in named(use, {p: queue.queue_arn for p, queue in queues.items()}, "queue"):
+                    by_resource[arn].add(use.action)
             elif use.action == "states:StartExecution":
                 # a machine handing its work to a successor execution of itself (bounded history):
                 # its own ARN only, so it can start no other machine
