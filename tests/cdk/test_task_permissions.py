@@ -46,3 +46,26 @@ def test_start_execution_is_a_states_action() -> None:
         "Type": "Task", "Resource": "arn:aws:states:::states:startExecution", "End": True,
         "Arguments": {"StateMachineArn": "{% $states.context.StateMachine.Id %}", "Input": "{% {} %}"}}}}
     assert task_uses(asl) == [TaskUse("Next", "states:StartExecution", False, ())]
+
+
+@pytest.mark.parametrize("state, kind", [
+    ({"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem", "End": True,
+      "Parameters": {"TableName": "${Elsewhere}", "Key": {}}}, "table"),
+    ({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": True,
+      "Parameters": {"QueueUrl": "${Elsewhere}", "MessageBody": "x"}}, "queue"),
+])
+def test_a_task_naming_no_known_table_or_queue_is_refused(state: dict, kind: str) -> None:
+    """A role is granted only on resources the stack knows: a table or queue it cannot name is an error
+    at synth, not a permission on ``*``."""
+    import json
+
+    import aws_cdk as cdk
+
+    from workflows.cdk.machines import WorkflowMachine
+    from workflows.cdk.sources import MachineSource
+
+    asl = {"StartAt": "Call", "States": {"Call": state}}
+    source = MachineSource("m", json.dumps(asl), "STANDARD", {"Elsewhere": "x"}, asl=asl)
+    with pytest.raises(UnsupportedTask, match=rf"m\.Call: .* names no known {kind}"):
+        WorkflowMachine(cdk.Stack(cdk.App(), "S"), "M", source, prefix="p", substitutions={"Elsewhere": "x"},
+                        tables={}, queues={})
