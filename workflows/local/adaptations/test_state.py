@@ -63,6 +63,7 @@ from workflows.local.adaptations._test_state_checks import (
     state_json,
 )
 from workflows.local.errors import EngineAdaptationError
+from workflows.local.json_values import format_timestamp
 
 NAME = "test_state"
 _MODELS = "moto.stepfunctions.parser.models"
@@ -88,12 +89,17 @@ _FAILURE_EVENT = "moto.stepfunctions.parser.asl.component.common.error_name.fail
 _ENCODING = "moto.stepfunctions.parser.asl.utils.encoding"
 _TEST_PREPROCESSOR = "moto.stepfunctions.parser.asl.parse.test_state.preprocessor"
 _PREPROCESSOR = "moto.stepfunctions.parser.asl.parse.preprocessor"
+_JSON_PATH = "moto.stepfunctions.parser.asl.utils.json_path"
+_TASK_FACTORY = "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_factory"
+_UNSUPPORTED_TASK = "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_unsupported"
 _TESTED_STATE = "TestState"  # moto's TestStatePreprocessor renames the tested state to this
 _SESSION = "_workflows_test_state"  # private key of inspection_data (shared by every frame); removed from the answer
 INSPECTION_LEVELS = ("INFO", "DEBUG", "TRACE")
+MAX_BATCH_BYTES = 256 * 1024  # ItemBatcher's MaxInputBytesPerBatch cannot exceed 256 KiB
 THRESHOLD_ERROR = "States.ExceedToleratedFailureThreshold"
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
 _setup: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("test_state_setup", default=None)
+_testing: contextvars.ContextVar[bool] = contextvars.ContextVar("test_state_testing", default=False)
 
 
 def select_state(definition: str, state_name: str | None, invalid: type[Exception]) -> str:
@@ -128,6 +134,7 @@ def _mock_test_case(mocks: Any, mock: dict[str, Any], invalid: type[Exception]) 
 def _environment(original: Callable[..., Any]) -> Callable[..., Any]:
     def environment(self: Any) -> Any:
         env = original(self)
+        _context_as_executions(env.states.context_object.context_object_data)
         setup = _setup.get()
         if setup is not None:
             if setup.get("mock") is not None:
@@ -142,6 +149,56 @@ def _environment(original: Callable[..., Any]) -> Callable[..., Any]:
         return env
 
     return mark(environment, NAME, original)
+
+
+def _context_as_executions(context: dict[str, Any]) -> None:
+    """The default Context object as executions show it (the ``context_object`` adaptation, which the
+    TestState worker bypasses): ``Execution.StartTime`` an ISO 8601 string with milliseconds and ``Z``
+    (moto left a ``datetime``, so ``$$.Execution.StartTime`` failed "not JSON serializable") and
+    ``RedriveCount`` 0 (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html)."""
+    execution = context.get("Execution")
+    if isinstance(execution, dict):
+        if isinstance(execution.get("StartTime"), (dt.datetime, dt.date)):
+            execution["StartTime"] = format_timestamp(execution["StartTime"])
+        execution.setdefault("RedriveCount", 0)
+
+
+def parseable_definition(state_definition: str) -> tuple[str, Any]:
+    """The definition moto's TestState parser accepts, and the tested Map's ``ItemBatcher`` (or None).
+
+    moto 5.2.5's grammar knows no ``ItemBatcher`` and takes ``ToleratedFailurePercentage`` only as a
+    decimal (``10.0``; executions get the ``map_state`` adaptation's fix, the TestState parser is its
+    own class). So each Map's ``ItemBatcher`` is set aside (the tested Map's is applied by the mocked
+    Map; inner Maps never run under TestState) and an integer percentage becomes a decimal.
+    """
+    try:
+        state = json.loads(state_definition)
+    except ValueError:
+        return state_definition, None  # the validator names the JSON error in AWS's words
+    if not isinstance(state, dict):
+        return state_definition, None
+    batcher = state.get("ItemBatcher") if state.get("Type") == "Map" else None
+    return (json.dumps(state) if _adapt_state(state) else state_definition), batcher
+
+
+def _adapt_state(state: Any) -> bool:
+    if not isinstance(state, dict):
+        return False
+    changed = False
+    if state.get("Type") == "Map" and "ItemBatcher" in state:
+        del state["ItemBatcher"]
+        changed = True
+    percentage = state.get("ToleratedFailurePercentage")
+    if isinstance(percentage, int) and not isinstance(percentage, bool):
+        state["ToleratedFailurePercentage"] = float(percentage)
+        changed = True
+    machines = list(state.get("Branches") or []) if isinstance(state.get("Branches"), list) else []
+    machines += [state[key] for key in ("ItemProcessor", "Iterator") if isinstance(state.get(key), dict)]
+    for machine in machines:
+        inner = machine.get("States") if isinstance(machine, dict) else None
+        for child in (inner.values() if isinstance(inner, dict) else ()):
+            changed |= _adapt_state(child)
+    return changed
 
 
 def _terminated(original: Callable[..., Any], running: type, succeeded: Any) -> Callable[..., Any]:
@@ -218,9 +275,72 @@ def _tested(self: Any, env: Any) -> dict[str, Any] | None:
     return session
 
 
+def _selected_items(env: Any, state: Any, items: list[Any], map_input: Any) -> list[Any]:
+    """Each item as its iteration would get it: the Map's ``ItemSelector`` (or legacy ``Parameters``)
+    evaluated with ``$$.Map.Item.Index``/``Value`` (``$states.context.Map.Item`` in JSONata) set."""
+    selector = state.item_selector or state.parameters
+    selected = []
+    for index, item in enumerate(items):
+        frame = env.open_frame()
+        try:
+            frame.states.context_object.context_object_data["Map"] = {"Item": {"Index": index, "Value": item}}
+            frame.states.reset(input_value=map_input)
+            frame.stack.append(map_input)
+            selector.eval(frame)
+            selected.append(frame.stack.pop())
+        finally:
+            env.delete_frame(frame)
+    return selected
+
+
+def _batch_limit(batcher: dict[str, Any], field: str, map_input: Any, extract: Callable[[str, Any], Any]) -> int | None:
+    if batcher.get(field) is not None:
+        return int(batcher[field])
+    if batcher.get(field + "Path") is not None:
+        return int(extract(batcher[field + "Path"], map_input))
+    return None
+
+
+def batch_input(template: Any, map_input: Any, context: Any, extract: Callable[[str, Any], Any]) -> Any:
+    """ItemBatcher's ``BatchInput``: a JSONPath payload template (``"key.$"`` paths on ``$`` or ``$$``)."""
+    if isinstance(template, list):
+        return [batch_input(item, map_input, context, extract) for item in template]
+    if not isinstance(template, dict):
+        return template
+    out = {}
+    for key, value in template.items():
+        if key.endswith(".$") and isinstance(value, str):
+            out[key[:-2]] = extract(value[1:], context) if value.startswith("$$") else extract(value, map_input)
+        else:
+            out[key] = batch_input(value, map_input, context, extract)
+    return out
+
+
+def batches(items: list[Any], batcher: dict[str, Any], map_input: Any, context: Any,
+            extract: Callable[[str, Any], Any]) -> list[dict[str, Any]]:
+    """The child inputs an ``ItemBatcher`` makes (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itembatcher.html):
+    ``{"BatchInput": ..., "Items": [...]}``, at most ``MaxItemsPerBatch`` items and ``MaxInputBytesPerBatch``
+    bytes (256 KiB at most) each."""
+    max_items = _batch_limit(batcher, "MaxItemsPerBatch", map_input, extract)
+    max_bytes = min(_batch_limit(batcher, "MaxInputBytesPerBatch", map_input, extract) or MAX_BATCH_BYTES, MAX_BATCH_BYTES)
+    common = {"BatchInput": batch_input(batcher["BatchInput"], map_input, context, extract)} if "BatchInput" in batcher else {}
+
+    def size(batch: list[Any]) -> int:
+        return len(json.dumps(dict(common, Items=batch), separators=(",", ":")).encode())
+
+    out: list[list[Any]] = []
+    for item in items:
+        if out and (max_items is None or len(out[-1]) < max_items) and size(out[-1] + [item]) <= max_bytes:
+            out[-1].append(item)
+        else:
+            out.append([item])
+    return [dict(common, Items=batch) for batch in out]
+
+
 def _map_execution(original: Callable[..., Any], throw: Callable[[Any, str, str], None],
-                   to_json: Callable[[Any], str]) -> Callable[..., Any]:
-    """A mocked Map in TestState: items, concurrency and tolerance evaluated, the mock is the result."""
+                   to_json: Callable[[Any], str], extract: Callable[[str, Any], Any]) -> Callable[..., Any]:
+    """A mocked Map in TestState: items, ItemSelector, ItemBatcher, concurrency and tolerance evaluated
+    (each shown in the inspection data, as API_InspectionData documents), the mock is the result."""
 
     def eval_execution(self: Any, env: Any) -> None:
         session = _tested(self, env)
@@ -244,6 +364,13 @@ def _map_execution(original: Callable[..., Any], throw: Callable[[Any, str, str]
             if not isinstance(items, list):
                 throw(env, "States.QueryEvaluationError",
                       f"Map state input must be an array but was: {json.dumps(items, separators=(',', ':'))}")
+        map_input = env.stack[-1] if env.stack else env.states.get_input()
+        if isinstance(items, list) and (self.item_selector is not None or self.parameters is not None):
+            items = _selected_items(env, self, items, map_input)
+            data["afterItemSelector"] = to_json(items)
+        if isinstance(items, list) and isinstance(session.get("item_batcher"), dict):
+            context = env.states.context_object.context_object_data
+            data["afterItemBatcher"] = to_json(batches(items, session["item_batcher"], map_input, context, extract))
         self.tolerated_failure_count_decl.eval(env=env)
         tolerated_count = env.stack.pop()
         self.tolerated_failure_percentage_decl.eval(env=env)
@@ -333,6 +460,17 @@ def _make_backend_method(invalid: type[Exception], invalid_definition: Callable[
                    variables: str | None = None, state_name: str | None = None,
                    mock: dict[str, Any] | None = None, context: str | None = None,
                    state_configuration: dict[str, Any] | None = None) -> dict[str, Any]:
+        testing = _testing.set(True)
+        try:
+            return run(self, definition, role_arn, input, inspection_level, reveal_secrets, variables,
+                       state_name, mock, context, state_configuration)
+        finally:
+            _testing.reset(testing)
+
+    def run(self: Any, definition: str, role_arn: str | None, input: str | None, inspection_level: str | None,
+            reveal_secrets: bool | None, variables: str | None, state_name: str | None,
+            mock: dict[str, Any] | None, context: str | None,
+            state_configuration: dict[str, Any] | None) -> dict[str, Any]:
         level = inspection_level or "INFO"
         if level not in INSPECTION_LEVELS:
             raise invalid(f"inspectionLevel must be one of {list(INSPECTION_LEVELS)}, got {level!r}")
@@ -341,6 +479,7 @@ def _make_backend_method(invalid: type[Exception], invalid_definition: Callable[
         state = state_json(state_definition)
         mock_result, context_override = check_request(
             state, mock, context, reveal_secrets, configuration, invalid, invalid_definition)
+        state_definition, item_batcher = parseable_definition(state_definition)
         self._validate_definition_for_test_state(state_definition, mocked_analyser if mock else analyser)
         name = f"TestState-{uuid.uuid4().hex[:12]}"
         arn = f"arn:aws:states:{self.region_name}:{self.account_id}:stateMachine:{name}"
@@ -354,7 +493,7 @@ def _make_backend_method(invalid: type[Exception], invalid_definition: Callable[
         setup = {
             "mock": _mock_test_case(mocks, mock, invalid) if mock and state.get("Type") not in MAP_OR_PARALLEL else None,
             "mock_input": mock, "mock_result": mock_result, "configuration": configuration,
-            "context": context_override, "state_type": state.get("Type"),
+            "context": context_override, "state_type": state.get("Type"), "item_batcher": item_batcher,
             "variables": json_field(variables, "variables", invalid) if variables else None,
         }
         token = _setup.set(setup)
@@ -365,6 +504,27 @@ def _make_backend_method(invalid: type[Exception], invalid_definition: Callable[
         return _output(execution, level, program_state, choice_selected)
 
     return mark(test_state, NAME, None)
+
+
+def _http_task_factory(original: Callable[..., Any], unsupported: type) -> Callable[..., Any]:
+    """Under TestState an HTTP Task (``arn:aws:states:::http:invoke``) parses, so that a mock can answer it
+    (test-state-isolation.html: "Mock AWS service integrations or services invoked through HTTP Task");
+    moto 5.2.5 knows no ``http`` service. The request checks refuse an HTTP Task without a mock: the
+    engine calls no HTTP endpoint. Executions keep moto's factory unchanged."""
+
+    class MockedHttpTask(unsupported):  # type: ignore[misc,valid-type]
+        def _validate_service_integration_is_supported(self) -> None:
+            return None  # moto logged "Unsupported Optimised service integration" here
+
+        def _eval_service_task(self, *args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("The local engine calls no HTTP endpoint: an HTTP Task runs only with a mock")
+
+    def state_task_service_for(service_name: str) -> Any:
+        if service_name == "http" and _testing.get():
+            return MockedHttpTask()
+        return original(service_name=service_name)
+
+    return mark(state_task_service_for, NAME, original)
 
 
 def _outermost_only(tested: Callable[..., Any], plain: Callable[..., Any]) -> Callable[..., Any]:
@@ -484,11 +644,17 @@ def install() -> None:
     state_map = require_attr(NAME, import_module(NAME, _STATE_MAP), "StateMap")
     map_execution = require_attr(NAME, state_map, "_eval_execution")
     if not is_patched(map_execution, NAME):
-        state_map._eval_execution = _map_execution(map_execution, throw, to_json)
+        extract = require_attr(NAME, import_module(NAME, _JSON_PATH), "extract_json")
+        state_map._eval_execution = _map_execution(map_execution, throw, to_json, extract)
     state_parallel = require_attr(NAME, import_module(NAME, _STATE_PARALLEL), "StateParallel")
     parallel_execution = require_attr(NAME, state_parallel, "_eval_execution")
     if not is_patched(parallel_execution, NAME):
         state_parallel._eval_execution = _parallel_execution(parallel_execution, throw)
+    factory = import_module(NAME, _TASK_FACTORY)
+    service_for = require_attr(NAME, factory, "state_task_service_for")
+    if not is_patched(service_for, NAME):
+        unsupported = require_attr(NAME, import_module(NAME, _UNSUPPORTED_TASK), "StateTaskServiceUnsupported")
+        factory.state_task_service_for = _http_task_factory(service_for, unsupported)
     test_preprocessor = require_attr(NAME, import_module(NAME, _TEST_PREPROCESSOR), "TestStatePreprocessor")
     preprocessor = require_attr(NAME, import_module(NAME, _PREPROCESSOR), "Preprocessor")
     tested_body = require_attr(NAME, test_preprocessor, "visitState_decl_body")
