@@ -107,8 +107,9 @@ def check_item_batcher(state: dict[str, Any], invalid: type[Exception],
             raise invalid(f"The local engine does not evaluate JSONata in ItemBatcher.{field}: use a number")
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1
                                   or (high is not None and value > high)):
-            raise invalid_definition(prefix + f"The value for '{field}' must be an integer between 1 and "
-                                     f"{high or 'its maximum'} at /ItemBatcher/{field}'")
+            bounds = f"between 1 and {high}" if high else "of at least 1"
+            raise invalid_definition(prefix + f"The value for '{field}' must be an integer {bounds} "
+                                     f"at /ItemBatcher/{field}'")
 
     def local_only(template: Any) -> bool:
         if isinstance(template, dict):

@@ -74,6 +74,7 @@ _WORKER = "moto.stepfunctions.parser.backend.test_state.execution_worker"
 _STATE_MACHINE = "moto.stepfunctions.parser.backend.state_machine"
 _MOCKS = "moto.stepfunctions.parser.mocking.mock_config"
 _CUSTOM_ERROR = "moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name"
+_ERROR_NAME = "moto.stepfunctions.parser.asl.component.common.error_name.error_name"
 _STATES_ERROR = "moto.stepfunctions.parser.asl.component.common.error_name.states_error_name"
 _STATES_ERROR_TYPE = "moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type"
 _EVENT_DETAIL = "moto.stepfunctions.parser.asl.eval.event.event_detail"
@@ -90,6 +91,10 @@ _ENCODING = "moto.stepfunctions.parser.asl.utils.encoding"
 _TEST_PREPROCESSOR = "moto.stepfunctions.parser.asl.parse.test_state.preprocessor"
 _PREPROCESSOR = "moto.stepfunctions.parser.asl.parse.preprocessor"
 _JSON_PATH = "moto.stepfunctions.parser.asl.utils.json_path"
+_TASK_SERVICE = "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service"
+_ACTIVITY = "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_activitiy"
+_LAMBDA_TASK = "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda"
+_MOCK_EVAL = "moto.stepfunctions.parser.asl.component.state.exec.state_task.mock_eval_utils"
 _TASK_FACTORY = "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_factory"
 _UNSUPPORTED_TASK = "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_unsupported"
 _TESTED_STATE = "TestState"  # moto's TestStatePreprocessor renames the tested state to this
@@ -100,6 +105,8 @@ THRESHOLD_ERROR = "States.ExceedToleratedFailureThreshold"
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
 _setup: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("test_state_setup", default=None)
 _testing: contextvars.ContextVar[bool] = contextvars.ContextVar("test_state_testing", default=False)
+# Set while a mocked Task of a TestState run evaluates (in moto's worker thread, where _setup is not seen).
+_mocked_task: contextvars.ContextVar[bool] = contextvars.ContextVar("test_state_mocked_task", default=False)
 
 
 def select_state(definition: str, state_name: str | None, invalid: type[Exception]) -> str:
@@ -283,6 +290,7 @@ def _selected_items(env: Any, state: Any, items: list[Any], map_input: Any) -> l
     for index, item in enumerate(items):
         frame = env.open_frame()
         try:
+            frame.inspection_data = {}  # moto's TestState Parameters record afterParameters: not the Map's
             frame.states.context_object.context_object_data["Map"] = {"Item": {"Index": index, "Value": item}}
             frame.states.reset(input_value=map_input)
             frame.stack.append(map_input)
@@ -506,6 +514,57 @@ def _make_backend_method(invalid: type[Exception], invalid_definition: Callable[
     return mark(test_state, NAME, None)
 
 
+def _mocked(env: Any) -> bool:
+    session = _session(env)
+    return session is not None and session.get("mock") is not None and env.is_mocked_mode()
+
+
+def _mock_as_given(original: Callable[..., None]) -> Callable[..., None]:
+    """A mocked result is the state's result as given: AWS keeps a mock's ``{"executionArn": ...}``
+    (recorded under fieldValidationMode PRESENT), where moto renamed its keys as it does a real
+    response's (``ExecutionArn``, through the ``service_parameters`` hook)."""
+
+    def _normalise_response(self: Any, response: Any, boto_service_name: str | None = None,
+                            service_action_name: str | None = None) -> None:
+        if _mocked_task.get():
+            return None
+        return original(self, response, boto_service_name, service_action_name)
+
+    return mark(_normalise_response, NAME, original)
+
+
+def _mocked_task_scope(original: Callable[..., None]) -> Callable[..., None]:
+    """Mark the evaluation of a mocked Task under TestState (for ``_mock_as_given`` and mocked error names)."""
+
+    def _eval_execution(self: Any, env: Any) -> None:
+        if not _mocked(env):
+            return original(self, env)
+        token = _mocked_task.set(True)
+        try:
+            return original(self, env)
+        finally:
+            _mocked_task.reset(token)
+
+    return mark(_eval_execution, NAME, original)
+
+
+def _activity_execution(original: Callable[..., None], eval_mocked: Callable[..., None]) -> Callable[..., None]:
+    """A mocked Activity Task answers with its mock (API_TestState: "TestState only supports the following
+    when a mock is specified: Activity tasks, ..."); moto looked the activity up and failed States.Runtime."""
+
+    def _eval_execution(self: Any, env: Any) -> None:
+        if not _mocked(env):
+            return original(self, env)
+        self._eval_parameters(env=env)
+        token = _mocked_task.set(True)
+        try:
+            eval_mocked(env=env, mocked_response=env.get_current_mocked_response())
+        finally:
+            _mocked_task.reset(token)
+
+    return mark(_eval_execution, NAME, original)
+
+
 def _http_task_factory(original: Callable[..., Any], unsupported: type) -> Callable[..., Any]:
     """Under TestState an HTTP Task (``arn:aws:states:::http:invoke``) parses, so that a mock can answer it
     (test-state-isolation.html: "Mock AWS service integrations or services invoked through HTTP Task");
@@ -584,14 +643,43 @@ def _make_response_method(action_result: type) -> Callable[..., Any]:
     return mark(test_state, NAME, None)
 
 
-def _thrower(failure_mod: Any, names: Any, api: Any, event_details: type) -> Callable[[Any, str, str], None]:
-    """Fail the state with ``error``/``cause`` (a ``States.*`` name as moto's own, others as custom names)."""
+def _error_namer(names: Any) -> Callable[[str], Any]:
+    """An error name for a mocked ``error``: a ``States.*`` name moto knows as its own, any other name
+    as given. moto's ``CustomErrorName`` refuses every other ``States.`` name, so a mocked HTTP Task's
+    ``States.Http.StatusCode.404`` (call-https-apis.html) failed ``States.Runtime`` instead."""
     custom = require_attr(NAME, import_module(NAME, _CUSTOM_ERROR), "CustomErrorName")
     states_name = require_attr(NAME, import_module(NAME, _STATES_ERROR), "StatesErrorName")
     by_name = {member.to_name(): member for member in names}
 
+    base = require_attr(NAME, import_module(NAME, _ERROR_NAME), "ErrorName")
+
+    class ReportedErrorName(base):  # type: ignore[misc,valid-type]
+        pass
+
+    def name(error: str) -> Any:
+        if error in by_name:
+            return states_name(typ=by_name[error])
+        return ReportedErrorName(error_name=error) if error.startswith("States.") else custom(error)
+
+    return name
+
+
+def _mock_error_names(namer: Callable[[str], Any], custom: type) -> Callable[[str | None], Any]:
+    """``CustomErrorName`` as moto's mock evaluation uses it: under TestState, any mocked error name."""
+
+    def custom_error_name(error_name: str | None) -> Any:
+        if _mocked_task.get() and error_name:
+            return namer(error_name)
+        return custom(error_name)
+
+    return mark(custom_error_name, NAME, custom)
+
+
+def _thrower(failure_mod: Any, namer: Callable[[str], Any], api: Any, event_details: type) -> Callable[[Any, str, str], None]:
+    """Fail the state with ``error``/``cause`` (a ``States.*`` name as moto's own, others as given)."""
+
     def throw(env: Any, error: str, cause: str) -> None:
-        error_name = states_name(typ=by_name[error]) if error in by_name else custom(error)
+        error_name = namer(error)
         raise failure_mod.FailureEventException(failure_event=failure_mod.FailureEvent(
             env=env, error_name=error_name, event_type=api.HistoryEventType.TaskFailed,
             event_details=event_details(taskFailedEventDetails=api.TaskFailedEventDetails(error=error, cause=cause))))
@@ -637,7 +725,12 @@ def install() -> None:
     handle_retry = require_attr(NAME, execute_state, "_handle_retry")
     if not is_patched(handle_retry, NAME):
         execute_state._handle_retry = _retry_at_configured_count(handle_retry, retry_outcome)
-    throw = _thrower(failure_mod, require_attr(NAME, import_module(NAME, _STATES_ERROR_TYPE), "StatesErrorNameType"),
+    namer = _error_namer(require_attr(NAME, import_module(NAME, _STATES_ERROR_TYPE), "StatesErrorNameType"))
+    mock_eval = import_module(NAME, _MOCK_EVAL)
+    mock_custom = require_attr(NAME, mock_eval, "CustomErrorName")
+    if not is_patched(mock_custom, NAME):
+        mock_eval.CustomErrorName = _mock_error_names(namer, mock_custom)
+    throw = _thrower(failure_mod, namer,
                      import_module(NAME, "moto.stepfunctions.parser.api"),
                      require_attr(NAME, import_module(NAME, _EVENT_DETAIL), "EventDetails"))
     to_json = require_attr(NAME, import_module(NAME, _ENCODING), "to_json_str")
@@ -650,6 +743,19 @@ def install() -> None:
     parallel_execution = require_attr(NAME, state_parallel, "_eval_execution")
     if not is_patched(parallel_execution, NAME):
         state_parallel._eval_execution = _parallel_execution(parallel_execution, throw)
+    task_service = require_attr(NAME, import_module(NAME, _TASK_SERVICE), "StateTaskService")
+    normalise = require_attr(NAME, task_service, "_normalise_response")
+    if not is_patched(normalise, NAME):
+        task_service._normalise_response = _mock_as_given(normalise)
+    for task_class in (task_service, require_attr(NAME, import_module(NAME, _LAMBDA_TASK), "StateTaskLambda")):
+        task_execution = require_attr(NAME, task_class, "_eval_execution")
+        if not is_patched(task_execution, NAME):
+            task_class._eval_execution = _mocked_task_scope(task_execution)
+    activity = require_attr(NAME, import_module(NAME, _ACTIVITY), "StateTaskActivity")
+    activity_execution = require_attr(NAME, activity, "_eval_execution")
+    if not is_patched(activity_execution, NAME):
+        eval_mocked = require_attr(NAME, import_module(NAME, _MOCK_EVAL), "eval_mocked_response")
+        activity._eval_execution = _activity_execution(activity_execution, eval_mocked)
     factory = import_module(NAME, _TASK_FACTORY)
     service_for = require_attr(NAME, factory, "state_task_service_for")
     if not is_patched(service_for, NAME):
