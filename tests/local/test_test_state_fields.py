@@ -15,14 +15,17 @@ raised "Object of type datetime is not JSON serializable" and ``"ToleratedFailur
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
 from tests.conformance._run import execute, pass_state
 from workflows.local.engine import LocalEngine
+from workflows.local.errors import EngineAdaptationError
 from workflows.local.server import LocalEndpoint
 
 ISO_8601_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -327,3 +330,30 @@ def test_default_context_start_time_is_what_executions_show(engine: LocalEngine)
 def test_default_context_start_time_through_the_endpoint(endpoint: LocalEndpoint) -> None:
     execution = _context_of_test_state(endpoint.client("stepfunctions"))["Execution"]
     assert ISO_8601_MS.match(execution["StartTime"]), execution["StartTime"]
+
+
+# -- the README's example and the adaptation's pins ----------------------------------------------------------
+
+def test_the_readme_test_state_example_runs() -> None:
+    """The README's TestState example runs as written (its asserts are AWS's documented answers)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- test-state-example -->\n```python\n(.*?)```", readme, re.DOTALL)
+    assert block is not None, "README lost its TestState example"
+    exec(compile(block.group(1), "README.md", "exec"), {})  # noqa: S102 - our own README
+
+
+@pytest.mark.parametrize("module_name,attr", [
+    ("moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_factory", "state_task_service_for"),
+    ("moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_activitiy", "StateTaskActivity"),
+    ("moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda", "StateTaskLambda"),
+    ("moto.stepfunctions.parser.asl.component.state.exec.state_task.mock_eval_utils", "eval_mocked_response"),
+    ("moto.stepfunctions.parser.asl.utils.json_path", "extract_json"),
+])
+def test_a_moved_internal_the_adaptation_needs_is_named(monkeypatch: pytest.MonkeyPatch, module_name: str, attr: str) -> None:
+    """The moto internals these TestState fields patch are pinned like the others (test_adaptations_install.py)."""
+    module = importlib.import_module(module_name)
+    monkeypatch.delattr(module, attr)
+    with pytest.raises(EngineAdaptationError) as info:
+        importlib.import_module("workflows.local.adaptations.test_state").install()
+    assert info.value.adaptation == "test_state"
+    assert attr in str(info.value)

@@ -736,8 +736,8 @@ def install() -> None:
     to_json = require_attr(NAME, import_module(NAME, _ENCODING), "to_json_str")
     state_map = require_attr(NAME, import_module(NAME, _STATE_MAP), "StateMap")
     map_execution = require_attr(NAME, state_map, "_eval_execution")
+    extract = require_attr(NAME, import_module(NAME, _JSON_PATH), "extract_json")
     if not is_patched(map_execution, NAME):
-        extract = require_attr(NAME, import_module(NAME, _JSON_PATH), "extract_json")
         state_map._eval_execution = _map_execution(map_execution, throw, to_json, extract)
     state_parallel = require_attr(NAME, import_module(NAME, _STATE_PARALLEL), "StateParallel")
     parallel_execution = require_attr(NAME, state_parallel, "_eval_execution")
@@ -753,8 +753,8 @@ def install() -> None:
             task_class._eval_execution = _mocked_task_scope(task_execution)
     activity = require_attr(NAME, import_module(NAME, _ACTIVITY), "StateTaskActivity")
     activity_execution = require_attr(NAME, activity, "_eval_execution")
+    eval_mocked = require_attr(NAME, import_module(NAME, _MOCK_EVAL), "eval_mocked_response")
     if not is_patched(activity_execution, NAME):
-        eval_mocked = require_attr(NAME, import_module(NAME, _MOCK_EVAL), "eval_mocked_response")
         activity._eval_execution = _activity_execution(activity_execution, eval_mocked)
     factory = import_module(NAME, _TASK_FACTORY)
     service_for = require_attr(NAME, factory, "state_task_service_for")
