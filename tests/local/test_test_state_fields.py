@@ -357,3 +357,16 @@ def test_a_moved_internal_the_adaptation_needs_is_named(monkeypatch: pytest.Monk
         importlib.import_module("workflows.local.adaptations.test_state").install()
     assert info.value.adaptation == "test_state"
     assert attr in str(info.value)
+
+
+def test_every_request_field_boto3_sends_is_served() -> None:
+    """Each member of TestState's request in the installed botocore reaches the engine (API_TestState,
+    API_MockInput, API_TestStateConfiguration)."""
+    import botocore.session
+
+    from workflows.local.adaptations import test_state
+
+    request = botocore.session.get_session().get_service_model("stepfunctions").operation_model("TestState").input_shape
+    assert set(request.members) == set(test_state.REQUEST_FIELDS)
+    assert set(request.members["mock"].members) == set(test_state.MOCK_FIELDS)
+    assert set(request.members["stateConfiguration"].members) == set(test_state.CONFIGURATION_FIELDS)

@@ -39,8 +39,22 @@ https://docs.aws.amazon.com/step-functions/latest/apireference/API_TestStateConf
 * a ``mock`` on Pass/Fail/Succeed, both mock fields, ``revealSecrets`` with a mock: AWS's
   ``ValidationException`` words. ``.sync``/``.waitForTaskToken`` and Activity Tasks run when mocked.
 
-Accepted but not modelled: ``revealSecrets`` (no HTTP Task here), ``mock.fieldValidationMode`` (no
-API models to validate against), ``afterItemSelector``/``afterItemBatcher`` inspection data.
+Also (tests/local/test_test_state_fields.py):
+
+* ``mock.fieldValidationMode``: a mocked Task result checked against botocore's output shape of the
+  integration's action (``_test_state_mock_shapes``), in AWS's words; a mocked result is the state's
+  result as given (moto renamed its keys like a real response's).
+* a mocked Map shows ``afterItemSelector`` (ItemSelector/Parameters per item, ``$$.Map.Item`` set) and
+  ``afterItemBatcher`` (moto's grammar has no ``ItemBatcher``: it is set aside before parsing and applied
+  here); an integer ``ToleratedFailurePercentage`` parses (the TestState parser is its own class).
+* the default Context object is the executions' (``Execution.StartTime`` AWS's string, ``RedriveCount``).
+* HTTP Tasks run with a mock (moto knows no ``http`` service); without one they are refused by name,
+  since the engine calls no HTTP endpoint. So ``revealSecrets`` (what an EventBridge connection adds to
+  an HTTP request) never has anything to reveal; AWS refuses it with a mock. Mocked Activity Tasks
+  answer with their mock; a mocked ``States.Http.StatusCode.404`` keeps its name.
+
+Not modelled: ``afterItemsPointer`` (no ``ItemsPointer`` in moto's grammar), the caller's
+``states:RevealSecrets`` permission (the engine checks no caller IAM).
 ``roleArn`` is the execution role that Task ``Credentials`` are assumed from (the credentials
 adaptation enforces them, as in executions).
 """
@@ -630,15 +644,20 @@ def _make_validator(invalid_definition: Callable[[str], Exception]) -> Callable[
     return mark(validate, NAME, None)
 
 
+# TestState's request members (botocore 1.44.5's model) → the backend method's parameters. A test
+# compares them with the installed botocore so a field boto3 gains cannot go unserved unnoticed.
+REQUEST_FIELDS = {"definition": "definition", "roleArn": "role_arn", "input": "input",
+                  "inspectionLevel": "inspection_level", "revealSecrets": "reveal_secrets",
+                  "variables": "variables", "stateName": "state_name", "mock": "mock", "context": "context",
+                  "stateConfiguration": "state_configuration"}
+MOCK_FIELDS = ("result", "errorOutput", "fieldValidationMode")
+CONFIGURATION_FIELDS = ("retrierRetryCount", "errorCausedByState", "mapIterationFailureCount", "mapItemReaderData")
+
+
 def _make_response_method(action_result: type) -> Callable[..., Any]:
     def test_state(self: Any) -> Any:
         return action_result(self.stepfunction_backend.test_state(
-            definition=self._get_param("definition"), role_arn=self._get_param("roleArn"),
-            input=self._get_param("input"), inspection_level=self._get_param("inspectionLevel"),
-            reveal_secrets=self._get_param("revealSecrets"), variables=self._get_param("variables"),
-            state_name=self._get_param("stateName"), mock=self._get_param("mock"),
-            context=self._get_param("context"), state_configuration=self._get_param("stateConfiguration"),
-        ))
+            **{parameter: self._get_param(field) for field, parameter in REQUEST_FIELDS.items()}))
 
     return mark(test_state, NAME, None)
 
