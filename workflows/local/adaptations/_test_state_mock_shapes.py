@@ -114,7 +114,7 @@ def _check(value: Any, shape: Shape, name: str, strict: bool, refuse: Callable[[
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
     if kind in ("string", "timestamp", "blob") and not isinstance(value, str):
         raise refuse(f"Field '{name}' must be a string")
-    if kind in ("integer", "long") and not (number and float(value).is_integer()):
+    if kind in ("integer", "long") and not (number and (isinstance(value, int) or value.is_integer())):
         raise refuse(f"Field '{name}' must be a number")
     if kind in ("float", "double") and not number:
         raise refuse(f"Field '{name}' must be a number")
