@@ -36,8 +36,10 @@ NO_ACCOUNT_CAPACITY = "TenantStack.NoAccountCapacity"
 COUNTER_PREFIX = "#account#"
 COUNTER_ATTRIBUTE = "tenants"
 TRANSACTION_CANCELED = "DynamoDb.TransactionCanceledException"
-ROW_REFUSED = "*reasons [ConditionalCheckFailed*"
-ACCOUNT_FULL = "*reasons [None, ConditionalCheckFailed]*"
+# the reasons of the two items, "[<row>, <counter>]"; no brackets in the patterns: the local engine's
+# StringMatches reads "[...]" as a character class (AWS's only wildcard is "*")
+ROW_REFUSED = "*ConditionalCheckFailed, *"
+ACCOUNT_FULL = "*None, ConditionalCheckFailed*"
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,8 @@ def place(placement: AccountPlacement, *, placed: State | Chain, lost: State | C
     ``guard`` adds the caller's Catch for anything else."""
     limit = placement.tenants_per_account
     accounts = Pass("ListTenantAccounts", query_language=JSONATA, output=(
-        "{% $merge([$states.input, {'placement': {'accounts': [$map($split('${TenantAccounts}', ','), $trim)"
-        "[$ != '']], 'index': -1}}]) %}"))
+        "{% $merge([$states.input, {'placement': {'accounts': $split($replace('${TenantAccounts}', ' ', ''), ','), "
+        "'index': -1}}]) %}"))
     step = Pass("NextTenantAccount", parameters={
         "accounts.$": "$.placement.accounts", "index.$": "States.MathAdd($.placement.index, 1)"},
         result_path="$.placement")

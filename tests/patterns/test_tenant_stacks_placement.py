@@ -1,0 +1,150 @@
+"""Tenant stacks over several accounts (issue 15, "Beyond one account") on the local engine: three tenant
+accounts in moto, each with its provisioning role, boundary and app table (``tenant_accounts``).
+
+AWS documentation these tests hold the machines to:
+- quotas that make one account too small: IAM roles per account 1,000 by default
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html), CloudFormation stacks
+  2,000 per region by default (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html);
+- a task's ``Credentials.RoleArn`` is assumed by the execution role, in the role's account, and the role's
+  trust policy must allow that execution role
+  (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-access-cross-acct-resources.html);
+- TransactWriteItems applies all of its writes or none, and a cancelled transaction lists one reason per
+  item (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.patterns.tenant_stacks_fakes import (  # noqa: F401
+    StackScript, account_client, cfn_error_names, deploy_template, platform_roles, stack_script, tenant_accounts,
+)
+from workflows.local.engine import LocalEngine
+from workflows.local.pytest_plugin import create_table
+from workflows.patterns.tenant_stacks import CREATE_FAILED, PLACEHOLDERS, tenant_stack_create
+from workflows.patterns.tenant_stacks.common import LOCAL_TENANT_ACCOUNTS, PLACEMENT_PLACEHOLDERS
+from workflows.patterns.tenant_stacks.placement import COUNTER_PREFIX, NO_ACCOUNT_CAPACITY, AccountPlacement
+
+TABLE = PLACEHOLDERS["TenantsTable"]
+A1, A2, A3 = LOCAL_TENANT_ACCOUNTS
+
+
+def created(tenant: str) -> dict:
+    return {"source": "tenants", "detail-type": "Tenant Created", "detail": {"tenantId": tenant}}
+
+
+@pytest.fixture
+def callers(local_engine: LocalEngine) -> str:
+    """The platform account: tenants table, app table, template; returns the execution role the lifecycle
+    machines run under (the TenantCallers role: the delete's purge assumes tenant roles)."""
+    create_table(local_engine, TABLE, sk=None)
+    create_table(local_engine, PLACEHOLDERS["AppTable"])
+    deploy_template(local_engine)
+    return platform_roles(local_engine)
+
+
+@pytest.fixture
+def engine(local_engine: LocalEngine, callers: str) -> LocalEngine:
+    tenant_accounts(local_engine, [callers])
+    return local_engine
+
+
+def deploy(engine: LocalEngine, machine, role: str, **values: str) -> None:
+    engine.create_state_machine(machine.name, machine.substituted(values), role_arn=role)
+
+
+def row(engine: LocalEngine, pk: str) -> dict:
+    item = engine.client("dynamodb").get_item(TableName=TABLE, Key={"pk": {"S": pk}}, ConsistentRead=True)
+    return {k: next(iter(v.values())) for k, v in item.get("Item", {}).items()}
+
+
+def stacks(engine: LocalEngine, account: str) -> set[str]:
+    cfn = account_client(engine, "cloudformation", account)
+    return {s["StackName"] for s in cfn.describe_stacks()["Stacks"] if s["StackStatus"] != "DELETE_COMPLETE"}
+
+
+def test_placement_fills_an_account_then_the_next(engine: LocalEngine, callers: str,
+                                                  stack_script: StackScript) -> None:
+    deploy(engine, tenant_stack_create(placement=AccountPlacement(2)), callers)
+    tenants = ["t1", "t2", "t3", "t4", "t5"]
+    for tenant in tenants:
+        result = engine.run("tenant-stack-create", created(tenant))
+        assert result.ok(), (result.error, result.cause)
+    placed = {t: row(engine, t)["accountId"] for t in tenants}
+    assert placed == {"t1": A1, "t2": A1, "t3": A2, "t4": A2, "t5": A3}
+    assert {a: row(engine, COUNTER_PREFIX + a)["tenants"] for a in (A1, A2, A3)} == {A1: "2", A2: "2", A3: "1"}
+    assert stacks(engine, A1) == {"tenant-t1", "tenant-t2"} and stacks(engine, A3) == {"tenant-t5"}
+    assert stacks(engine, A2) == {"tenant-t3", "tenant-t4"}
+    assert not engine.client("cloudformation").describe_stacks()["Stacks"]  # nothing in the platform account
+    for tenant, account in placed.items():
+        item = row(engine, tenant)
+        assert item["status"] == "ACTIVE" and item["tenantRoleArn"].startswith(f"arn:aws:iam::{account}:role/tenant-role/")
+        iam = account_client(engine, "iam", account)
+        role = iam.get_role(RoleName=item["tenantRoleArn"].rsplit("/", 1)[-1])["Role"]
+        assert role["Arn"] == item["tenantRoleArn"]
+        assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == (
+            f"arn:aws:iam::{account}:policy/{PLACEMENT_PLACEHOLDERS['TenantBoundaryName']}")
+        trust = role["AssumeRolePolicyDocument"]
+        trust = json.loads(trust) if isinstance(trust, str) else trust
+        assert [s["Principal"] for s in trust["Statement"]] == [{"AWS": [PLACEHOLDERS["TenantCallers"]]}]
+    # every CloudFormation call went through the provisioning role of the tenant's account
+    assert stack_script.calls[("CreateStack", "tenant-t5")] == 1
+
+
+def test_a_repeated_create_keeps_the_tenants_account(engine: LocalEngine, callers: str,
+                                                     stack_script: StackScript) -> None:
+    deploy(engine, tenant_stack_create(placement=AccountPlacement(1)), callers)
+    for tenant in ("t1", "t2", "t1", "t2"):
+        result = engine.run("tenant-stack-create", created(tenant))
+        assert result.ok(), (result.error, result.cause)
+    assert (row(engine, "t1")["accountId"], row(engine, "t2")["accountId"]) == (A1, A2)
+    assert {a: row(engine, COUNTER_PREFIX + a).get("tenants") for a in (A1, A2, A3)} == {A1: "1", A2: "1", A3: None}
+    assert stacks(engine, A3) == set()
+
+
+def test_every_account_full_is_a_named_error_recorded_on_the_row(engine: LocalEngine, callers: str,
+                                                                  stack_script: StackScript) -> None:
+    deploy(engine, tenant_stack_create(placement=AccountPlacement(1)), callers, TenantAccounts=f"{A1},{A2}")
+    for tenant in ("t1", "t2"):
+        assert engine.run("tenant-stack-create", created(tenant)).ok()
+    full = engine.run("tenant-stack-create", created("t3"))
+    assert (full.status, full.error) == ("FAILED", NO_ACCOUNT_CAPACITY)
+    assert f"every tenant account holds 1 tenants ({A1}, {A2})" in full.cause
+    item = row(engine, "t3")
+    assert (item["status"], item["stackStatus"]) == ("CREATE_FAILED", "NO_ACCOUNT_CAPACITY")
+    assert item["statusReason"] == full.cause and "accountId" not in item
+    assert all("tenant-t3" not in stacks(engine, a) for a in (A1, A2, A3))
+    # a new account, then the same event again: placed there
+    deploy(engine, tenant_stack_create("tenant-stack-create-3", placement=AccountPlacement(1)), callers)
+    again = engine.run("tenant-stack-create-3", created("t3"))
+    assert again.ok(), (again.error, again.cause)
+    assert row(engine, "t3")["accountId"] == A3 and stacks(engine, A3) == {"tenant-t3"}
+
+
+def test_a_provisioning_role_that_does_not_trust_the_machine_fails_the_create(
+        engine: LocalEngine, stack_script: StackScript) -> None:
+    """The engine enforces the provisioning role's trust: only the lifecycle machines' roles may assume it."""
+    deploy(engine, tenant_stack_create(placement=AccountPlacement(5)), engine.default_role_arn())
+    result = engine.run("tenant-stack-create", created("t1"))
+    assert (result.status, result.error) == ("FAILED", CREATE_FAILED)
+    role = f"arn:aws:iam::{A1}:role/{PLACEMENT_PLACEHOLDERS['ProvisioningRoleName']}"
+    assert role in result.cause and "its trust policy does not allow sts:AssumeRole" in result.cause
+    assert row(engine, "t1")["status"] == "CREATE_FAILED" and stacks(engine, A1) == set()
+
+
+def test_counter_items_are_skipped_by_the_rollouts_scan(engine: LocalEngine, callers: str,
+                                                        stack_script: StackScript) -> None:
+    """The rollout scans ``#status <> DELETED`` (rollout.scan_arguments): a counter carries DELETED."""
+    deploy(engine, tenant_stack_create(placement=AccountPlacement(1)), callers)
+    for tenant in ("t1", "t2"):
+        assert engine.run("tenant-stack-create", created(tenant)).ok()
+    from workflows.patterns.tenant_stacks.rollout import scan_arguments
+    assert "'#status <> :deleted'" in scan_arguments(10, TABLE, from_cursor=False)["FilterExpression"]
+    seen = engine.client("dynamodb").scan(TableName=TABLE, FilterExpression="#status <> :deleted",
+                                          ExpressionAttributeNames={"#status": "status"},
+                                          ExpressionAttributeValues={":deleted": {"S": "DELETED"}})["Items"]
+    assert sorted(i["pk"]["S"] for i in seen) == ["t1", "t2"]
+    everything = engine.client("dynamodb").scan(TableName=TABLE)["Items"]
+    assert sorted(i["pk"]["S"] for i in everything) == [COUNTER_PREFIX + A1, COUNTER_PREFIX + A2, "t1", "t2"]
