@@ -23,7 +23,7 @@ from tests.patterns.tenant_stacks_fakes import (  # noqa: F401
 )
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_table
-from workflows.patterns.tenant_stacks import CREATE_FAILED, PLACEHOLDERS, tenant_stack_create
+from workflows.patterns.tenant_stacks import CREATE_FAILED, PLACEHOLDERS, tenant_stack_create, tenant_stack_delete
 from workflows.patterns.tenant_stacks.common import LOCAL_TENANT_ACCOUNTS, PLACEMENT_PLACEHOLDERS
 from workflows.patterns.tenant_stacks.placement import COUNTER_PREFIX, NO_ACCOUNT_CAPACITY, AccountPlacement
 
@@ -148,3 +148,57 @@ def test_counter_items_are_skipped_by_the_rollouts_scan(engine: LocalEngine, cal
     assert sorted(i["pk"]["S"] for i in seen) == ["t1", "t2"]
     everything = engine.client("dynamodb").scan(TableName=TABLE)["Items"]
     assert sorted(i["pk"]["S"] for i in everything) == [COUNTER_PREFIX + A1, COUNTER_PREFIX + A2, "t1", "t2"]
+
+
+def deleted(tenant: str) -> dict:
+    return {"source": "tenants", "detail-type": "Tenant Deleted", "detail": {"tenantId": tenant}}
+
+
+def app_items(engine: LocalEngine, account: str) -> list[str]:
+    items = account_client(engine, "dynamodb", account).scan(TableName=PLACEHOLDERS["AppTable"])["Items"]
+    return sorted(f"{i['pk']['S']}/{i['sk']['S']}" for i in items)
+
+
+@pytest.fixture
+def lifecycle(engine: LocalEngine, callers: str) -> LocalEngine:
+    """create and delete, one tenant per account (A1, A2, A3 in turn)."""
+    deploy(engine, tenant_stack_create(placement=AccountPlacement(1)), callers)
+    deploy(engine, tenant_stack_delete(placement=AccountPlacement(1)), callers)
+    return engine
+
+
+def test_delete_purges_and_removes_the_stack_in_the_tenants_account_and_frees_its_place(
+        lifecycle: LocalEngine, stack_script: StackScript) -> None:
+    engine = lifecycle
+    for tenant in ("t1", "t2"):
+        assert engine.run("tenant-stack-create", created(tenant)).ok()
+    role = row(engine, "t1")["tenantRoleArn"]
+    for account, pk in ((A1, "t1"), (A1, "t1#Order"), (A2, "t2")):
+        account_client(engine, "dynamodb", account).put_item(
+            TableName=PLACEHOLDERS["AppTable"], Item={"pk": {"S": pk}, "sk": {"S": "1"}})
+    result = engine.run("tenant-stack-delete", deleted("t1"))
+    assert result.ok(), (result.error, result.cause)
+    # the purge ran under t1's own role, which lives in A1: assumed across accounts by the platform's role
+    assert role.startswith(f"arn:aws:iam::{A1}:role/tenant-role/")
+    assert app_items(engine, A1) == [] and app_items(engine, A2) == ["t2/1"]
+    assert stacks(engine, A1) == set() and stacks(engine, A2) == {"tenant-t2"}
+    iam = account_client(engine, "iam", A1)
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.get_role(RoleName=role.rsplit("/", 1)[-1])
+    item = row(engine, "t1")
+    assert item["status"] == "DELETED" and "accountId" not in item and "tenantRoleArn" not in item
+    assert row(engine, COUNTER_PREFIX + A1)["tenants"] == "0"
+    # the freed place is taken by the next tenant, before A3
+    assert engine.run("tenant-stack-create", created("t3")).ok()
+    assert row(engine, "t3")["accountId"] == A1 and stacks(engine, A1) == {"tenant-t3"}
+
+
+def test_deleting_twice_frees_the_place_once(lifecycle: LocalEngine, stack_script: StackScript) -> None:
+    engine = lifecycle
+    assert engine.run("tenant-stack-create", created("t1")).ok()
+    for _ in range(2):
+        result = engine.run("tenant-stack-delete", deleted("t1"))
+        assert result.ok(), (result.error, result.cause)
+    assert row(engine, COUNTER_PREFIX + A1)["tenants"] == "0"
+    assert engine.run("tenant-stack-delete", deleted("never-created")).ok()
+    assert row(engine, "never-created") == {}

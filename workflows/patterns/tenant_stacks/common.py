@@ -118,12 +118,14 @@ class TenantStackRef(TypedDict):
     status: str
 
 
-def placeholders_for(base: dict[str, str], placement: object | None) -> dict[str, str]:
+def placeholders_for(base: dict[str, str], placement: object | None, *, placing: bool = True) -> dict[str, str]:
     """A machine's placeholders: ``base``, plus the placement's when placed (the boundary is then each
-    tenant account's ``${TenantBoundaryName}``, not ``${TenantBoundary}``)."""
+    tenant account's ``${TenantBoundaryName}``, not ``${TenantBoundary}``); ``placing``: the machine
+    places new tenants (``${TenantAccounts}``), else it only acts in the account a row names."""
     if placement is None:
         return base
-    return {**{k: v for k, v in base.items() if k != "TenantBoundary"}, **PLACEMENT_PLACEHOLDERS}
+    added = {k: v for k, v in PLACEMENT_PLACEHOLDERS.items() if placing or k != "TenantAccounts"}
+    return {**{k: v for k, v in base.items() if k != "TenantBoundary"}, **added}
 
 
 def _is_any(path: str, values: tuple[str, ...]):  # -> Condition

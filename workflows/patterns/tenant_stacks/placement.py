@@ -133,6 +133,25 @@ def place(placement: AccountPlacement, *, placed: State | Chain, lost: State | C
         .otherwise(accounts >> loop))
 
 
+def free_account(gone: State) -> Task:
+    """Mark the tenant DELETED (its role and account removed from the row) and take one from its account's
+    counter, in one transaction: conditional on the row still naming ``$.account.id``, so a second delete
+    (the event delivered twice) frees nothing twice; cancelled, it goes to ``gone``."""
+    transaction = Task.sdk("dynamodb", "transactWriteItems", "FreeAccountAndMarkDeleted", parameters={"TransactItems": [
+        {"Update": {"TableName": "${TenantsTable}", "Key": {"pk": {"S.$": "$.tenantId"}},
+                    "UpdateExpression": "SET #status = :deleted REMOVE tenantRoleArn, accountId",
+                    "ConditionExpression": "accountId = :a",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {":a": {"S.$": "$.account.id"}, ":deleted": {"S": "DELETED"}}}},
+        {"Update": {"TableName": "${TenantsTable}", "Key": counter_key("$.account.id"),
+                    "UpdateExpression": f"SET {COUNTER_ATTRIBUTE} = if_not_exists({COUNTER_ATTRIBUTE}, :one) - :one, "
+                                        "#status = :counter",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {":one": {"N": "1"}, ":counter": {"S": "DELETED"}}}},
+    ]}, result_path=None)
+    return transaction.add_retry(_dynamodb_retry()).add_catch([TRANSACTION_CANCELED], gone, result_path=None)
+
+
 def _dynamodb_retry():  # -> Retry; late import: common imports this module's names
     from workflows.patterns.tenant_stacks.common import dynamodb_retry
     return dynamodb_retry()
