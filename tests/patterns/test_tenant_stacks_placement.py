@@ -19,16 +19,23 @@ import json
 import pytest
 
 from tests.patterns.tenant_stacks_fakes import (  # noqa: F401
-    StackScript, account_client, cfn_error_names, deploy_template, platform_roles, stack_script, tenant_accounts,
+    StackScript, account_client, cfn_error_names, changed_template, deploy_template, platform_roles, stack_script,
+    tenant_accounts,
 )
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_table
-from workflows.patterns.tenant_stacks import CREATE_FAILED, PLACEHOLDERS, tenant_stack_create, tenant_stack_delete
+from workflows.patterns.tenant_stacks import (
+    PLACEHOLDERS, tenant_stack_create, tenant_stack_delete, tenant_stack_update,
+)
 from workflows.patterns.tenant_stacks.common import LOCAL_TENANT_ACCOUNTS, PLACEMENT_PLACEHOLDERS
-from workflows.patterns.tenant_stacks.placement import COUNTER_PREFIX, NO_ACCOUNT_CAPACITY, AccountPlacement
+from workflows.patterns.tenant_stacks.placement import (
+    COUNTER_PREFIX, NO_ACCOUNT_CAPACITY, PROVISIONING_REFUSED, AccountPlacement,
+)
+from workflows.patterns.tenant_stacks.update_one import tenant_stack_update_one
 
 TABLE = PLACEHOLDERS["TenantsTable"]
 A1, A2, A3 = LOCAL_TENANT_ACCOUNTS
+TEMPLATE_URL = f"https://{PLACEHOLDERS['TemplateBucket']}.s3.amazonaws.com/{PLACEHOLDERS['TemplateKey']}"
 
 
 def created(tenant: str) -> dict:
@@ -128,10 +135,14 @@ def test_a_provisioning_role_that_does_not_trust_the_machine_fails_the_create(
     """The engine enforces the provisioning role's trust: only the lifecycle machines' roles may assume it."""
     deploy(engine, tenant_stack_create(placement=AccountPlacement(5)), engine.default_role_arn())
     result = engine.run("tenant-stack-create", created("t1"))
-    assert (result.status, result.error) == ("FAILED", CREATE_FAILED)
+    assert (result.status, result.error) == ("FAILED", PROVISIONING_REFUSED)
     role = f"arn:aws:iam::{A1}:role/{PLACEMENT_PLACEHOLDERS['ProvisioningRoleName']}"
-    assert role in result.cause and "its trust policy does not allow sts:AssumeRole" in result.cause
-    assert row(engine, "t1")["status"] == "CREATE_FAILED" and stacks(engine, A1) == set()
+    assert result.cause.startswith(f"the provisioning role {role} could not be used: ")
+    assert f"its trust policy does not allow sts:AssumeRole by {engine.default_role_arn()}" in result.cause
+    item = row(engine, "t1")
+    assert (item["status"], item["stackStatus"], item["statusReason"]) == (
+        "CREATE_FAILED", "PROVISIONING_REFUSED", result.cause)
+    assert stacks(engine, A1) == set() and stack_script.calls[("CreateStack", "tenant-t1")] == 0
 
 
 def test_counter_items_are_skipped_by_the_rollouts_scan(engine: LocalEngine, callers: str,
@@ -193,6 +204,22 @@ def test_delete_purges_and_removes_the_stack_in_the_tenants_account_and_frees_it
     assert row(engine, "t3")["accountId"] == A1 and stacks(engine, A1) == {"tenant-t3"}
 
 
+def test_a_delete_whose_provisioning_role_refuses_it_keeps_the_tenant_placed(
+        lifecycle: LocalEngine, stack_script: StackScript) -> None:
+    engine = lifecycle
+    assert engine.run("tenant-stack-create", created("t1")).ok()
+    deploy(engine, tenant_stack_delete("untrusted-delete", placement=AccountPlacement(1)), engine.default_role_arn())
+    result = engine.run("untrusted-delete", deleted("t1"))
+    assert (result.status, result.error) == ("FAILED", PROVISIONING_REFUSED)
+    assert "its trust policy does not allow sts:AssumeRole" in result.cause
+    item = row(engine, "t1")
+    assert (item["status"], item["accountId"], item["statusReason"]) == ("DELETE_FAILED", A1, result.cause)
+    assert stacks(engine, A1) == {"tenant-t1"} and row(engine, COUNTER_PREFIX + A1)["tenants"] == "1"
+    # the event again, by the trusted machine: deleted, place freed
+    assert engine.run("tenant-stack-delete", deleted("t1")).ok()
+    assert stacks(engine, A1) == set() and row(engine, COUNTER_PREFIX + A1)["tenants"] == "0"
+
+
 def test_deleting_twice_frees_the_place_once(lifecycle: LocalEngine, stack_script: StackScript) -> None:
     engine = lifecycle
     assert engine.run("tenant-stack-create", created("t1")).ok()
@@ -202,3 +229,59 @@ def test_deleting_twice_frees_the_place_once(lifecycle: LocalEngine, stack_scrip
     assert row(engine, COUNTER_PREFIX + A1)["tenants"] == "0"
     assert engine.run("tenant-stack-delete", deleted("never-created")).ok()
     assert row(engine, "never-created") == {}
+
+
+def uses_new_template(engine: LocalEngine, account: str, tenant: str) -> bool:
+    body = account_client(engine, "cloudformation", account).get_template(StackName=f"tenant-{tenant}")["TemplateBody"]
+    return "dynamodb:DescribeTable" in (body if isinstance(body, str) else json.dumps(body))
+
+
+@pytest.fixture
+def placed(engine: LocalEngine, callers: str, stack_script: StackScript) -> LocalEngine:
+    """t1, t2, t3 in A1, A2, A3 (one per account), then a changed template in the bucket."""
+    deploy(engine, tenant_stack_create(placement=AccountPlacement(1)), callers)
+    for tenant in ("t1", "t2", "t3"):
+        assert engine.run("tenant-stack-create", created(tenant)).ok()
+    deploy_template(engine, changed_template())
+    return engine
+
+
+def test_update_one_updates_the_stack_in_the_tenants_account(placed: LocalEngine, callers: str) -> None:
+    deploy(placed, tenant_stack_update_one(placement=AccountPlacement(1)), callers)
+    result = placed.run("tenant-stack-update-one", {"tenantId": "t2", "templateUrl": TEMPLATE_URL})
+    assert result.ok() and result.output == {"tenantId": "t2", "outcome": "updated"}, result
+    assert uses_new_template(placed, A2, "t2") and not uses_new_template(placed, A1, "t1")
+    stack = account_client(placed, "cloudformation", A2).describe_stacks(StackName="tenant-t2")["Stacks"][0]
+    boundary = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}["PermissionsBoundaryArn"]
+    assert boundary == f"arn:aws:iam::{A2}:policy/{PLACEMENT_PLACEHOLDERS['TenantBoundaryName']}"
+
+
+def test_update_one_reports_a_tenant_never_placed(placed: LocalEngine, callers: str) -> None:
+    deploy(placed, tenant_stack_update_one(placement=AccountPlacement(1)), callers)
+    placed.client("dynamodb").put_item(TableName=TABLE, Item={"pk": {"S": "t9"}, "status": {"S": "CREATING"}})
+    result = placed.run("tenant-stack-update-one", {"tenantId": "t9", "templateUrl": TEMPLATE_URL})
+    assert result.ok(), result
+    assert result.output == {"tenantId": "t9", "outcome": "failed", "status": "NOT_PLACED",
+                             "reason": "tenant t9 is CREATING and names no account"}
+    gone = placed.run("tenant-stack-update-one", {"tenantId": "t8", "templateUrl": TEMPLATE_URL})
+    assert gone.output["outcome"] == "deleted", gone
+
+
+def test_update_one_under_an_untrusted_role_is_a_failed_outcome(placed: LocalEngine) -> None:
+    deploy(placed, tenant_stack_update_one(placement=AccountPlacement(1)), placed.default_role_arn())
+    result = placed.run("tenant-stack-update-one", {"tenantId": "t1", "templateUrl": TEMPLATE_URL})
+    assert result.ok() and result.output["outcome"] == "failed", result
+    assert "its trust policy does not allow sts:AssumeRole" in result.output["reason"]
+    assert not uses_new_template(placed, A1, "t1")
+
+
+def test_a_rollout_updates_every_tenant_in_its_own_account(placed: LocalEngine, callers: str) -> None:
+    machine = tenant_stack_update(waves=(), max_failure_percent=None, placement=AccountPlacement(1))
+    deploy(placed, machine, callers)
+    event = {"source": "aws.s3", "detail-type": "Object Created",
+             "detail": {"bucket": {"name": PLACEHOLDERS["TemplateBucket"]}, "object": {"key": PLACEHOLDERS["TemplateKey"]}}}
+    result = placed.run("tenant-stack-update", event)
+    assert result.ok(), (result.error, result.cause)
+    assert {k: result.output[k] for k in ("updated", "unchanged", "deleted", "failedCount")} == {
+        "updated": 3, "unchanged": 0, "deleted": 0, "failedCount": 0}  # the counters are not tenants
+    assert all(uses_new_template(placed, a, t) for a, t in ((A1, "t1"), (A2, "t2"), (A3, "t3")))

@@ -32,7 +32,9 @@ from workflows.patterns.tenant_stacks.common import (
     ALREADY_EXISTS, CREATE_FAILED, PLACEHOLDERS, TENANT_DELETED, UPDATABLE, _is_any, _read_row, _record, _start,
     _tenant_key, _valid_tenant_id, ddb_call, placeholders_for, platform_parameters,
 )
-from workflows.patterns.tenant_stacks.placement import NO_ACCOUNT_CAPACITY, AccountPlacement, place, provisioned
+from workflows.patterns.tenant_stacks.placement import (
+    NO_ACCOUNT_CAPACITY, PROVISIONING_REFUSED, AccountPlacement, check_provisioning, place, provisioned,
+)
 
 CCF = "DynamoDB.ConditionalCheckFailedException"
 # the row states a create may (re)claim: its own, a failed earlier attempt, or a live tenant (adopted)
@@ -173,6 +175,14 @@ def tenant_stack_create(name: str = "tenant-stack-create", *, deadline_seconds: 
                                  condition="#status IN (:creating, :failed)",
                                  condition_values={k: _OURS_VALUES[k] for k in (":creating", ":failed")}
                                  ).add_catch([CCF], no_room, result_path=None)
+        refused_role = Fail("ProvisioningRoleRefused", error=PROVISIONING_REFUSED, cause_path="$.failure.reason")
+        record_refused = _record("RecordProvisioningRefused", "CREATE_FAILED",
+                                 extra_set=", stackStatus = :st, statusReason = :why",
+                                 extra_values={":st": {"S.$": "$.failure.status"}, ":why": {"S.$": "$.failure.reason"}},
+                                 condition="#status IN (:creating, :failed)",
+                                 condition_values={k: _OURS_VALUES[k] for k in (":creating", ":failed")}
+                                 ).add_catch([CCF], refused_role, result_path=None)
+        stack_part = check_provisioning(stack_part, record_refused >> refused_role)
         stack_part = place(placement, placed=stack_part, lost=supersede >> deleted_meanwhile,
                            full=record_no_room >> no_room, expired=expired, deadline=deadline_seconds,
                            read_row=lambda n: guarded(_read_row(n, account=True)), guard=guarded)

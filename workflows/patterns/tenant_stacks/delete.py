@@ -27,7 +27,7 @@ Why this order (issue 15):
 
 from __future__ import annotations
 
-from workflows.core import JSONATA, STANDARD, Choice, Credentials, Fail, Map, Pass, StateMachine, Succeed, Task, Var
+from workflows.core import JSONATA, STANDARD, Choice, Credentials, Fail, Map, Pass, State, StateMachine, Succeed, Task, Var
 from workflows.core.machine import INPUT_DOC
 from workflows.patterns.stack_polling import (
     BUSY, DEADLINE_SECONDS, DOES_NOT_EXIST, THROTTLED, backoff, failure_record, patient, sdk_call, timed_out,
@@ -35,7 +35,9 @@ from workflows.patterns.stack_polling import (
 from workflows.patterns.tenant_stacks.common import (
     DELETE_FAILED, PLACEHOLDERS, _read_row, _record, _start, _tenant_key, ddb_call, placeholders_for,
 )
-from workflows.patterns.tenant_stacks.placement import AccountPlacement, free_account, provisioned, use_account
+from workflows.patterns.tenant_stacks.placement import (
+    PROVISIONING_REFUSED, AccountPlacement, check_provisioning, free_account, provisioned, use_account,
+)
 
 CCF = "DynamoDB.ConditionalCheckFailedException"
 _PLACEHOLDERS = {k: PLACEHOLDERS[k] for k in ("TenantsTable", "AppTable")}
@@ -82,6 +84,14 @@ def _purge(done_target, failed_target, page: int, keys: tuple[str, str],
                 .when("{% $count($states.input.purged[deleted = true]) = $count($states.input.purge.Items) %}", paging)
                 .otherwise(incomplete >> failed_target))
     return first >> per_page >> complete
+
+
+def _record_refusal(failed: State):  # -> Chain
+    """DELETE_FAILED with the refused provisioning role's reason, then ``TenantStack.ProvisioningRoleRefused``."""
+    refused = Fail("ProvisioningRoleRefused", error=PROVISIONING_REFUSED, cause_path="$.failure.reason")
+    return _record("RecordProvisioningRefused", "DELETE_FAILED", extra_set=", stackStatus = :st, statusReason = :why",
+                   extra_values={":st": {"S.$": "$.failure.status"}, ":why": {"S.$": "$.failure.reason"}},
+                   condition="attribute_exists(pk)").add_catch([CCF], refused, result_path=None) >> refused
 
 
 def tenant_stack_delete(name: str = "tenant-stack-delete", *, deadline_seconds: int = DEADLINE_SECONDS,
@@ -158,7 +168,8 @@ def tenant_stack_delete(name: str = "tenant-stack-delete", *, deadline_seconds: 
     if placement is not None:  # the stack and the items are in the tenant's account
         read = _read_row("ReadTenantRow", account=True) >> (
             Choice("TenantPlacedIn").when(Var("$.row.Item.accountId.S").is_present(),
-                                          use_account("UseTenantAccount") >> has_role)
+                                          use_account("UseTenantAccount") >> check_provisioning(
+                                              has_role, _record_refusal(failed)))
             .otherwise(unplaced))
     mark_deleting = ddb_call(Task.dynamodb("updateItem", "MarkTenantDeleting", parameters={
         "TableName": "${TenantsTable}", "Key": _tenant_key(),

@@ -30,9 +30,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 from workflows.core import JSONATA, BuildError, Chain, Choice, Credentials, Pass, State, Task, Var
-from workflows.patterns.stack_polling import backoff
+from workflows.patterns.stack_polling import CFN_ERROR, backoff
 
 NO_ACCOUNT_CAPACITY = "TenantStack.NoAccountCapacity"
+PROVISIONING_REFUSED = "TenantStack.ProvisioningRoleRefused"
 COUNTER_PREFIX = "#account#"
 COUNTER_ATTRIBUTE = "tenants"
 TRANSACTION_CANCELED = "DynamoDb.TransactionCanceledException"
@@ -69,6 +70,22 @@ def use_account(name: str, account: str = "$states.input.row.Item.accountId.S") 
         f"{{% ($a := {account}; $merge([$states.input, {{'account': {{'id': $a, "
         "'role': 'arn:aws:iam::' & $a & ':role/${ProvisioningRoleName}', "
         "'boundary': 'arn:aws:iam::' & $a & ':policy/${TenantBoundaryName}'}}])) %}"))
+
+
+def check_provisioning(then: State | Chain, refused: State | Chain) -> Chain:
+    """Assume the provisioning role once before the stack's calls (a DescribeStacks of the tenant's stack,
+    its answer ignored): a role that does not exist or does not trust this machine's execution role fails
+    the task with ``States.TaskFailed``, which goes to ``refused`` (``$.failure`` set) -- here, outside the
+    Parallel wrappers of stack_polling, where it is a plain Catch. Any CloudFormation answer goes on."""
+    probe = Task.sdk("cloudformation", "describeStacks", "AssumeProvisioningRole",
+                     parameters={"StackName.$": "$.stackName"}, result_path=None,
+                     credentials=Credentials.from_path("$.account.role"))
+    why = Pass("ProvisioningRefused", parameters={"status": "PROVISIONING_REFUSED", "reason.$": (
+        "States.Format('the provisioning role {} could not be used: {}', $.account.role, $.caught.Cause)")},
+        result_path="$.failure")
+    probe = (probe.add_catch([CFN_ERROR], then, result_path=None)
+             .add_catch(["States.TaskFailed"], why >> refused, result_path="$.caught"))
+    return probe >> then
 
 
 def counter_key(account_path: str) -> dict:
