@@ -25,7 +25,7 @@ from tests.patterns.tenant_stacks_fakes import (  # noqa: F401
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_table
 from workflows.patterns.tenant_stacks import (
-    PLACEHOLDERS, tenant_stack_create, tenant_stack_delete, tenant_stack_update,
+    INVALID_TENANT_ID, PLACEHOLDERS, tenant_stack_create, tenant_stack_delete, tenant_stack_update,
 )
 from workflows.patterns.tenant_stacks.common import LOCAL_TENANT_ACCOUNTS, PLACEMENT_PLACEHOLDERS
 from workflows.patterns.tenant_stacks.placement import (
@@ -229,6 +229,9 @@ def test_deleting_twice_frees_the_place_once(lifecycle: LocalEngine, stack_scrip
     assert row(engine, COUNTER_PREFIX + A1)["tenants"] == "0"
     assert engine.run("tenant-stack-delete", deleted("never-created")).ok()
     assert row(engine, "never-created") == {}
+    counter = engine.run("tenant-stack-delete", deleted(COUNTER_PREFIX + A1))  # never taken for a tenant
+    assert (counter.status, counter.error) == ("FAILED", INVALID_TENANT_ID)
+    assert row(engine, COUNTER_PREFIX + A1) == {"pk": COUNTER_PREFIX + A1, "tenants": "0", "status": "DELETED"}
 
 
 def uses_new_template(engine: LocalEngine, account: str, tenant: str) -> bool:

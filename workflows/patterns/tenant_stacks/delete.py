@@ -27,13 +27,14 @@ Why this order (issue 15):
 
 from __future__ import annotations
 
-from workflows.core import JSONATA, STANDARD, Choice, Credentials, Fail, Map, Pass, State, StateMachine, Succeed, Task, Var
+from workflows.core import JSONATA, STANDARD, Chain, Choice, Credentials, Fail, Map, Pass, State, StateMachine, Succeed, Task, Var
 from workflows.core.machine import INPUT_DOC
 from workflows.patterns.stack_polling import (
     BUSY, DEADLINE_SECONDS, DOES_NOT_EXIST, THROTTLED, backoff, failure_record, patient, sdk_call, timed_out,
 )
 from workflows.patterns.tenant_stacks.common import (
-    DELETE_FAILED, PLACEHOLDERS, _read_row, _record, _start, _tenant_key, ddb_call, placeholders_for,
+    DELETE_FAILED, PLACEHOLDERS, _read_row, _record, _start, _tenant_key, _valid_tenant_id, ddb_call,
+    placeholders_for,
 )
 from workflows.patterns.tenant_stacks.placement import (
     PROVISIONING_REFUSED, AccountPlacement, check_provisioning, free_account, provisioned, use_account,
@@ -185,7 +186,10 @@ def tenant_stack_delete(name: str = "tenant-stack-delete", *, deadline_seconds: 
         # placed: a tenant the table does not know was never placed, so it has no stack anywhere
         .otherwise(stack_part if placement is None else Succeed("UnknownTenant")))
     mark_deleting = mark_deleting.add_catch([CCF], refused, result_path=None)
-    return StateMachine(name, start=start >> mark_deleting >> read, type=STANDARD,
+    chain = start >> mark_deleting >> read
+    if placement is not None:  # counter items ("#account#<id>") share the table: never take one for a tenant
+        chain = Chain.coerce(_valid_tenant_id(chain))
+    return StateMachine(name, start=chain, type=STANDARD,
                         placeholders=placeholders_for(_PLACEHOLDERS, placement, placing=False),
                         comment="Delete a tenant: its items, then its stack once not busy; deleting twice is fine",
                         annotations={INPUT_DOC: 'the EventBridge event "Tenant Deleted", e.g. '
