@@ -288,3 +288,51 @@ def test_a_rollout_updates_every_tenant_in_its_own_account(placed: LocalEngine, 
     assert {k: result.output[k] for k in ("updated", "unchanged", "deleted", "failedCount")} == {
         "updated": 3, "unchanged": 0, "deleted": 0, "failedCount": 0}  # the counters are not tenants
     assert all(uses_new_template(placed, a, t) for a, t in ((A1, "t1"), (A2, "t2"), (A3, "t3")))
+
+
+def placement_graph() -> str:
+    """The README's graph of placement: create's placement chain, its neighbours as stand-in end states."""
+    from workflows.core import STANDARD, Fail, StateMachine, Succeed
+    from workflows.core.graph import render
+    from workflows.patterns.tenant_stacks.common import _read_row
+    from workflows.patterns.tenant_stacks.placement import check_provisioning, place
+
+    create = Succeed("CreateStackInTheAccount")
+    chain = place(AccountPlacement(1000), placed=check_provisioning(create, Fail("ProvisioningRoleRefused")),
+                  lost=Fail("TenantDeletedMeanwhile"), full=Fail("NoAccountCapacity"), expired=Fail("CreateTimedOut"),
+                  deadline=3600, read_row=lambda name: _read_row(name, account=True), guard=lambda state: state)
+    machine = StateMachine("tenant-placement", start=chain, type=STANDARD,
+                           placeholders={"TenantsTable": TABLE, **PLACEMENT_PLACEHOLDERS})
+    return render(machine.to_asl())
+
+
+def test_readme_placement_graph_is_the_placement_chain() -> None:
+    from pathlib import Path
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- placement graph -->\n```mermaid\n(.*?)```", readme, re.DOTALL)
+    assert found, "README.md lacks the placement graph (<!-- placement graph --> before a mermaid block)"
+    assert found.group(1) == placement_graph(), "README's placement graph is stale: paste placement_graph()"
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "900"])
+def test_tenants_per_account_must_be_a_positive_int(bad: object) -> None:
+    from workflows.core import BuildError
+
+    with pytest.raises(BuildError, match="tenants_per_account must be a positive int"):
+        AccountPlacement(bad)  # type: ignore[arg-type]
+
+
+def test_placed_machines_name_the_accounts_and_roles_by_placeholders() -> None:
+    """Deploy-time values: the accounts (create only: it places), the provisioning role and boundary names;
+    the platform's single boundary ARN is no longer used."""
+    placement = AccountPlacement(900)
+    create, delete = tenant_stack_create(placement=placement), tenant_stack_delete(placement=placement)
+    one, rollout = tenant_stack_update_one(placement=placement), tenant_stack_update(placement=placement)
+    acting = {"ProvisioningRoleName", "TenantBoundaryName"}
+    assert create.used_placeholders() >= acting | {"TenantAccounts", "TenantCallers"}
+    assert "TenantBoundary" not in create.used_placeholders() | one.used_placeholders() | rollout.used_placeholders()
+    for machine in (delete, one, rollout):
+        assert machine.used_placeholders() >= acting and "TenantAccounts" not in machine.used_placeholders()
+    assert tenant_stack_create().used_placeholders().isdisjoint(PLACEMENT_PLACEHOLDERS)

@@ -31,6 +31,7 @@ from typing import Callable
 
 from workflows.core import JSONATA, BuildError, Chain, Choice, Credentials, Pass, State, Task, Var
 from workflows.patterns.stack_polling import CFN_ERROR, backoff
+from workflows.patterns.tenant_stacks.common import dynamodb_retry
 
 NO_ACCOUNT_CAPACITY = "TenantStack.NoAccountCapacity"
 PROVISIONING_REFUSED = "TenantStack.ProvisioningRoleRefused"
@@ -137,7 +138,7 @@ def place(placement: AccountPlacement, *, placed: State | Chain, lost: State | C
                .when(Var("$.caught.Cause").matches(ROW_REFUSED), reread)
                .when(Var("$.caught.Cause").matches(ACCOUNT_FULL), step)
                .otherwise(backoff("Placement", again >> step, expired=expired, deadline=deadline)))
-    attempt = guard(transaction.add_retry(_dynamodb_retry())
+    attempt = guard(transaction.add_retry(dynamodb_retry())
                     .add_catch([TRANSACTION_CANCELED], refused, result_path="$.caught"))
     chosen = use_account("UseNewAccount", "$states.input.placement.accounts[$states.input.placement.index]")
     loop = step >> (Choice("AccountsLeft", query_language=JSONATA)
@@ -166,9 +167,4 @@ def free_account(gone: State) -> Task:
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": {":one": {"N": "1"}, ":counter": {"S": "DELETED"}}}},
     ]}, result_path=None)
-    return transaction.add_retry(_dynamodb_retry()).add_catch([TRANSACTION_CANCELED], gone, result_path=None)
-
-
-def _dynamodb_retry():  # -> Retry; late import: common imports this module's names
-    from workflows.patterns.tenant_stacks.common import dynamodb_retry
-    return dynamodb_retry()
+    return transaction.add_retry(dynamodb_retry()).add_catch([TRANSACTION_CANCELED], gone, result_path=None)
