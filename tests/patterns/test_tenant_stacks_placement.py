@@ -336,3 +336,24 @@ def test_placed_machines_name_the_accounts_and_roles_by_placeholders() -> None:
     for machine in (delete, one, rollout):
         assert machine.used_placeholders() >= acting and "TenantAccounts" not in machine.used_placeholders()
     assert tenant_stack_create().used_placeholders().isdisjoint(PLACEMENT_PLACEHOLDERS)
+
+
+def test_a_tenant_task_assumes_the_tenants_role_in_its_account(placed: LocalEngine, callers: str) -> None:
+    """What a resolver does with the authorizer's ``tenantRoleArn``: a task under that role, run by the
+    TenantCallers role of the platform account, reads the tenant's own items in the tenant's account; another
+    tenant's key is refused there by the role's policy and boundary."""
+    for account, pk in ((A2, "t2"), (A2, "t9")):
+        account_client(placed, "dynamodb", account).put_item(
+            TableName=PLACEHOLDERS["AppTable"], Item={"pk": {"S": pk}, "sk": {"S": "1"}, "home": {"S": account}})
+    role = row(placed, "t2")["tenantRoleArn"]
+    assert role.startswith(f"arn:aws:iam::{A2}:")
+    states = {"Get": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+                      "Credentials": {"RoleArn.$": "$.role"},
+                      "Parameters": {"TableName": PLACEHOLDERS["AppTable"],
+                                     "Key": {"pk": {"S.$": "$.pk"}, "sk": {"S": "1"}}}, "End": True}}
+    placed.create_state_machine("tenant-get", {"StartAt": "Get", "States": states}, role_arn=callers)
+    own = placed.run("tenant-get", {"role": role, "pk": "t2"})
+    assert own.ok() and own.output["Item"]["home"] == {"S": A2}, own
+    other = placed.run("tenant-get", {"role": role, "pk": "t9"})
+    assert (other.status, other.error) == ("FAILED", "DynamoDB.AccessDeniedException")
+    assert f"arn:aws:sts::{A2}:assumed-role/" in other.cause
