@@ -63,8 +63,8 @@ def _child(placement: AccountPlacement | None = None):  # -> Chain
     read = Pass("ReadRow", query_language=JSONATA, output={
         **R.child_start(), "poll": initial_poll(), "missing": {"count": 0}},
         assign={"rolloutId": "{% $states.input.rolloutId %}", "templateUrl": "{% $states.input.templateUrl %}"})
-    return read >> update_one(placement=placement) >> record_outcome("RecordOutcome", rollout_id="$rolloutId",
-                                                  template_url="$templateUrl")
+    return read >> update_one(placement=placement) >> record_outcome(
+        "RecordOutcome", rollout_id="$rolloutId", template_url="$templateUrl")
 
 
 def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 100, max_concurrency: int = 10,
