@@ -6,6 +6,11 @@ so splitting them would make cross-stack references in both directions.
 What is deployed follows the project, not this module: the machines are the project's ``asl/`` files
 (and its ``appsync/`` resolvers, its schema); the tenant lifecycle (template bucket, tenant template,
 rules) only when the project has lifecycle machines; a pipe only for a machine the app names.
+
+With tenant accounts (``tenant_accounts``, ``workflows.cdk.accounts``): the machines built with placement
+get their three placeholders, may assume exactly the accounts' provisioning roles, and have fixed role
+names (each account's ``TenantAccountStack`` trusts them by ARN); the template bucket lets those
+provisioning roles read the template. Without them the stack is what it always was.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from workflows.cdk.accounts import ACCOUNTS_KEY, PLACEMENT_PLACEHOLDERS, TenantAccounts, role_arn
 from workflows.cdk.api import Authorizer, GraphqlApi, table
 from workflows.cdk.lifecycle import (
     LifecycleRules, TemplateStore, TenantBoundary, provisioning_grants, tenant_stack_arns,
@@ -113,6 +120,8 @@ class TenantApiStack(cdk.Stack):
       filtered batches (``StreamToMachine``), e.g. a unique-constraint cleanup with its ``cleanup_filter``.
     - ``lifecycle``: lifecycle step -> machine name; the tenant lifecycle is deployed when the project
       has any of them (or a machine names ``${TemplateBucket}``).
+    - ``tenant_accounts``: the accounts tenant stacks are placed in (``TenantAccounts.from_context``); each
+      of them needs a ``TenantAccountStack`` (``tenant_account_stacks``). None: one account.
     - ``acknowledge_nag``: record the reviewed cdk-nag acknowledgments of this design (``nag.py``); the
       checks themselves run only when the app adds them (``workflows.cdk.nag.add_nag_checks``).
     """
@@ -120,7 +129,7 @@ class TenantApiStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, project: Project, auth: AuthSettings,
                  enrichment: str | None = None, stream_machines: Mapping[str, Sequence[Mapping]] | None = None,
                  lifecycle: Mapping[str, str] = LIFECYCLE_MACHINES, acknowledge_nag: bool = True,
-                 **kwargs: object) -> None:
+                 tenant_accounts: TenantAccounts | None = None, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.project = project
         self.sources: dict[str, MachineSource] = load_machines(project)
@@ -134,6 +143,23 @@ class TenantApiStack(cdk.Stack):
         stream_machines = dict(stream_machines or {})
         check_stream_readers(self.sources, project.asl_dir, enrichment, stream_machines)
         steps = {step: name for step, name in lifecycle.items() if name in self.sources}
+        self.tenant_accounts = tenant_accounts
+        placed = sorted(name for name, s in self.sources.items() if PLACEMENT_PLACEHOLDERS & set(s.placeholders))
+        if placed and tenant_accounts is None:
+            raise StackConfigError(f"machine(s) {', '.join(placed)} place tenant stacks in other accounts but no "
+                                   f"tenant accounts are named (CDK context {ACCOUNTS_KEY})")
+        # the machines that provision in tenant accounts: their roles get names the accounts' stacks can trust
+        provisioners = sorted(name for name, s in self.sources.items()
+                              if any(use.as_provisioner for use in task_uses(s.asl)))
+        self.provisioner_role_names = {name: f"{self.stack_name}-{name}" for name in provisioners} \
+            if tenant_accounts is not None else {}
+        if tenant_accounts is not None and not provisioners:
+            raise StackConfigError(f"tenant accounts are named (CDK context {ACCOUNTS_KEY}) but no machine of "
+                                   f"{project.asl_dir} provisions in them (build the lifecycle with placement)")
+        too_long = [n for n in self.provisioner_role_names.values() if len(n) > 64]
+        if too_long:
+            raise StackConfigError(f"role name(s) {', '.join(too_long)} pass IAM's 64 characters: choose a "
+                                   "shorter stack name")
 
         self.app_table = table(self, "AppTable", sort_key=True, stream=True)
         self.tenants_table = table(self, "TenantsTable", sort_key=False, stream=False)
@@ -150,10 +176,13 @@ class TenantApiStack(cdk.Stack):
                                        retention_period=cdk.Duration.days(14))
                        for name in sorted(QUEUE_PLACEHOLDERS & used)}
         substitutions |= {name: queue.queue_url for name, queue in self.queues.items()}
+        if tenant_accounts is not None:
+            substitutions |= tenant_accounts.substitutions()
         def deploy(name: str) -> WorkflowMachine:
             return WorkflowMachine(self, f"Workflow-{name}", self.sources[name], prefix=self.stack_name,
                                    substitutions=substitutions, tables=tables, queues=self.queues,
-                                   stack_arn=tenant_stack_arns(self))
+                                   stack_arn=tenant_stack_arns(self), accounts=tenant_accounts,
+                                   role_name=self.provisioner_role_names.get(name))
 
         # the machines that run tenant tasks first: tenant roles trust exactly their execution roles
         callers = sorted(name for name, source in self.sources.items()
@@ -187,10 +216,14 @@ class TenantApiStack(cdk.Stack):
         if self.templates is not None and steps:
             for step, name in steps.items():
                 assert self.tenant_boundary is not None
-                provisioning_grants(self.machines[name].role, self.templates, self.tenant_boundary,
-                                    reads_template=step != "delete")
+                if any(action.startswith("cloudformation:") for action in self.machines[name].actions):
+                    # CloudFormation calls made in this account, with the machine's own credentials
+                    provisioning_grants(self.machines[name].role, self.templates, self.tenant_boundary,
+                                        reads_template=step != "delete")
             self.rules = LifecycleRules(self, "Lifecycle", bus=self.bus, store=self.templates,
                                         machines={step: self.machines[name].machine for step, name in steps.items()})
+        if self.templates is not None and tenant_accounts is not None:
+            self._share_template(tenant_accounts)
         cdk.CfnOutput(self, "GraphqlUrl", value=self.api.api.graphql_url)
         cdk.CfnOutput(self, "EventBusName", value=self.bus.event_bus_name)
         if self.templates is not None:
@@ -202,3 +235,38 @@ class TenantApiStack(cdk.Stack):
                           description="The permissions boundary of every tenant role")
         if acknowledge_nag:
             acknowledge_findings(self)
+
+    def _share_template(self, accounts: TenantAccounts) -> None:
+        """CloudFormation fetches a TemplateURL with its caller's credentials: in a tenant account that is the
+        provisioning role, so the bucket lets exactly those roles read the template (any version of it).
+
+        Why the roles are named in a condition (the principal being their accounts): S3 refuses a bucket
+        policy naming a role that does not exist yet, and the accounts' stacks may be deployed after this one.
+        """
+        assert self.templates is not None
+        self.templates.bucket.add_to_resource_policy(iam.PolicyStatement(
+            sid="ProvisioningRolesReadTheTemplate", actions=["s3:GetObject", "s3:GetObjectVersion"],
+            resources=[self.templates.bucket.arn_for_objects(self.templates.key)],
+            principals=[iam.AccountPrincipal(account) for account in accounts.accounts],
+            conditions={"ArnEquals": {"aws:PrincipalArn": accounts.provisioning_role_arns(self.partition)}}))
+
+    @property
+    def provisioner_role_arns(self) -> list[str]:
+        """The roles of the machines that provision in tenant accounts, as ARNs any stack of the app can use."""
+        assert self.tenant_accounts is not None
+        return [role_arn(self.tenant_accounts.platform, name, cdk.Aws.PARTITION)
+                for name in self.provisioner_role_names.values()]
+
+    @property
+    def provisioning_actions(self) -> set[str]:
+        """Every CloudFormation action the machines make as a tenant account's provisioning role."""
+        return {action for deployed in self.machines.values() for action in deployed.provisioning_actions}
+
+    @property
+    def app_table_arns(self) -> str:
+        """The app table's ARN as another account's stack can name it: the table's name is generated by
+        CloudFormation (``<stack>-<logical id>-<suffix>``), so the pattern is the name up to its suffix."""
+        assert self.tenant_accounts is not None
+        logical_id = self.resolve(self.get_logical_id(self.app_table.node.default_child))
+        return (f"arn:{cdk.Aws.PARTITION}:dynamodb:{cdk.Aws.REGION}:{self.tenant_accounts.platform}:"
+                f"table/{self.stack_name}-{logical_id}-*")
