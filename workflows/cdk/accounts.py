@@ -74,7 +74,7 @@ class TenantAccounts:
         None when no tenant account is named: one account, as before."""
         get = scope.node.try_get_context
         accounts = get(ACCOUNTS_KEY)
-        if accounts is None or accounts == "":
+        if accounts is None or accounts == "" or accounts == []:
             return None
         if isinstance(accounts, str):
             accounts = [part.strip() for part in accounts.split(",")]
