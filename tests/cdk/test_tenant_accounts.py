@@ -133,6 +133,20 @@ def test_the_template_bucket_lets_exactly_the_provisioning_roles_read_the_templa
     assert text(read["Condition"]) == {"ArnEquals": {"aws:PrincipalArn": PROVISIONING}}
 
 
+def test_the_app_table_admits_the_accounts_tenant_roles_on_their_own_keys(placed) -> None:
+    """Cross-account, DynamoDB needs the table's resource policy to allow the call as well as the role's policy."""
+    [table] = [t["Properties"] for t in placed.of_type(placed.platform, "AWS::DynamoDB::Table").values()
+               if "StreamSpecification" in t["Properties"]]
+    [statement] = table["ResourcePolicy"]["PolicyDocument"]["Statement"]
+    [own_items] = boundary_document("*")["Statement"]
+    assert statement["Action"] == own_items["Action"] and statement["Resource"] == "*"
+    assert text(statement["Principal"]["AWS"]) == [f"arn:aws:iam::{a}:root" for a in ACCOUNTS]
+    assert text(statement["Condition"]) == {**own_items["Condition"], "ArnLike": {
+        "aws:PrincipalArn": [f"arn:aws:iam::{a}:role/tenant-role/*" for a in ACCOUNTS]}}
+    assert not [t for t in placed.of_type(placed.platform, "AWS::DynamoDB::Table").values()
+                if "ResourcePolicy" in t["Properties"] and t["Properties"] is not table]  # the tenants table: none
+
+
 def test_tenant_roles_are_provisioned_only_with_the_accounts_boundary(placed) -> None:
     for account, template in placed.accounts.items():
         [boundary] = placed.of_type(template, "AWS::IAM::ManagedPolicy").values()

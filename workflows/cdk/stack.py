@@ -38,6 +38,7 @@ from workflows.cdk.sources import MachineSource, SourceError, load_machines
 from workflows.cdk.task_permissions import task_uses
 from workflows.golden import contract_problems
 from workflows.patterns.appsync.unique import DEAD_LETTERS
+from workflows.patterns.tenant_stacks.boundary import boundary_document
 from workflows.project import Project
 
 #: lifecycle step -> the machine name the library's tenant_stacks patterns give it by default
@@ -222,6 +223,8 @@ class TenantApiStack(cdk.Stack):
                                         reads_template=step != "delete")
             self.rules = LifecycleRules(self, "Lifecycle", bus=self.bus, store=self.templates,
                                         machines={step: self.machines[name].machine for step, name in steps.items()})
+        if tenant_accounts is not None:
+            self._share_app_table(tenant_accounts)
         if self.templates is not None and tenant_accounts is not None:
             self._share_template(tenant_accounts)
         cdk.CfnOutput(self, "GraphqlUrl", value=self.api.api.graphql_url)
@@ -249,6 +252,18 @@ class TenantApiStack(cdk.Stack):
             resources=[self.templates.bucket.arn_for_objects(self.templates.key)],
             principals=[iam.AccountPrincipal(account) for account in accounts.accounts],
             conditions={"ArnEquals": {"aws:PrincipalArn": accounts.provisioning_role_arns(self.partition)}}))
+
+    def _share_app_table(self, accounts: TenantAccounts) -> None:
+        """A tenant role in a tenant account uses the platform's app table across accounts, which DynamoDB
+        allows only when the table's resource policy allows it too ("Cross-account access with resource-based
+        policies in DynamoDB", https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-examples.html):
+        the tenant roles of those accounts, and -- as their boundary says -- only their own keys."""
+        [own_items] = boundary_document("*")["Statement"]
+        self.app_table.add_to_resource_policy(iam.PolicyStatement(
+            sid="TenantRolesOfTenantAccounts", actions=own_items["Action"], resources=["*"],
+            principals=[iam.AccountPrincipal(account) for account in accounts.accounts],
+            conditions={**own_items["Condition"],
+                        "ArnLike": {"aws:PrincipalArn": accounts.tenant_role_arns(self.partition)}}))
 
     @property
     def provisioner_role_arns(self) -> list[str]:
