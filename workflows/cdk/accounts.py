@@ -35,7 +35,8 @@ _POLICY_NAME = re.compile(r"[\w+=,.@-]{1,128}")
 
 class TenantAccountsError(ValueError):
     """The tenant accounts' CDK context is not usable: an id that is not 12 digits, an account named twice,
-    no platform account, or a role or policy name IAM would refuse."""
+    no platform account, or a role or policy name IAM would refuse; or it does not fit the project: machines
+    that place tenant stacks and no tenant accounts, or tenant accounts and no machine that places there."""
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,14 @@ from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from workflows.cdk.accounts import ACCOUNTS_KEY, PLACEMENT_PLACEHOLDERS, TenantAccounts, role_arn
+from workflows.cdk.accounts import TenantAccounts
 from workflows.cdk.api import Authorizer, GraphqlApi, table
+from workflows.cdk.cross_account import (
+    app_table_arns, platform_role_arns, provisioner_role_names, share_app_table, share_template,
+)
 from workflows.cdk.lifecycle import (
     LifecycleRules, TemplateStore, TenantBoundary, provisioning_grants, tenant_stack_arns,
 )
@@ -38,7 +40,6 @@ from workflows.cdk.sources import MachineSource, SourceError, load_machines
 from workflows.cdk.task_permissions import task_uses
 from workflows.golden import contract_problems
 from workflows.patterns.appsync.unique import DEAD_LETTERS
-from workflows.patterns.tenant_stacks.boundary import boundary_document
 from workflows.project import Project
 
 #: lifecycle step -> the machine name the library's tenant_stacks patterns give it by default
@@ -122,7 +123,7 @@ class TenantApiStack(cdk.Stack):
     - ``lifecycle``: lifecycle step -> machine name; the tenant lifecycle is deployed when the project
       has any of them (or a machine names ``${TemplateBucket}``).
     - ``tenant_accounts``: the accounts tenant stacks are placed in (``TenantAccounts.from_context``); each
-      of them needs a ``TenantAccountStack`` (``tenant_account_stacks``). None: one account.
+      of them needs a ``TenantAccountStack`` (infra/app.py adds them). None: one account.
     - ``acknowledge_nag``: record the reviewed cdk-nag acknowledgments of this design (``nag.py``); the
       checks themselves run only when the app adds them (``workflows.cdk.nag.add_nag_checks``).
     """
@@ -145,22 +146,8 @@ class TenantApiStack(cdk.Stack):
         check_stream_readers(self.sources, project.asl_dir, enrichment, stream_machines)
         steps = {step: name for step, name in lifecycle.items() if name in self.sources}
         self.tenant_accounts = tenant_accounts
-        placed = sorted(name for name, s in self.sources.items() if PLACEMENT_PLACEHOLDERS & set(s.placeholders))
-        if placed and tenant_accounts is None:
-            raise StackConfigError(f"machine(s) {', '.join(placed)} place tenant stacks in other accounts but no "
-                                   f"tenant accounts are named (CDK context {ACCOUNTS_KEY})")
         # the machines that provision in tenant accounts: their roles get names the accounts' stacks can trust
-        provisioners = sorted(name for name, s in self.sources.items()
-                              if any(use.as_provisioner for use in task_uses(s.asl)))
-        self.provisioner_role_names = {name: f"{self.stack_name}-{name}" for name in provisioners} \
-            if tenant_accounts is not None else {}
-        if tenant_accounts is not None and not provisioners:
-            raise StackConfigError(f"tenant accounts are named (CDK context {ACCOUNTS_KEY}) but no machine of "
-                                   f"{project.asl_dir} provisions in them (build the lifecycle with placement)")
-        too_long = [n for n in self.provisioner_role_names.values() if len(n) > 64]
-        if too_long:
-            raise StackConfigError(f"role name(s) {', '.join(too_long)} pass IAM's 64 characters: choose a "
-                                   "shorter stack name")
+        self.provisioner_role_names = provisioner_role_names(self.stack_name, self.sources, tenant_accounts)
 
         self.app_table = table(self, "AppTable", sort_key=True, stream=True)
         self.tenants_table = table(self, "TenantsTable", sort_key=False, stream=False)
@@ -224,9 +211,9 @@ class TenantApiStack(cdk.Stack):
             self.rules = LifecycleRules(self, "Lifecycle", bus=self.bus, store=self.templates,
                                         machines={step: self.machines[name].machine for step, name in steps.items()})
         if tenant_accounts is not None:
-            self._share_app_table(tenant_accounts)
-        if self.templates is not None and tenant_accounts is not None:
-            self._share_template(tenant_accounts)
+            share_app_table(self.app_table, tenant_accounts)
+            if self.templates is not None:
+                share_template(self.templates, tenant_accounts)
         cdk.CfnOutput(self, "GraphqlUrl", value=self.api.api.graphql_url)
         cdk.CfnOutput(self, "EventBusName", value=self.bus.event_bus_name)
         if self.templates is not None:
@@ -239,38 +226,11 @@ class TenantApiStack(cdk.Stack):
         if acknowledge_nag:
             acknowledge_findings(self)
 
-    def _share_template(self, accounts: TenantAccounts) -> None:
-        """CloudFormation fetches a TemplateURL with its caller's credentials: in a tenant account that is the
-        provisioning role, so the bucket lets exactly those roles read the template (any version of it).
-
-        Why the roles are named in a condition (the principal being their accounts): S3 refuses a bucket
-        policy naming a role that does not exist yet, and the accounts' stacks may be deployed after this one.
-        """
-        assert self.templates is not None
-        self.templates.bucket.add_to_resource_policy(iam.PolicyStatement(
-            sid="ProvisioningRolesReadTheTemplate", actions=["s3:GetObject", "s3:GetObjectVersion"],
-            resources=[self.templates.bucket.arn_for_objects(self.templates.key)],
-            principals=[iam.AccountPrincipal(account) for account in accounts.accounts],
-            conditions={"ArnEquals": {"aws:PrincipalArn": accounts.provisioning_role_arns(self.partition)}}))
-
-    def _share_app_table(self, accounts: TenantAccounts) -> None:
-        """A tenant role in a tenant account uses the platform's app table across accounts, which DynamoDB
-        allows only when the table's resource policy allows it too ("Cross-account access with resource-based
-        policies in DynamoDB", https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-examples.html):
-        the tenant roles of those accounts, and -- as their boundary says -- only their own keys."""
-        [own_items] = boundary_document("*")["Statement"]
-        self.app_table.add_to_resource_policy(iam.PolicyStatement(
-            sid="TenantRolesOfTenantAccounts", actions=own_items["Action"], resources=["*"],
-            principals=[iam.AccountPrincipal(account) for account in accounts.accounts],
-            conditions={**own_items["Condition"],
-                        "ArnLike": {"aws:PrincipalArn": accounts.tenant_role_arns(self.partition)}}))
-
     @property
     def provisioner_role_arns(self) -> list[str]:
         """The roles of the machines that provision in tenant accounts, as ARNs any stack of the app can use."""
         assert self.tenant_accounts is not None
-        return [role_arn(self.tenant_accounts.platform, name, cdk.Aws.PARTITION)
-                for name in self.provisioner_role_names.values()]
+        return platform_role_arns(self.tenant_accounts, self.provisioner_role_names.values())
 
     @property
     def provisioning_actions(self) -> set[str]:
@@ -279,9 +239,6 @@ class TenantApiStack(cdk.Stack):
 
     @property
     def app_table_arns(self) -> str:
-        """The app table's ARN as another account's stack can name it: the table's name is generated by
-        CloudFormation (``<stack>-<logical id>-<suffix>``), so the pattern is the name up to its suffix."""
+        """The app table's ARN pattern for the tenant accounts' boundaries (``cross_account.app_table_arns``)."""
         assert self.tenant_accounts is not None
-        logical_id = self.resolve(self.get_logical_id(self.app_table.node.default_child))
-        return (f"arn:{cdk.Aws.PARTITION}:dynamodb:{cdk.Aws.REGION}:{self.tenant_accounts.platform}:"
-                f"table/{self.stack_name}-{logical_id}-*")
+        return app_table_arns(self.app_table, self.tenant_accounts)
