@@ -147,6 +147,16 @@ def test_the_app_table_admits_the_accounts_tenant_roles_on_their_own_keys(placed
                 if "ResourcePolicy" in t["Properties"] and t["Properties"] is not table]  # the tenants table: none
 
 
+def test_the_tenant_template_names_the_platforms_app_table(placed) -> None:
+    """A tenant stack in a tenant account: its role's own policy names the platform's table, not one of
+    the tenant account's (the stack's AWS::AccountId)."""
+    [template] = (placed.outdir / "assembly-SaasWorkflows-Templates-TenantTemplate").glob("*.template.json")
+    role = json.loads(template.read_text(encoding="utf-8"))["Resources"]["TenantRole"]["Properties"]
+    [policy] = role["Policies"]
+    [statement] = policy["PolicyDocument"]["Statement"]
+    assert text(statement["Resource"]) == f"arn:aws:dynamodb:<AWS::Region>:{PLATFORM}:table/<AppTableName>"
+
+
 def test_tenant_roles_are_provisioned_only_with_the_accounts_boundary(placed) -> None:
     for account, template in placed.accounts.items():
         [boundary] = placed.of_type(template, "AWS::IAM::ManagedPolicy").values()

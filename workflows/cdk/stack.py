@@ -155,7 +155,8 @@ class TenantApiStack(cdk.Stack):
         substitutions = {"AppTable": self.app_table.table_name, "TenantsTable": self.tenants_table.table_name}
         self.templates: TemplateStore | None = None
         if steps or any(TEMPLATE_PLACEHOLDERS & set(s.placeholders) for s in self.sources.values()):
-            self.templates = TemplateStore(self, "Templates")
+            self.templates = TemplateStore(self, "Templates", table_account=tenant_accounts.platform
+                                           if tenant_accounts is not None else None)
             substitutions |= {"TemplateBucket": self.templates.bucket.bucket_name, "TemplateKey": self.templates.key}
         tables = {"AppTable": self.app_table, "TenantsTable": self.tenants_table}
         # a queue per such placeholder a machine uses; it holds records with tenants' values: encrypted, 14 days
