@@ -39,7 +39,8 @@ FLOWS = '''\
 from workflows.core import Credentials, Pass, StateMachine, Task
 from workflows.registry import workflow
 
-PLACEHOLDERS = {"TenantsTable": "tenants", "AppTable": "app-table", "TemplateBucket": "templates",
+PLACEHOLDERS = {"TenantsTable": "tenants", "AppTable": "app-table", "AppTableArn": "app-table",
+                "TemplateBucket": "templates",
                 "TemplateKey": "tenant-stack.json", "TenantCallers": "arn:aws:iam::123456789012:role/callers",
                 "TenantAccounts": "111111111111", "ProvisioningRoleName": "provisioning",
                 "TenantBoundaryName": "boundary"}
@@ -76,11 +77,11 @@ def create() -> StateMachine:
 @workflow("tenant-stack-delete")
 def delete() -> StateMachine:
     purge = Task.dynamodb("deleteItem", "PurgeOne", credentials=Credentials.from_path("$.roleArn"), parameters={
-        "TableName": "${AppTable}", "Key": {"pk": {"S.$": "$.tenantId"}, "sk": {"S": "profile"}}},
+        "TableName": "${AppTableArn}", "Key": {"pk": {"S.$": "$.tenantId"}, "sk": {"S": "profile"}}},
         result_path=None)
     stack = Task.sdk("cloudformation", "deleteStack", "DeleteStack", credentials=PROVISIONER, parameters={
         "StackName.$": "States.Format('tenant-{}', $.tenantId)"}, result_path=None)
-    return _machine("tenant-stack-delete", purge.next(stack), ("AppTable", "ProvisioningRoleName"))
+    return _machine("tenant-stack-delete", purge.next(stack), ("AppTableArn", "ProvisioningRoleName"))
 '''
 #: the app as infra/app.py builds it, run the way `cdk synth` runs an app (context from the environment)
 APP = """\

@@ -189,7 +189,9 @@ def test_placed_machines_get_the_three_substitutions_and_their_asl_unchanged(pla
                                                                 "TenantBoundaryName")} == {
         "TenantAccounts": ",".join(ACCOUNTS), "ProvisioningRoleName": "saas-tenant-provisioning",
         "TenantBoundaryName": "saas-tenant-boundary"}
-    assert sorted(delete["DefinitionSubstitutions"]) == ["AppTable", "ProvisioningRoleName"]
+    # a tenant role in a tenant account names the platform's table by ARN
+    assert delete["DefinitionSubstitutions"] == {"AppTableArn": {"Fn::GetAtt": ["AppTable815C50BC", "Arn"]},
+                                                 "ProvisioningRoleName": "saas-tenant-provisioning"}
     for name, props in ((n, machines[f"{STACK}-{n}"]) for n in ("tenant-stack-create", "tenant-stack-delete")):
         assert props["DefinitionString"] == (placed.asl_dir / f"{name}.asl.json").read_text(encoding="utf-8")
     # machines that do not place tenant stacks get none of them

@@ -152,13 +152,16 @@ class TenantApiStack(cdk.Stack):
         self.app_table = table(self, "AppTable", sort_key=True, stream=True)
         self.tenants_table = table(self, "TenantsTable", sort_key=False, stream=False)
         self.bus = events.EventBus(self, "Bus", event_bus_name=f"{self.stack_name}-events")
-        substitutions = {"AppTable": self.app_table.table_name, "TenantsTable": self.tenants_table.table_name}
+        # ${AppTableArn}: the table as a tenant role in another account must name it (DynamoDB resolves a bare
+        # table name in the caller's own account); same-account calls accept it too
+        substitutions = {"AppTable": self.app_table.table_name, "AppTableArn": self.app_table.table_arn,
+                         "TenantsTable": self.tenants_table.table_name}
         self.templates: TemplateStore | None = None
         if steps or any(TEMPLATE_PLACEHOLDERS & set(s.placeholders) for s in self.sources.values()):
             self.templates = TemplateStore(self, "Templates", table_account=tenant_accounts.platform
                                            if tenant_accounts is not None else None)
             substitutions |= {"TemplateBucket": self.templates.bucket.bucket_name, "TemplateKey": self.templates.key}
-        tables = {"AppTable": self.app_table, "TenantsTable": self.tenants_table}
+        tables = {"AppTable": self.app_table, "AppTableArn": self.app_table, "TenantsTable": self.tenants_table}
         # a queue per such placeholder a machine uses; it holds records with tenants' values: encrypted, 14 days
         used = {p for s in self.sources.values() for p in s.placeholders}
         self.queues = {name: sqs.Queue(self, name, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
