@@ -40,7 +40,8 @@ def build_app(outdir: str | None = None, *, project: Project | None = None, vali
               nag: bool = True, acknowledge_nag: bool = True,
               context: dict | None = None) -> tuple[cdk.App, TenantApiStack]:
     """The app with its stack (not yet synthesized); ``nag`` adds cdk-nag AwsSolutions as a validation plugin.
-    ``context`` adds to DEFAULT_CONTEXT (as ``-c`` would); the tenant accounts' stacks are ``tenant_account_stacks``."""
+    ``context`` adds to DEFAULT_CONTEXT (as ``-c`` would); with tenant accounts in it, the app also holds one
+    ``TenantAccountStack`` per account."""
     app = cdk.App(outdir=outdir, builtin_cloud_formation_validation=validation,
                   context={**DEFAULT_CONTEXT, **(context or {})})
     accounts = TenantAccounts.from_context(app)

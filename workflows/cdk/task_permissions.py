@@ -21,9 +21,9 @@ from workflows.core.machine import PLACEHOLDER
 from workflows.core.validate import iter_states
 
 _OPTIMIZED = re.compile(r"arn:aws:states:::(dynamodb|events|sqs|sns|states):(\w+)\Z")
+_SDK = re.compile(r"arn:aws:states:::aws-sdk:([a-z0-9]+):(\w+)\Z")
 #: the placeholder naming the provisioning role a placed lifecycle machine's Credentials assume
 PROVISIONING_ROLE = "ProvisioningRoleName"
-_SDK = re.compile(r"arn:aws:states:::aws-sdk:([a-z0-9]+):(\w+)\Z")
 
 
 class UnsupportedTask(ValueError):
