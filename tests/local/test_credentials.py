@@ -260,3 +260,29 @@ def test_a_mocked_task_needs_no_assumable_role() -> None:
         assert missing.error == "States.Runtime"
         real = engine.run("mocked", {"role": "arn:aws:iam::123456789012:role/not-created"})
         assert real.error == "States.TaskFailed" and "does not exist" in real.cause
+
+
+def test_concurrent_tasks_of_two_tenants_each_run_under_their_own_role(aws: dict[str, Any]) -> None:
+    """Task clients are reused between tasks (adaptations/credentials.py ``TaskClients``), and the role
+    a call is authorized with is the calling task's own: 40 executions at once, t1 and t2 alternating,
+    each allowed its own item and denied the other's (a shared client must never carry one tenant's
+    role into another's call)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine: LocalEngine = aws["engine"]
+    states = get_item(OPTIMIZED, {"RoleArn.$": "$.role"}, "t1")
+    states["G"]["Parameters"]["Key"] = {"pk": {"S.$": "$.key"}, "sk": {"S": "profile"}}
+    engine.create_state_machine("concurrent-roles", {"StartAt": "G", "States": states}, role_arn=EXEC_ROLE)
+    jobs = [(tenant, key) for i in range(20) for tenant, key in
+            ((f"t{1 + i % 2}", f"t{1 + i % 2}"), (f"t{1 + i % 2}", f"t{2 - i % 2}"))]
+    made_before = len(credentials.TASK_CLIENTS)
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(lambda job: engine.run(
+            "concurrent-roles", {"role": tenant_role_arn(job[0]), "key": job[1]}), jobs))
+    for (tenant, key), result in zip(jobs, results):
+        if tenant == key:
+            assert result.status == "SUCCEEDED" and result.output["Item"]["name"] == {"S": key.upper()}, result
+        else:
+            assert result.error == "DynamoDB.AccessDeniedException", result
+            assert f"assumed-role/{tenant}/" in result.cause
+    assert len(credentials.TASK_CLIENTS) - made_before <= 1  # one role-bound DynamoDB client at most, not 40
