@@ -38,3 +38,16 @@ def test_missing_definite_path_is_states_runtime(local_engine: LocalEngine) -> N
     result = local_engine.run("miss", DATA)
     assert result.status == "FAILED"
     assert result.error == "States.Runtime"
+
+
+def test_a_path_is_parsed_once_for_every_execution(local_engine) -> None:  # type: ignore[no-untyped-def]
+    """adaptations/jsonpath.py keeps parsed paths: jsonpath-ng builds a PLY parser per parse."""
+    import moto.stepfunctions.parser.asl.utils.json_path as json_path
+
+    local_engine.create_state_machine("paths-once", {"StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Parameters": {"v.$": "$.only.once[0].here"}, "End": True}}})
+    outputs = [local_engine.run("paths-once", {"only": {"once": [{"here": n}]}}).output for n in range(3)]
+    assert outputs == [{"v": 0}, {"v": 1}, {"v": 2}]
+    misses = json_path.parse.cache_info().misses
+    local_engine.run("paths-once", {"only": {"once": [{"here": 3}]}})
+    assert json_path.parse.cache_info().misses == misses

@@ -6,6 +6,10 @@ moto's ``extract_json`` wraps a field read that follows an array index in a list
 path, not by the match: a definite path (only names and single indexes) yields one value; an
 indefinite one (``[*]``, slices, filters, ``..``, unions) always yields a list. We keep moto's
 function and replace only that decision.
+
+Parsed paths are also kept (``PARSE_CACHE_SIZE``, least recently used out): jsonpath-ng builds a
+new PLY parser for every ``parse`` (~0.5 ms), and moto parses a state's paths again at each
+evaluation. A parsed path is only read by ``find``, so one parse serves every execution.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from workflows.local.errors import EngineAdaptationError
 
 NAME = "jsonpath"
 _MODULE = "moto.stepfunctions.parser.asl.utils.json_path"
+PARSE_CACHE_SIZE = 4096
 
 
 def is_definite(expr: Any) -> bool:
@@ -65,6 +70,8 @@ def install() -> None:
     error_type = require_attr(NAME, module, "NoSuchJsonPathError")
     if is_patched(original, NAME):
         return
+    if not is_patched(parse, NAME):
+        parse = module.parse = mark(functools.lru_cache(maxsize=PARSE_CACHE_SIZE)(parse), NAME, parse)
     if not hasattr(jp, "Index") or not hasattr(jp, "Fields"):
         raise EngineAdaptationError(NAME, "jsonpath_ng.jsonpath lost Index/Fields")
     # Import every known user first so their by-name references exist to be rebound.
