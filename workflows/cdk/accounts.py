@@ -10,7 +10,7 @@ build the ARNs from the tenant's account id alone (``${ProvisioningRoleName}``, 
 Each tenant account is a cell: it holds its tenants' stacks, their roles and their data, in an app table
 of its own with the platform's app table's name (a tenant role resolves ``TableName: ${AppTable}`` in its
 own account). So with tenant accounts the platform's app table has a fixed name, ``saas:appTableName``
-or ``<platform stack>-app`` (a generated name is unknown to the accounts' stacks).
+or ``<platform stack>-app-table`` (a generated name is unknown to the accounts' stacks).
 
 Nothing here constructs CDK resources: the CDK context is read through ``scope.node.try_get_context``, the ARNs are plain
 strings (``partition`` may be a CDK token such as ``Aws.PARTITION``).
@@ -55,7 +55,7 @@ class TenantAccounts:
     ``platform`` is the account of the platform stack (its machines' roles are the only principals the
     provisioning roles trust); it must be known at synth because the tenant accounts' stacks name it.
     It is not a tenant account: its app table has the name every tenant account's table has.
-    ``app_table_name``: that name; None: ``<platform stack name>-app`` (``table_name``).
+    ``app_table_name``: that name; None: ``<platform stack name>-app-table`` (``table_name``).
     """
 
     platform: str
@@ -109,7 +109,7 @@ class TenantAccounts:
 
     def table_name(self, platform_stack_name: str) -> str:
         """The physical name of the app table, the platform's and every tenant account's."""
-        name = self.app_table_name or f"{platform_stack_name}-app"
+        name = self.app_table_name or f"{platform_stack_name}-app-table"
         if not _TABLE_NAME.fullmatch(name):
             raise TenantAccountsError(f"app table name {name!r} is not a DynamoDB table name: set {APP_TABLE_KEY}")
         return name
