@@ -52,6 +52,7 @@ def build_app(outdir: str | None = None, *, project: Project | None = None, vali
                            env=cdk.Environment(account=accounts.platform) if accounts is not None else None,
                            description="saas-workflows: Step Functions machines from asl/ and their wiring")
     if accounts is not None:
+        assert stack.app_table_name is not None  # fixed whenever tenant accounts are named
         for account in accounts.accounts:
             TenantAccountStack(app, f"{STACK_NAME}-Tenants-{account}", env=cdk.Environment(account=account),
                                accounts=accounts, lifecycle_roles=stack.provisioner_role_arns,
