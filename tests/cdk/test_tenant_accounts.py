@@ -204,6 +204,22 @@ def test_tenant_roles_are_provisioned_only_with_the_accounts_boundary(placed) ->
         assert len(statements) == 5
 
 
+def test_the_provisioning_role_does_what_the_local_tenant_accounts_let_it(placed) -> None:
+    """The CDK derives the provisioning role's CloudFormation and DynamoDB actions from the placed machines'
+    tasks; the local engine's tenant accounts (tests/patterns/tenant_stacks_fakes.py, which run those
+    machines end to end) grant them by hand: both name the same actions, the Scan on the account's app table."""
+    from tests.patterns.tenant_stacks_fakes import provisioning_policy
+
+    def actions(statements: list[dict], prefixes: tuple[str, ...]) -> set[str]:
+        return {a for s in statements for a in as_list(s["Action"]) if a.startswith(prefixes)}
+
+    local = provisioning_policy(ACCOUNTS[0], "us-east-1")["Statement"]
+    deployed = [s for _, s in placed.statements(placed.accounts[ACCOUNTS[0]])]
+    assert actions(deployed, ("cloudformation:", "dynamodb:")) == actions(local, ("cloudformation:", "dynamodb:"))
+    [local_scan] = [s for s in local if s["Action"] == "dynamodb:Scan"]
+    assert local_scan["Resource"].endswith(":111111111111:table/app-table")  # that account's, not the platform's
+
+
 def test_placed_machines_get_the_three_substitutions_and_their_asl_unchanged(placed) -> None:
     machines = {m["Properties"]["StateMachineName"]: m["Properties"]
                 for m in placed.of_type(placed.platform, "AWS::StepFunctions::StateMachine").values()}
