@@ -6,8 +6,8 @@ schema.graphql. Configuration comes from CDK context (cdk.json or ``-c``): ``saa
 ``saas:audience`` and ``saas:jwks`` (the issuer's JWKS as a JSON object, or ``saas:jwksFile`` naming a file).
 
 Several tenant accounts: ``saas:tenantAccounts`` (a list of account ids) with ``saas:platformAccount`` adds
-one ``TenantAccountStack`` per tenant account (its env's account set), so ``cdk deploy --all`` deploys them
-with the platform stack (``workflows.cdk.accounts``). Without them the app is the one-account app.
+one ``TenantAccountStack`` per tenant account (its env's account set: that cell's app table, provisioning
+role and boundary), so ``cdk deploy --all`` deploys them with the platform stack (``workflows.cdk.accounts``). Without them the app is the one-account app.
 """
 
 from __future__ import annotations
@@ -52,10 +52,11 @@ def build_app(outdir: str | None = None, *, project: Project | None = None, vali
                            env=cdk.Environment(account=accounts.platform) if accounts is not None else None,
                            description="saas-workflows: Step Functions machines from asl/ and their wiring")
     if accounts is not None:
+        assert stack.app_table_name is not None  # fixed whenever tenant accounts are named
         for account in accounts.accounts:
             TenantAccountStack(app, f"{STACK_NAME}-Tenants-{account}", env=cdk.Environment(account=account),
                                accounts=accounts, lifecycle_roles=stack.provisioner_role_arns,
-                               stack_actions=stack.provisioning_actions, app_table_arn=stack.app_table_arns,
+                               provisioning_actions=stack.provisioning_actions, app_table_name=stack.app_table_name,
                                description=f"saas-workflows: tenant stacks of account {account}")
     if nag:
         add_nag_checks(app)

@@ -1,10 +1,8 @@
 """A project whose lifecycle machines place tenant stacks in other accounts, and its app synthesized.
 
-The machines stand in for ``AccountPlacement`` (issue 15): they use the placement contract only --
-``${TenantAccounts}``, CloudFormation calls with ``Credentials`` of
-``arn:aws:iam::<account>:role/${ProvisioningRoleName}``, the boundary
-``arn:aws:iam::<account>:policy/${TenantBoundaryName}`` -- beside the example's resolver and pipe machines,
-so infra/app.py deploys the project as it is. The app runs in a process of its own (as ``cdk synth`` runs
+The machines are the library's own, built with ``placement=AccountPlacement(...)`` (issue 15): create,
+delete, the rollout and the single-tenant update, beside the example's resolver and pipe machines, so
+infra/app.py deploys the project as it is. The app runs in a process of its own (as ``cdk synth`` runs
 it): the example's own ``tenant-stack-*`` machines are registered in this process under the same names.
 """
 
@@ -36,52 +34,33 @@ appsync = "appsync"
 schema = "schema.graphql"
 """
 FLOWS = '''\
-from workflows.core import Credentials, Pass, StateMachine, Task
+from workflows.core import StateMachine
+from workflows.patterns.tenant_stacks import (
+    AccountPlacement, tenant_stack_create, tenant_stack_delete, tenant_stack_update, tenant_stack_update_one,
+)
 from workflows.registry import workflow
 
-PLACEHOLDERS = {"TenantsTable": "tenants", "AppTable": "app-table", "AppTableArn": "app-table",
-                "TemplateBucket": "templates",
-                "TemplateKey": "tenant-stack.json", "TenantCallers": "arn:aws:iam::123456789012:role/callers",
-                "TenantAccounts": "111111111111", "ProvisioningRoleName": "provisioning",
-                "TenantBoundaryName": "boundary"}
-PROVISIONER = {"RoleArn.$": "States.Format('arn:aws:iam::{}:role/${ProvisioningRoleName}', $.account)"}
-
-
-def _machine(name, chain, used):
-    return StateMachine(name, chain, placeholders={k: PLACEHOLDERS[k] for k in used})
+PLACEMENT = AccountPlacement(tenants_per_account=900)
 
 
 @workflow("tenant-stack-create")
 def create() -> StateMachine:
-    place = Pass("Place", parameters={
-        "tenantId.$": "$.tenantId",
-        "account.$": "States.ArrayGetItem(States.StringSplit('${TenantAccounts}', ','), 0)"})
-    stack = Task.sdk("cloudformation", "createStack", "CreateStack", credentials=PROVISIONER, parameters={
-        "StackName.$": "States.Format('tenant-{}', $.tenantId)",
-        "TemplateURL": "https://${TemplateBucket}.s3.amazonaws.com/${TemplateKey}",
-        "Parameters": [
-            {"ParameterKey": "TenantId", "ParameterValue.$": "$.tenantId"},
-            {"ParameterKey": "AppTableName", "ParameterValue": "${AppTable}"},
-            {"ParameterKey": "TenantCallerRoleArns", "ParameterValue": "${TenantCallers}"},
-            {"ParameterKey": "PermissionsBoundaryArn",
-             "ParameterValue.$": "States.Format('arn:aws:iam::{}:policy/${TenantBoundaryName}', $.account)"}],
-        "Capabilities": ["CAPABILITY_NAMED_IAM"]}, result_path="$.stack")
-    record = Task.dynamodb("updateItem", "RecordAccount", parameters={
-        "TableName": "${TenantsTable}", "Key": {"pk": {"S.$": "$.tenantId"}},
-        "UpdateExpression": "SET account = :a", "ExpressionAttributeValues": {":a": {"S.$": "$.account"}}})
-    return _machine("tenant-stack-create", place.next(stack).next(record),
-                    ("TenantsTable", "AppTable", "TemplateBucket", "TemplateKey", "TenantCallers",
-                     "TenantAccounts", "ProvisioningRoleName", "TenantBoundaryName"))
+    return tenant_stack_create(placement=PLACEMENT)
 
 
 @workflow("tenant-stack-delete")
 def delete() -> StateMachine:
-    purge = Task.dynamodb("deleteItem", "PurgeOne", credentials=Credentials.from_path("$.roleArn"), parameters={
-        "TableName": "${AppTableArn}", "Key": {"pk": {"S.$": "$.tenantId"}, "sk": {"S": "profile"}}},
-        result_path=None)
-    stack = Task.sdk("cloudformation", "deleteStack", "DeleteStack", credentials=PROVISIONER, parameters={
-        "StackName.$": "States.Format('tenant-{}', $.tenantId)"}, result_path=None)
-    return _machine("tenant-stack-delete", purge.next(stack), ("AppTableArn", "ProvisioningRoleName"))
+    return tenant_stack_delete(placement=PLACEMENT)
+
+
+@workflow("tenant-stack-update")
+def update() -> StateMachine:
+    return tenant_stack_update(placement=PLACEMENT)
+
+
+@workflow("tenant-stack-update-one")
+def update_one() -> StateMachine:
+    return tenant_stack_update_one(placement=PLACEMENT)
 '''
 #: the app as infra/app.py builds it, run the way `cdk synth` runs an app (context from the environment)
 APP = """\

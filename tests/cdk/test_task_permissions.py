@@ -109,3 +109,35 @@ def test_a_provisioning_call_without_tenant_accounts_is_refused() -> None:
                                               r"provisioning role, but no tenant accounts are named"):
         WorkflowMachine(cdk.Stack(cdk.App(), "S"), "M", source, prefix="p",
                         substitutions={"ProvisioningRoleName": "p"}, tables={}, stack_arn="arn:stacks")
+
+
+def test_the_placed_delete_scans_as_the_provisioning_role_and_purges_as_the_tenant() -> None:
+    """The real placed delete (``tenant_stack_delete(placement=...)``): its purge Scan runs in the tenant's
+    account under the provisioning role (``$.account.role``; a tenant role has no Scan), its per-item
+    DeleteItem under the tenant's role -- so the delete is a tenant-task machine (tenant roles trust it) and
+    a provisioner (it may assume the accounts' provisioning roles). Taking the Scan for a tenant task would
+    grant it nothing in the tenant account's provisioning role."""
+    from workflows.patterns.tenant_stacks import AccountPlacement, tenant_stack_delete
+
+    uses = task_uses(tenant_stack_delete(placement=AccountPlacement(10)).to_asl())
+    by_state = {use.state: use for use in uses}
+    for scan in ("ScanTenantItems", "ScanMoreTenantItems"):
+        assert by_state[scan].action == "dynamodb:Scan"
+        assert (by_state[scan].as_tenant, by_state[scan].as_provisioner) == (False, True), scan
+    purge = by_state["PurgePage/ItemProcessor/DeleteTenantItem"]
+    assert (purge.action, purge.as_tenant, purge.as_provisioner) == ("dynamodb:DeleteItem", True, False)
+    assert [u.state for u in uses if u.as_tenant] == ["PurgePage/ItemProcessor/DeleteTenantItem"]
+    assert {u.action for u in uses if u.as_provisioner} == {
+        "dynamodb:Scan", "cloudformation:DescribeStacks", "cloudformation:DeleteStack"}
+
+
+@pytest.mark.parametrize("builder", ["tenant_stack_create", "tenant_stack_update", "tenant_stack_update_one"])
+def test_the_placed_lifecycle_machines_run_no_tenant_task(builder: str) -> None:
+    """Create and update act in the tenant's account only as its provisioning role: none of their tasks is a
+    tenant task (tenant roles must not trust them)."""
+    from workflows.patterns import tenant_stacks
+
+    uses = task_uses(getattr(tenant_stacks, builder)(placement=tenant_stacks.AccountPlacement(10)).to_asl())
+    assert not [u.state for u in uses if u.as_tenant]
+    assert {u.action for u in uses if u.as_provisioner} >= {"cloudformation:DescribeStacks"}
+    assert all(u.action.startswith("cloudformation:") for u in uses if u.as_provisioner)

@@ -1,8 +1,10 @@
 """Tenant stacks in several accounts (issue 15, "Beyond one account"): the CDK side.
 
-One synth of infra/app.py with two tenant accounts, for a project whose lifecycle machines place tenant
-stacks by the placement contract (tests/cdk/placed.py); judged by the templates, cfn-lint and cdk-nag.
-Without the context the example's app is what it was.
+One synth of infra/app.py with two tenant accounts, for a project whose lifecycle machines are the
+library's built with ``placement=AccountPlacement(...)`` (tests/cdk/placed.py); judged by the templates,
+cfn-lint and cdk-nag. Each tenant account is a cell: its own app table (the platform's name, keys and
+stream), its boundary over that table, its provisioning role. Without the context the example's app is
+what it was.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ pytestmark = pytest.mark.xdist_group("placed-synth")  # one synth per module, on
 
 STACK = "SaasWorkflows"
 PROVISIONING = [f"arn:aws:iam::{a}:role/saas-tenant-provisioning" for a in ACCOUNTS]
-LIFECYCLE = [f"arn:aws:iam::{PLATFORM}:role/{STACK}-tenant-stack-create",
-             f"arn:aws:iam::{PLATFORM}:role/{STACK}-tenant-stack-delete"]
+PLACED = ["tenant-stack-create", "tenant-stack-delete", "tenant-stack-update", "tenant-stack-update-one"]
+LIFECYCLE = [f"arn:aws:iam::{PLATFORM}:role/{STACK}-{name}" for name in PLACED]
+APP_TABLE = f"{STACK}-app-table"  # the fixed name with tenant accounts (no saas:appTableName in CONTEXT)
 
 
 def text(value: object) -> object:
@@ -96,9 +99,15 @@ def test_the_provisioning_role_trusts_only_the_lifecycle_machine_roles(placed) -
         assert text(trust["Condition"]) == {"ArnEquals": {"aws:PrincipalArn": LIFECYCLE}}, account
 
 
+def machine_of(key: str) -> str:
+    """``WorkflowtenantstackupdateoneRoleDefaultPolicy...`` -> ``tenantstackupdateone``"""
+    return key.removeprefix("Workflow").split("Role")[0]
+
+
 def test_the_lifecycle_roles_may_assume_exactly_the_accounts_provisioning_roles(placed) -> None:
-    """Not ``*``, not another role name; and their CloudFormation calls are not granted in the platform
-    account (they are made, and authorized, as the provisioning role)."""
+    """Not ``*``, not another role name; and their CloudFormation calls and the delete's purge Scan are
+    not granted in the platform account (they are made, and authorized, in the tenant's account as the
+    provisioning role)."""
     grants: dict[str, list] = {}
     for key, statement in placed.statements(placed.platform):
         resources = text(as_list(statement["Resource"]))
@@ -106,8 +115,9 @@ def test_the_lifecycle_roles_may_assume_exactly_the_accounts_provisioning_roles(
             grants[key] = resources
             assert as_list(statement["Action"]) == ["sts:AssumeRole"]
         assert not any(a.startswith("cloudformation:") for a in as_list(statement["Action"])), key
-    assert sorted(key[:len("Workflowtenantstackcreate")] for key in grants) == [
-        "Workflowtenantstackcreate", "Workflowtenantstackdelete"]
+        if "dynamodb:Scan" in as_list(statement["Action"]):  # the rollout scans the tenants table, no one the app's
+            assert not [r for r in resources if "AppTable" in str(r)], key
+    assert sorted(machine_of(key) for key in grants) == sorted(n.replace("-", "") for n in PLACED)
     assert all(resources == PROVISIONING for resources in grants.values())
     assumed = [r for _, s in placed.statements(placed.platform) if "sts:AssumeRole" in as_list(s["Action"])
                for r in text(as_list(s["Resource"]))]
@@ -120,7 +130,10 @@ def test_tenant_task_roles_may_assume_tenant_roles_in_every_account(placed) -> N
     callers = {key: text(as_list(s["Resource"])) for key, s in placed.statements(placed.platform)
                if "sts:AssumeRole" in as_list(s["Action"]) and any("tenant-role" in r for r in
                                                                    text(as_list(s["Resource"])))}
+    # the resolvers, and the delete (its purge deletes each item as the tenant's role, in the tenant's account)
     assert any("appsyncgetitem" in key for key in callers) and any("tenantstackdelete" in key for key in callers)
+    assert not [key for key in callers if machine_of(key) in ("tenantstackcreate", "tenantstackupdate",
+                                                              "tenantstackupdateone")]
     assert all(resources == tenant_roles for resources in callers.values()), callers
 
 
@@ -133,28 +146,34 @@ def test_the_template_bucket_lets_exactly_the_provisioning_roles_read_the_templa
     assert text(read["Condition"]) == {"ArnEquals": {"aws:PrincipalArn": PROVISIONING}}
 
 
-def test_the_app_table_admits_the_accounts_tenant_roles_on_their_own_keys(placed) -> None:
-    """Cross-account, DynamoDB needs the table's resource policy to allow the call as well as the role's policy."""
-    [table] = [t["Properties"] for t in placed.of_type(placed.platform, "AWS::DynamoDB::Table").values()
-               if "StreamSpecification" in t["Properties"]]
-    [statement] = table["ResourcePolicy"]["PolicyDocument"]["Statement"]
-    [own_items] = boundary_document("*")["Statement"]
-    assert statement["Action"] == own_items["Action"] and statement["Resource"] == "*"
-    assert text(statement["Principal"]["AWS"]) == [f"arn:aws:iam::{a}:root" for a in ACCOUNTS]
-    assert text(statement["Condition"]) == {**own_items["Condition"], "ArnLike": {
-        "aws:PrincipalArn": [f"arn:aws:iam::{a}:role/tenant-role/*" for a in ACCOUNTS]}}
-    assert not [t for t in placed.of_type(placed.platform, "AWS::DynamoDB::Table").values()
-                if "ResourcePolicy" in t["Properties"] and t["Properties"] is not table]  # the tenants table: none
+def test_each_tenant_account_has_an_app_table_like_the_platforms(placed) -> None:
+    """A cell: the tenant roles of an account resolve ``${AppTable}`` in their own account, so each tenant
+    account holds a table of the same name, keys and stream as the platform's; no table admits another
+    account (no resource policy)."""
+    tables = {k: t["Properties"] for k, t in placed.of_type(placed.platform, "AWS::DynamoDB::Table").items()}
+    [platform] = [t for t in tables.values() if "StreamSpecification" in t]
+    assert platform["TableName"] == APP_TABLE
+    assert not [t for t in tables.values() if "ResourcePolicy" in t]
+    for account, template in placed.accounts.items():
+        [table] = [t["Properties"] for t in placed.of_type(template, "AWS::DynamoDB::Table").values()]
+        assert table == platform, account
+        # the machines name it by the same deploy value: ${AppTable} is the table's name
+        [machine] = [m["Properties"] for m in placed.of_type(placed.platform, "AWS::StepFunctions::StateMachine")
+                     .values() if m["Properties"]["StateMachineName"] == f"{STACK}-tenant-stack-delete"]
+        [app_table_key] = [k for k, t in tables.items() if t is platform]
+        assert machine["DefinitionSubstitutions"]["AppTable"] == {"Ref": app_table_key}
 
 
-def test_the_tenant_template_names_the_platforms_app_table(placed) -> None:
-    """A tenant stack in a tenant account: its role's own policy names the platform's table, not one of
-    the tenant account's (the stack's AWS::AccountId)."""
+def test_the_tenant_template_is_the_one_account_template(placed) -> None:
+    """A tenant stack in a tenant account names the app table of its own account (``AWS::AccountId``):
+    the template the platform uploads is the library's one template, byte for byte."""
+    from workflows.patterns.tenant_stacks import tenant_template
+
     [template] = (placed.outdir / "assembly-SaasWorkflows-Templates-TenantTemplate").glob("*.template.json")
-    role = json.loads(template.read_text(encoding="utf-8"))["Resources"]["TenantRole"]["Properties"]
-    [policy] = role["Policies"]
-    [statement] = policy["PolicyDocument"]["Statement"]
-    assert text(statement["Resource"]) == f"arn:aws:dynamodb:<AWS::Region>:{PLATFORM}:table/<AppTableName>"
+    document = json.loads(template.read_text(encoding="utf-8"))
+    assert document == json.loads(tenant_template())
+    [statement] = document["Resources"]["TenantRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert text(statement["Resource"]) == "arn:aws:dynamodb:<AWS::Region>:<AWS::AccountId>:table/<AppTableName>"
 
 
 def test_tenant_roles_are_provisioned_only_with_the_accounts_boundary(placed) -> None:
@@ -162,9 +181,9 @@ def test_tenant_roles_are_provisioned_only_with_the_accounts_boundary(placed) ->
         [boundary] = placed.of_type(template, "AWS::IAM::ManagedPolicy").values()
         assert boundary["Properties"]["ManagedPolicyName"] == "saas-tenant-boundary"
         document = boundary["Properties"]["PolicyDocument"]
-        table = text(document["Statement"][0]["Resource"])
-        assert table == f"arn:aws:dynamodb:<AWS::Region>:{PLATFORM}:table/{STACK}-AppTable815C50BC-*"
-        assert document == {**boundary_document(document["Statement"][0]["Resource"]), "Version": "2012-10-17"}
+        [table_key] = placed.of_type(template, "AWS::DynamoDB::Table")
+        own_table = {"Fn::GetAtt": [table_key, "Arn"]}  # this account's app table, not the platform's
+        assert document == {**boundary_document(own_table), "Version": "2012-10-17"}
         statements = [s for _, s in placed.statements(template)]
         tenant_roles = f"arn:aws:iam::{account}:role/tenant-role/*"
         [bounded] = [s for s in statements if as_list(s["Action"]) == list(BOUNDED_PROVISIONING)]
@@ -174,11 +193,31 @@ def test_tenant_roles_are_provisioned_only_with_the_accounts_boundary(placed) ->
         [rest] = [s for s in statements if as_list(s["Action"]) == list(ROLE_PROVISIONING)]
         assert text(rest["Resource"]) == tenant_roles and "Condition" not in rest
         [stacks] = [s for s in statements if as_list(s["Action"])[0].startswith("cloudformation:")]
-        assert stacks["Action"] == ["cloudformation:CreateStack", "cloudformation:DeleteStack"]
+        assert stacks["Action"] == ["cloudformation:CreateStack", "cloudformation:DeleteStack",
+                                    "cloudformation:DescribeStacks", "cloudformation:UpdateStack"]
         assert text(stacks["Resource"]) == f"arn:aws:cloudformation:<AWS::Region>:{account}:stack/tenant-*/*"
+        # the delete's purge scans this account's app table for the tenant's keys (deletes: as the tenant)
+        [scan] = [s for s in statements if as_list(s["Action"])[0].startswith("dynamodb:")]
+        assert scan["Action"] == "dynamodb:Scan" and scan["Resource"] == own_table
         [read] = [s for s in statements if as_list(s["Action"])[0].startswith("s3:")]
         assert text(read["Condition"]) == {"StringEquals": {"s3:ResourceAccount": PLATFORM}}
-        assert len(statements) == 4
+        assert len(statements) == 5
+
+
+def test_the_provisioning_role_does_what_the_local_tenant_accounts_let_it(placed) -> None:
+    """The CDK derives the provisioning role's CloudFormation and DynamoDB actions from the placed machines'
+    tasks; the local engine's tenant accounts (tests/patterns/tenant_stacks_fakes.py, which run those
+    machines end to end) grant them by hand: both name the same actions, the Scan on the account's app table."""
+    from tests.patterns.tenant_stacks_fakes import provisioning_policy
+
+    def actions(statements: list[dict], prefixes: tuple[str, ...]) -> set[str]:
+        return {a for s in statements for a in as_list(s["Action"]) if a.startswith(prefixes)}
+
+    local = provisioning_policy(ACCOUNTS[0], "us-east-1")["Statement"]
+    deployed = [s for _, s in placed.statements(placed.accounts[ACCOUNTS[0]])]
+    assert actions(deployed, ("cloudformation:", "dynamodb:")) == actions(local, ("cloudformation:", "dynamodb:"))
+    [local_scan] = [s for s in local if s["Action"] == "dynamodb:Scan"]
+    assert local_scan["Resource"].endswith(":111111111111:table/app-table")  # that account's, not the platform's
 
 
 def test_placed_machines_get_the_three_substitutions_and_their_asl_unchanged(placed) -> None:
@@ -189,10 +228,10 @@ def test_placed_machines_get_the_three_substitutions_and_their_asl_unchanged(pla
                                                                 "TenantBoundaryName")} == {
         "TenantAccounts": ",".join(ACCOUNTS), "ProvisioningRoleName": "saas-tenant-provisioning",
         "TenantBoundaryName": "saas-tenant-boundary"}
-    # a tenant role in a tenant account names the platform's table by ARN
-    assert delete["DefinitionSubstitutions"] == {"AppTableArn": {"Fn::GetAtt": ["AppTable815C50BC", "Arn"]},
-                                                 "ProvisioningRoleName": "saas-tenant-provisioning"}
-    for name, props in ((n, machines[f"{STACK}-{n}"]) for n in ("tenant-stack-create", "tenant-stack-delete")):
+    # delete acts only in the account a row names: no ${TenantAccounts}
+    assert set(delete["DefinitionSubstitutions"]) == {"TenantsTable", "AppTable", "ProvisioningRoleName",
+                                                      "TenantBoundaryName"}
+    for name, props in ((n, machines[f"{STACK}-{n}"]) for n in PLACED):
         assert props["DefinitionString"] == (placed.asl_dir / f"{name}.asl.json").read_text(encoding="utf-8")
     # machines that do not place tenant stacks get none of them
     assert not any({"TenantAccounts", "ProvisioningRoleName"} & set(p.get("DefinitionSubstitutions", {}))
@@ -226,6 +265,8 @@ def context(values: dict) -> SimpleNamespace:
     ({"saas:tenantAccounts": {"a": 1}}, r"must be a list"),
     ({"saas:tenantAccounts": ACCOUNTS, "saas:provisioningRoleName": "no spaces"}, r"not an IAM role name"),
     ({"saas:tenantAccounts": ACCOUNTS, "saas:tenantBoundaryName": "a/b"}, r"not an IAM policy name"),
+    ({"saas:tenantAccounts": ACCOUNTS, "saas:appTableName": "a b"}, r"saas:appTableName='a b' is not a DynamoDB"),
+    ({"saas:tenantAccounts": [*ACCOUNTS, PLATFORM]}, r"names the platform account 999999999999"),
 ])
 def test_bad_context_is_one_named_error(values: dict, message: str) -> None:
     with pytest.raises(TenantAccountsError, match=message):
@@ -242,6 +283,14 @@ def test_the_app_refuses_bad_context_before_building(tmp_path) -> None:
 
     with pytest.raises(TenantAccountsError, match="not 12 digits"):
         build_app(str(tmp_path), context={"saas:tenantAccounts": "12-34", "saas:platformAccount": PLATFORM})
+
+
+def test_the_app_table_name_is_the_context_s_or_derived_from_the_stack() -> None:
+    accounts = TenantAccounts.from_context(context({**CONTEXT, "saas:appTableName": "tenant-data"}))
+    assert accounts is not None and accounts.table_name("Anything") == "tenant-data"
+    assert TenantAccounts(platform=PLATFORM, accounts=tuple(ACCOUNTS)).table_name("Saas") == "Saas-app-table"
+    with pytest.raises(TenantAccountsError, match=r"set saas:appTableName"):
+        TenantAccounts(platform=PLATFORM, accounts=tuple(ACCOUNTS)).table_name("x" * 254)
 
 
 def test_no_tenant_accounts_means_one_account() -> None:
@@ -269,7 +318,9 @@ def test_without_tenant_accounts_the_example_app_is_unchanged(tmp_path) -> None:
     platform = json.loads(plain["SaasWorkflows.template.json"])
     assert not any("RoleName" in r["Properties"] for r in platform["Resources"].values()
                    if r["Type"] == "AWS::IAM::Role")
-    for trace in ("saas-tenant-provisioning", "ProvisioningRolesReadTheTemplate", "TenantAccounts", PLATFORM):
+    # the app table's name stays CloudFormation's: a fixed name only comes with tenant accounts
+    for trace in ("saas-tenant-provisioning", "ProvisioningRolesReadTheTemplate", "TenantAccounts", PLATFORM,
+                  APP_TABLE, '"TableName"'):
         assert trace not in plain["SaasWorkflows.template.json"], trace
 
 
@@ -286,5 +337,5 @@ def test_placed_machines_without_tenant_accounts_are_refused(placed, tmp_path) -
     project_root = placed.asl_dir.parent
     run = synth_app(tmp_path, project_root, {})
     assert run.returncode != 0
-    assert "TenantAccountsError: machine(s) tenant-stack-create, tenant-stack-delete place tenant stacks in other " \
+    assert f"TenantAccountsError: machine(s) {', '.join(PLACED)} place tenant stacks in other " \
            "accounts but no tenant accounts are named (CDK context saas:tenantAccounts)" in run.stderr

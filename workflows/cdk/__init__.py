@@ -22,7 +22,8 @@ deploy into each tenant account), and the pipes the app names (``enrichment=`` -
 ``StreamToBus``; ``stream_machines=`` -> ``StreamToMachine``). Each of those constructs can also be
 used alone in a stack of one's own. ``AuthSettings.from_context(app)`` reads ``saas:issuer``,
 ``saas:audience`` and ``saas:jwks``/``saas:jwksFile`` from CDK context; ``TenantAccounts.from_context(app)``
-reads ``saas:tenantAccounts``, ``saas:platformAccount``, ``saas:provisioningRoleName``, ``saas:tenantBoundaryName``.
+reads ``saas:tenantAccounts``, ``saas:platformAccount``, ``saas:provisioningRoleName``, ``saas:tenantBoundaryName``,
+``saas:appTableName``.
 
 Why the names load lazily: the authorizer's Lambda code is package data of this package, and
 ``workflows.cdk.sources``/``schema``/``task_permissions`` need no CDK; importing them must not start

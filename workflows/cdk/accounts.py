@@ -7,6 +7,11 @@ the tenant's account as a provisioning role there (task ``Credentials``), and ea
 tenant roles' permissions boundary. The names of both are the same in every account, so a machine can
 build the ARNs from the tenant's account id alone (``${ProvisioningRoleName}``, ``${TenantBoundaryName}``).
 
+Each tenant account is a cell: it holds its tenants' stacks, their roles and their data, in an app table
+of its own with the platform's app table's name (a tenant role resolves ``TableName: ${AppTable}`` in its
+own account). So with tenant accounts the platform's app table has a fixed name, ``saas:appTableName``
+or ``<platform stack>-app-table`` (a generated name is unknown to the accounts' stacks).
+
 Nothing here constructs CDK resources: the CDK context is read through ``scope.node.try_get_context``, the ARNs are plain
 strings (``partition`` may be a CDK token such as ``Aws.PARTITION``).
 """
@@ -23,6 +28,7 @@ ACCOUNTS_KEY = "saas:tenantAccounts"
 PROVISIONING_KEY = "saas:provisioningRoleName"
 BOUNDARY_KEY = "saas:tenantBoundaryName"
 PLATFORM_KEY = "saas:platformAccount"
+APP_TABLE_KEY = "saas:appTableName"
 DEFAULT_PROVISIONING_ROLE = "saas-tenant-provisioning"
 DEFAULT_BOUNDARY = "saas-tenant-boundary"
 #: the deploy-time placeholders of a machine built with placement, and what fills them
@@ -31,11 +37,14 @@ _ACCOUNT = re.compile(r"[0-9]{12}")
 # IAM's own limits: a role name is 1-64 of these characters, a managed policy name 1-128
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
 _POLICY_NAME = re.compile(r"[\w+=,.@-]{1,128}")
+# DynamoDB's: 3-255 of these characters
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 
 
 class TenantAccountsError(ValueError):
     """The tenant accounts' CDK context is not usable: an id that is not 12 digits, an account named twice,
-    no platform account, or a role or policy name IAM would refuse; or it does not fit the project: machines
+    no platform account, the platform account named as a tenant account, or a role, policy or table name
+    AWS would refuse; or it does not fit the project: machines
     that place tenant stacks and no tenant accounts, or tenant accounts and no machine that places there."""
 
 
@@ -45,12 +54,15 @@ class TenantAccounts:
 
     ``platform`` is the account of the platform stack (its machines' roles are the only principals the
     provisioning roles trust); it must be known at synth because the tenant accounts' stacks name it.
+    It is not a tenant account: its app table has the name every tenant account's table has.
+    ``app_table_name``: that name; None: ``<platform stack name>-app-table`` (``table_name``).
     """
 
     platform: str
     accounts: tuple[str, ...]
     provisioning_role_name: str = DEFAULT_PROVISIONING_ROLE
     boundary_name: str = DEFAULT_BOUNDARY
+    app_table_name: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "accounts", tuple(self.accounts))
@@ -62,6 +74,12 @@ class TenantAccounts:
         twice = sorted({a for a in self.accounts if self.accounts.count(a) > 1})
         if twice:
             raise TenantAccountsError(f"{ACCOUNTS_KEY} names account(s) {', '.join(twice)} more than once")
+        if self.platform in self.accounts:
+            raise TenantAccountsError(f"{ACCOUNTS_KEY} names the platform account {self.platform}: its app table "
+                                      "would have the tenant accounts' app table name twice (keep tenants out of it)")
+        if self.app_table_name is not None and (not isinstance(self.app_table_name, str)
+                                                or not _TABLE_NAME.fullmatch(self.app_table_name)):
+            raise TenantAccountsError(f"{APP_TABLE_KEY}={self.app_table_name!r} is not a DynamoDB table name")
         if not isinstance(self.provisioning_role_name, str) or not _ROLE_NAME.fullmatch(self.provisioning_role_name):
             raise TenantAccountsError(f"{PROVISIONING_KEY}={self.provisioning_role_name!r} is not an IAM role name")
         if not isinstance(self.boundary_name, str) or not _POLICY_NAME.fullmatch(self.boundary_name):
@@ -87,7 +105,14 @@ class TenantAccounts:
                                       "provisioning roles trust the platform account's machines")
         return cls(platform=str(platform), accounts=tuple(str(a) if isinstance(a, int) else a for a in accounts),
                    provisioning_role_name=get(PROVISIONING_KEY) or DEFAULT_PROVISIONING_ROLE,
-                   boundary_name=get(BOUNDARY_KEY) or DEFAULT_BOUNDARY)
+                   boundary_name=get(BOUNDARY_KEY) or DEFAULT_BOUNDARY, app_table_name=get(APP_TABLE_KEY) or None)
+
+    def table_name(self, platform_stack_name: str) -> str:
+        """The physical name of the app table, the platform's and every tenant account's."""
+        name = self.app_table_name or f"{platform_stack_name}-app-table"
+        if not _TABLE_NAME.fullmatch(name):
+            raise TenantAccountsError(f"app table name {name!r} is not a DynamoDB table name: set {APP_TABLE_KEY}")
+        return name
 
     def substitutions(self) -> dict[str, str]:
         """The three placement placeholders' deploy values."""

@@ -39,10 +39,12 @@ export function response(ctx) {
 """
 
 
-def table(scope: Construct, construct_id: str, *, sort_key: bool, stream: bool) -> dynamodb.Table:
-    """A pay-per-request table keyed pk (and sk), point-in-time recovery on."""
+def table(scope: Construct, construct_id: str, *, sort_key: bool, stream: bool,
+          table_name: str | None = None) -> dynamodb.Table:
+    """A pay-per-request table keyed pk (and sk), point-in-time recovery on; ``table_name`` fixes its
+    physical name (the app table of tenant accounts, which must have the platform's name)."""
     return dynamodb.Table(
-        scope, construct_id, partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+        scope, construct_id, table_name=table_name, partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
         sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING) if sort_key else None,
         billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
         point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(

@@ -7,8 +7,9 @@ Why an explicit machine name: a Distributed Map's role must name its own machine
 otherwise be a dependency cycle (role -> machine -> role).
 With tenant accounts (``accounts``): a tenant task may also assume the tenant roles of every tenant
 account, and a provisioning task (``TaskUse.as_provisioner``) may assume exactly the accounts'
-provisioning roles -- its CloudFormation call is then made, and authorized, in the tenant's account, so
-the machine's own role gets no CloudFormation permission for it. ``role_name`` fixes the role's name, so
+provisioning roles -- its CloudFormation call (or the placed delete's purge Scan of that account's app
+table) is then made, and authorized, in the tenant's account, so the machine's own role gets no
+permission for it (``provisioning_actions`` lists it for the account's ``TenantAccountStack``). ``role_name`` fixes the role's name, so
 that another account's stack can name the role (a generated name is unknown outside this stack).
 """
 

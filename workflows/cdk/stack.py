@@ -10,7 +10,10 @@ rules) only when the project has lifecycle machines; a pipe only for a machine t
 With tenant accounts (``tenant_accounts``, ``workflows.cdk.accounts``): the machines built with placement
 get their three placeholders, may assume exactly the accounts' provisioning roles, and have fixed role
 names (each account's ``TenantAccountStack`` trusts them by ARN); the template bucket lets those
-provisioning roles read the template. Without them the stack is what it always was.
+provisioning roles read the template; tenant tasks may assume the tenant roles of every tenant account.
+Each tenant account is a cell with its own app table, so the app table here gets a fixed name
+(``app_table_name``) that every account's table shares: ``${AppTable}`` names the table of whichever
+account the task's credentials are in. Without them the stack is what it always was.
 """
 
 from __future__ import annotations
@@ -27,9 +30,7 @@ from constructs import Construct
 
 from workflows.cdk.accounts import TenantAccounts
 from workflows.cdk.api import Authorizer, GraphqlApi, table
-from workflows.cdk.cross_account import (
-    app_table_arns, platform_role_arns, provisioner_role_names, share_app_table, share_template,
-)
+from workflows.cdk.cross_account import platform_role_arns, provisioner_role_names, share_template
 from workflows.cdk.lifecycle import (
     LifecycleRules, TemplateStore, TenantBoundary, provisioning_grants, tenant_stack_arns,
 )
@@ -149,19 +150,17 @@ class TenantApiStack(cdk.Stack):
         # the machines that provision in tenant accounts: their roles get names the accounts' stacks can trust
         self.provisioner_role_names = provisioner_role_names(self.stack_name, self.sources, tenant_accounts)
 
-        self.app_table = table(self, "AppTable", sort_key=True, stream=True)
+        #: the app table's physical name with tenant accounts (theirs is the same); None: CloudFormation's
+        self.app_table_name = tenant_accounts.table_name(self.stack_name) if tenant_accounts is not None else None
+        self.app_table = table(self, "AppTable", sort_key=True, stream=True, table_name=self.app_table_name)
         self.tenants_table = table(self, "TenantsTable", sort_key=False, stream=False)
         self.bus = events.EventBus(self, "Bus", event_bus_name=f"{self.stack_name}-events")
-        # ${AppTableArn}: the table as a tenant role in another account must name it (DynamoDB resolves a bare
-        # table name in the caller's own account); same-account calls accept it too
-        substitutions = {"AppTable": self.app_table.table_name, "AppTableArn": self.app_table.table_arn,
-                         "TenantsTable": self.tenants_table.table_name}
+        substitutions = {"AppTable": self.app_table.table_name, "TenantsTable": self.tenants_table.table_name}
         self.templates: TemplateStore | None = None
         if steps or any(TEMPLATE_PLACEHOLDERS & set(s.placeholders) for s in self.sources.values()):
-            self.templates = TemplateStore(self, "Templates", table_account=tenant_accounts.platform
-                                           if tenant_accounts is not None else None)
+            self.templates = TemplateStore(self, "Templates")
             substitutions |= {"TemplateBucket": self.templates.bucket.bucket_name, "TemplateKey": self.templates.key}
-        tables = {"AppTable": self.app_table, "AppTableArn": self.app_table, "TenantsTable": self.tenants_table}
+        tables = {"AppTable": self.app_table, "TenantsTable": self.tenants_table}
         # a queue per such placeholder a machine uses; it holds records with tenants' values: encrypted, 14 days
         used = {p for s in self.sources.values() for p in s.placeholders}
         self.queues = {name: sqs.Queue(self, name, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
@@ -214,10 +213,8 @@ class TenantApiStack(cdk.Stack):
                                         reads_template=step != "delete")
             self.rules = LifecycleRules(self, "Lifecycle", bus=self.bus, store=self.templates,
                                         machines={step: self.machines[name].machine for step, name in steps.items()})
-        if tenant_accounts is not None:
-            share_app_table(self.app_table, tenant_accounts)
-            if self.templates is not None:
-                share_template(self.templates, tenant_accounts)
+        if tenant_accounts is not None and self.templates is not None:
+            share_template(self.templates, tenant_accounts)
         cdk.CfnOutput(self, "GraphqlUrl", value=self.api.api.graphql_url)
         cdk.CfnOutput(self, "EventBusName", value=self.bus.event_bus_name)
         if self.templates is not None:
@@ -238,11 +235,6 @@ class TenantApiStack(cdk.Stack):
 
     @property
     def provisioning_actions(self) -> set[str]:
-        """Every CloudFormation action the machines make as a tenant account's provisioning role."""
+        """Every action the machines make as a tenant account's provisioning role (CloudFormation's, and
+        the delete's purge ``dynamodb:Scan`` of that account's app table)."""
         return {action for deployed in self.machines.values() for action in deployed.provisioning_actions}
-
-    @property
-    def app_table_arns(self) -> str:
-        """The app table's ARN pattern for the tenant accounts' boundaries (``cross_account.app_table_arns``)."""
-        assert self.tenant_accounts is not None
-        return app_table_arns(self.app_table, self.tenant_accounts)

@@ -5,9 +5,11 @@ Why derive instead of listing per machine: the grants then follow the definition
 authorized, as the tenant -- so a tenant-scoped machine ends up with no data permission of its own.
 
 A task with ``Credentials`` that provisions (a lifecycle machine built with placement running its
-CloudFormation call in the tenant's account) assumes that account's provisioning role instead: it names
-``${ProvisioningRoleName}`` in its ``Credentials``, or it calls CloudFormation, which no tenant role may
-(their boundary allows DynamoDB item actions only). Such a task is ``as_provisioner``, never ``as_tenant``.
+CloudFormation calls, and the delete's purge Scan, in the tenant's account) assumes that account's
+provisioning role instead: its ``Credentials`` read the placement's role path
+(``placement.PROVISIONING_ROLE_PATH``, filled from ``${ProvisioningRoleName}``) or name
+``${ProvisioningRoleName}`` themselves, or it calls CloudFormation, which no tenant role may (their
+boundary allows DynamoDB item actions only). Such a task is ``as_provisioner``, never ``as_tenant``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 
 from workflows.core.machine import PLACEHOLDER
 from workflows.core.validate import iter_states
+from workflows.patterns.tenant_stacks.placement import PROVISIONING_ROLE_PATH
 
 _OPTIMIZED = re.compile(r"arn:aws:states:::(dynamodb|events|sqs|sns|states):(\w+)\Z")
 _SDK = re.compile(r"arn:aws:states:::aws-sdk:([a-z0-9]+):(\w+)\Z")
@@ -55,11 +58,19 @@ def task_uses(asl: dict) -> list[TaskUse]:
         service, api = match.groups()
         body = json.dumps({k: state.get(k) for k in ("Parameters", "Arguments")})
         action = f"{service}:{api[0].upper()}{api[1:]}"
-        provisions = "Credentials" in state and (
-            service == "cloudformation" or PROVISIONING_ROLE in PLACEHOLDER.findall(json.dumps(state["Credentials"])))
+        provisions = "Credentials" in state and _provisions(service, state["Credentials"])
         uses.append(TaskUse(name, action, "Credentials" in state and not provisions,
                             tuple(sorted(set(PLACEHOLDER.findall(body)))), provisions))
     return uses
+
+
+def _provisions(service: str, credentials: object) -> bool:
+    """A task's ``Credentials`` are a tenant account's provisioning role, not a tenant's role."""
+    if service == "cloudformation":
+        return True
+    if isinstance(credentials, Mapping) and credentials.get("RoleArn.$") == PROVISIONING_ROLE_PATH:
+        return True
+    return PROVISIONING_ROLE in PLACEHOLDER.findall(json.dumps(credentials))
 
 
 def runs_distributed_map(asl: dict) -> bool:

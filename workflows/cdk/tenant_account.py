@@ -1,14 +1,22 @@
 """What each tenant account holds so the platform's lifecycle machines can place tenant stacks there.
 
-Deploy one ``TenantAccountStack`` into every account of ``saas:tenantAccounts`` (infra/app.py adds them):
+Each tenant account is a cell: its tenants' stacks, their roles and their data live in it. Deploy one
+``TenantAccountStack`` into every account of ``saas:tenantAccounts`` (infra/app.py adds them):
+
+- the app table of this account's tenants: the platform's app table's physical name, key schema and stream
+  settings. The tenant template names ``table/<AppTableName>`` in its own account (``AWS::AccountId``) and
+  resolvers name ``${AppTable}``, so a tenant task, running as a tenant role of this account, reaches this
+  table and no other; nothing of the tenant's goes to the platform account's table;
 
 - the provisioning role (``saas:provisioningRoleName``), which a placed lifecycle machine's CloudFormation
   tasks assume (task ``Credentials``). It is trusted by the platform's lifecycle machine roles only, and
-  may do in this account what those machines may do in the platform account today
+  may do in this account what those machines may do in the platform account in one account
   (``workflows.cdk.lifecycle.provisioning_grants``): manage stacks named ``tenant-*``, and manage roles
-  under ``/tenant-role/`` -- creating one or changing what it may do only with this account's boundary on it;
+  under ``/tenant-role/`` -- creating one or changing what it may do only with this account's boundary on
+  it; plus the delete's purge ``dynamodb:Scan`` of this account's app table (keys of the tenant being
+  deleted; the deletes themselves run as the tenant's role);
 - this account's permissions boundary of tenant roles (``saas:tenantBoundaryName``): the platform's
-  ``boundary_document`` over the platform's app table, which stays in the platform account.
+  ``boundary_document`` over this account's app table.
 
 Why the trust names the roles in a condition (``aws:PrincipalArn``) with the platform account as
 principal: IAM turns a role ARN principal into the role's unique id when the policy is saved, so a
@@ -31,6 +39,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from workflows.cdk.accounts import TenantAccounts, TenantAccountsError
+from workflows.cdk.api import table
 from workflows.cdk.lifecycle import BOUNDED_PROVISIONING, ROLE_PROVISIONING, tenant_stack_arns
 from workflows.cdk.tenant_template import TEMPLATE_KEY, TENANT_ROLE_PATH, tenant_role_arns
 from workflows.patterns.tenant_stacks import STACK_PREFIX
@@ -40,15 +49,16 @@ _NAG = "AwsSolutions::"
 
 
 class TenantAccountStack(cdk.Stack):
-    """One tenant account's provisioning role and tenant roles' boundary.
+    """One tenant account's app table, provisioning role and tenant roles' boundary.
 
     - ``lifecycle_roles``: the ARNs of the platform's lifecycle machine roles (``TenantApiStack.provisioner_role_arns``).
-    - ``stack_actions``: the CloudFormation actions they make here (``TenantApiStack.provisioning_actions``).
-    - ``app_table_arn``: the platform's app table (``TenantApiStack.app_table_arns``), the boundary's resource.
+    - ``provisioning_actions``: the actions they make here as the provisioning role
+      (``TenantApiStack.provisioning_actions``): CloudFormation's on tenant stacks, DynamoDB's on the app table.
+    - ``app_table_name``: the platform's app table's physical name (``TenantApiStack.app_table_name``).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, accounts: TenantAccounts,
-                 lifecycle_roles: Sequence[str], stack_actions: Collection[str], app_table_arn: str,
+                 lifecycle_roles: Sequence[str], provisioning_actions: Collection[str], app_table_name: str,
                  template_key: str = TEMPLATE_KEY, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)
         if not cdk.Token.is_unresolved(self.account) and self.account not in accounts.accounts:
@@ -57,15 +67,19 @@ class TenantAccountStack(cdk.Stack):
         if not lifecycle_roles:
             raise TenantAccountsError(f"{construct_id}: no lifecycle machine role to trust (the project has no "
                                       "machine that provisions in tenant accounts)")
-        bad = sorted(a for a in stack_actions if not a.startswith("cloudformation:"))
+        stack_actions = sorted(a for a in provisioning_actions if a.startswith("cloudformation:"))
+        table_actions = sorted(a for a in provisioning_actions if a.startswith("dynamodb:"))
+        bad = sorted(set(provisioning_actions) - set(stack_actions) - set(table_actions))
         if not stack_actions or bad:
-            raise TenantAccountsError(f"{construct_id}: the provisioning role's stack actions must be CloudFormation "
-                                      f"actions, got {sorted(stack_actions)}")
+            raise TenantAccountsError(f"{construct_id}: the provisioning role's actions must be CloudFormation "
+                                      f"actions (and DynamoDB ones on the app table), got {sorted(provisioning_actions)}")
+        # the same table as the platform's (api.table): name, keys, stream; this account's tenants' items
+        self.app_table = table(self, "AppTable", sort_key=True, stream=True, table_name=app_table_name)
         self.boundary = iam.ManagedPolicy(
             self, "TenantBoundary", managed_policy_name=accounts.boundary_name,
-            document=iam.PolicyDocument.from_json(boundary_document(app_table_arn)),
-            description="Permissions boundary of every tenant role in this account: DynamoDB item actions on the "
-                        "platform's app table, the role's own keys")
+            document=iam.PolicyDocument.from_json(boundary_document(self.app_table.table_arn)),
+            description="Permissions boundary of every tenant role in this account: DynamoDB item actions on "
+                        "this account's app table, the role's own keys")
         # the ARN the lifecycle machines pass as the tenant stack's PermissionsBoundaryArn (no path)
         self.boundary_arn = self.format_arn(service="iam", region="", resource="policy",
                                             resource_name=accounts.boundary_name)
@@ -75,8 +89,9 @@ class TenantAccountStack(cdk.Stack):
                 {"ArnEquals": {"aws:PrincipalArn": list(lifecycle_roles)}}),
             description="Assumed by the platform's tenant lifecycle machines to manage tenant stacks here")
         tenant_roles = tenant_role_arns(self)
-        self.role.add_to_policy(iam.PolicyStatement(actions=sorted(stack_actions),
-                                                    resources=[tenant_stack_arns(self)]))
+        self.role.add_to_policy(iam.PolicyStatement(actions=stack_actions, resources=[tenant_stack_arns(self)]))
+        if table_actions:  # the delete's purge: a keys-only Scan, filtered to the tenant being deleted
+            self.role.add_to_policy(iam.PolicyStatement(actions=table_actions, resources=[self.app_table.table_arn]))
         self.role.add_to_policy(iam.PolicyStatement(
             actions=list(BOUNDED_PROVISIONING), resources=[tenant_roles],
             conditions={"StringEquals": {"iam:PermissionsBoundary": self.boundary_arn}}))
@@ -85,9 +100,9 @@ class TenantAccountStack(cdk.Stack):
         self.role.add_to_policy(iam.PolicyStatement(
             actions=["s3:GetObject", "s3:GetObjectVersion"], resources=[f"arn:{self.partition}:s3:::*/{template_key}"],
             conditions={"StringEquals": {"s3:ResourceAccount": accounts.platform}}))
-        self._acknowledge(app_table_arn, template_key)
+        self._acknowledge(template_key)
 
-    def _acknowledge(self, app_table_arn: str, template_key: str) -> None:
+    def _acknowledge(self, template_key: str) -> None:
         """The wildcards of this design, reviewed (cdk-nag AwsSolutions-IAM5), on the constructs they are about."""
         account = self.account if not cdk.Token.is_unresolved(self.account) else "<AWS::AccountId>"
         partition = "arn:<AWS::Partition>"
@@ -103,20 +118,3 @@ class TenantAccountStack(cdk.Stack):
         }.items():
             cdk.Validations.of(self.role).acknowledge(
                 cdk.Acknowledgment(id=f"{_NAG}AwsSolutions-IAM5[Resource::{finding}]", reason=reason))
-        table = self.resolve(app_table_arn)
-        cdk.Validations.of(self.boundary).acknowledge(cdk.Acknowledgment(
-            id=f"{_NAG}AwsSolutions-IAM5[Resource::{_nag_text(table)}]",
-            reason="the platform's app table has a CloudFormation-generated name suffix; the boundary allows "
-                   "item actions on the tenant's own keys only (dynamodb:LeadingKeys)"))
-
-
-def _nag_text(resolved: object) -> str:
-    """A resolved value as cdk-nag writes it in a finding: ``{"Ref": "AWS::Partition"}`` -> ``<AWS::Partition>``."""
-    if isinstance(resolved, str):
-        return resolved
-    if isinstance(resolved, dict) and set(resolved) == {"Ref"}:
-        return f"<{resolved['Ref']}>"
-    if isinstance(resolved, dict) and set(resolved) == {"Fn::Join"}:
-        separator, parts = resolved["Fn::Join"]
-        return separator.join(_nag_text(part) for part in parts)
-    raise ValueError(f"no cdk-nag text for {resolved!r}")

@@ -21,8 +21,9 @@ Why these shapes:
 - The role name is ``States.UUID()``: a name derived from the tenant id would let anyone who knows
   a tenant id guess its role ARN.
 - Several accounts (placement.py, ``placement=AccountPlacement(n)``): each tenant's stack, role and items
-  live in the account its row names, filled n tenants per account in order; every CloudFormation call
-  runs there under that account's provisioning role.
+  live in the account its row names (a cell: that account's app table has the platform's table's name),
+  filled n tenants per account in order; every CloudFormation call, and delete's purge Scan, runs there
+  under that account's provisioning role.
 - Update-all is a rollout (update.py, rollout.py): waves with failure thresholds, each page a
   Distributed Map whose iterations are child executions, every outcome written on the tenant's item,
   and a successor execution every ``pages_per_execution`` pages, so no execution's history grows with

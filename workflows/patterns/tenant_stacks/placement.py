@@ -42,6 +42,9 @@ TRANSACTION_CANCELED = "DynamoDb.TransactionCanceledException"
 # StringMatches reads "[...]" as a character class (AWS's only wildcard is "*")
 ROW_REFUSED = "*ConditionalCheckFailed, *"
 ACCOUNT_FULL = "*None, ConditionalCheckFailed*"
+#: where a placed machine keeps the tenant account's provisioning role: every task run with it names this
+#: path in its ``Credentials`` (the CDK reads it to tell such a task from a tenant task, task_permissions.py)
+PROVISIONING_ROLE_PATH = "$.account.role"
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ def provisioned(task: Task, placement: AccountPlacement | None) -> Task:
     """``task`` run with the provisioning role of the tenant's account (``$.account.role``), if placed."""
     if placement is None:
         return task
-    return dataclasses.replace(task, credentials=Credentials.from_path("$.account.role"))
+    return dataclasses.replace(task, credentials=Credentials.from_path(PROVISIONING_ROLE_PATH))
 
 
 def use_account(name: str, account: str = "$states.input.row.Item.accountId.S") -> Pass:
@@ -80,7 +83,7 @@ def check_provisioning(then: State | Chain, refused: State | Chain) -> Chain:
     Parallel wrappers of stack_polling, where it is a plain Catch. Any CloudFormation answer goes on."""
     probe = Task.sdk("cloudformation", "describeStacks", "AssumeProvisioningRole",
                      parameters={"StackName.$": "$.stackName"}, result_path=None,
-                     credentials=Credentials.from_path("$.account.role"))
+                     credentials=Credentials.from_path(PROVISIONING_ROLE_PATH))
     why = Pass("ProvisioningRefused", parameters={"status": "PROVISIONING_REFUSED", "reason.$": (
         "States.Format('the provisioning role {} could not be used: {}', $.account.role, $.caught.Cause)")},
         result_path="$.failure")
