@@ -56,6 +56,8 @@ MOVED = [
     ("context_object", "moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker"),
     ("context_object", "moto.stepfunctions.parser.asl.component.state.state", "CommonStateField"),
     ("parser_scopes", "moto.stepfunctions.parser.asl.parse.preprocessor", "Preprocessor"),
+    ("parse_cache", "moto.stepfunctions.parser.asl.parse.asl_parser", "AmazonStateLanguageParser"),
+    ("parse_cache", "moto.stepfunctions.parser.asl.parse.asl_parser", "Preprocessor"),
     ("test_state", "moto.stepfunctions.parser.backend.test_state.execution", "TestStateExecution"),
     ("test_state", "moto.stepfunctions.parser.backend.test_state.execution_worker", "TestStateExecutionWorker"),
     ("test_state", "moto.stepfunctions.parser.asl.static_analyser.test_state.test_state_analyser", "TestStateStaticAnalyser"),

@@ -13,6 +13,7 @@ import threading
 ORDER: tuple[str, ...] = (
     "backend_snapshots",
     "parser_scopes",
+    "parse_cache",
     "jsonata",
     "jsonata_functions",
     "jsonpath",
