@@ -403,3 +403,34 @@ def test_successor_executions_keep_the_pass(table: LocalEngine, stack_script: St
     first_pass, rest = split_passes([p for h in histories for p in map_pages(h)])
     assert sorted(first_pass) == sorted(canaries) and sorted(rest) == sorted(set(tenants) - set(canaries))
     assert all(n == 1 for n in updates(stack_script).values())
+
+
+def _history_bench() -> Any:
+    """bench/tenant_stacks_history.py, the simulation this test runs small (bench/ is not a package)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "tenant_stacks_history.py"
+    spec = importlib.util.spec_from_file_location("tenant_stacks_history", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_simulated_table_every_execution_stays_under_a_bound_independent_of_rows() -> None:
+    """The bounded-history bench, small: the real parent over a mocked table (scans with
+    LastEvaluatedKey, a stub child, the successor started by the harness), 5 pages per execution.
+    Doubling the rows doubles the executions, not the events of any one; the previous machine's one
+    history doubles. AWS caps a STANDARD execution at 25,000 events
+    (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html)."""
+    bench = _history_bench()
+    runs = {rows: bench.simulate_rollout(rows, page_size=10, pages_per_execution=5, waves=(1,), items_per_page=10)
+            for rows in (150, 300)}
+    # 150 rows: 15 empty pages of the canary pass, then 1 + 15 pages (wave 1, then the rest)
+    assert (runs[150]["pages"], runs[150]["executions"]) == (31, 7)
+    assert (runs[300]["pages"], runs[300]["executions"]) == (61, 13)
+    bound = 5 * 25 + 30  # five pages' events, the start and the hand-over: no term in rows
+    assert all(events < bound for run in runs.values() for events in run["per_execution"])
+    assert runs[300]["max_events"] == runs[150]["max_events"]
+    previous = {rows: bench.simulate_previous(rows, page_size=10, items_per_page=10)["events"] for rows in (150, 300)}
+    assert previous[300] > 1.9 * previous[150] and previous[300] > bound
