@@ -115,7 +115,8 @@ def mock_config(machine: str, executions: list[list[tuple[str, int, bool]]], ite
     return {"StateMachines": {machine: {"TestCases": cases}}, "MockedResponses": mocked}
 
 
-def rollout_executions(plan: list[int], pages_per_execution: int, canary_pages: int) -> list[list[tuple[str, int, bool]]]:
+def rollout_executions(plan: list[int], pages_per_execution: int,
+                       canary_pages: int) -> list[list[tuple[str, int, bool]]]:
     """Split the plan as the parent does (a successor after ``pages_per_execution`` pages, whatever the
     pass); the first page of each pass is ``ScanTenants``, later ones ``ScanMoreTenants``."""
     pages = []

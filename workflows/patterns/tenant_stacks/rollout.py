@@ -63,7 +63,8 @@ def start_expression(waves: Sequence[int], max_failures: int | None, max_failure
         + _js(max_failure_percent) + ", 'cursor': null, 'updated': 0, 'unchanged': 0, 'deleted': 0, 'failedCount': 0, "
         "'failed': [], 'pages': 0, 'part': 1, 'failures': 'tenants table " + table + ": items whose "
         + ROLLOUT_ATTRIBUTE + ".rolloutId is ' & $substring($states.context.Execution.Name, 0, 60) & ' and "
-        + ROLLOUT_ATTRIBUTE + ".outcome is failed', 'stopped': null, 'pass': $of ? 'all' : " + first_pass + ", 'canaries': 0}}"
+        + ROLLOUT_ATTRIBUTE + ".outcome is failed', 'stopped': null, 'pass': $of ? 'all' : " + first_pass
+        + ", 'canaries': 0}}"
     )
     event_url = ("'https://' & $in.detail.bucket.name & '.s3.amazonaws.com/' & $in.detail.object.key"
                  " & ($in.detail.object.`version-id` ? '?versionId=' & $in.detail.object.`version-id` : '')")
@@ -95,8 +96,8 @@ def scan_arguments(page_size: int, table: str, *, from_cursor: bool) -> dict:
         "ProjectionExpression": "pk, #status",
         "ExpressionAttributeNames": (f"{{% $merge([{{'#status': 'status'}}, {split} ? "
                                      f"{{'#canary': '{CANARY_ATTRIBUTE}'}} : {{}}]) %}}"),
-        "FilterExpression": (f"{{% '#status <> :deleted' & ({r}.rollbackOf ? ' AND {ROLLOUT_ATTRIBUTE}.rolloutId = :of' "
-                             f": '') & ({r}.pass = 'canary' ? ' AND {marked}' : {r}.pass = 'rest' ? "
+        "FilterExpression": (f"{{% '#status <> :deleted' & ({r}.rollbackOf ? "
+                             f"' AND {ROLLOUT_ATTRIBUTE}.rolloutId = :of' : '') & ({r}.pass = 'canary' ? ' AND {marked}' : {r}.pass = 'rest' ? "
                              f"' AND {unmarked}' : '') %}}"),
         "ExpressionAttributeValues": (f"{{% $merge([{{':deleted': {{'S': 'DELETED'}}}}, "
                                       f"{r}.rollbackOf ? {{':of': {{'S': {r}.rollbackOf}}}} : {{}}, "
