@@ -69,3 +69,43 @@ def test_a_task_naming_no_known_table_or_queue_is_refused(state: dict, kind: str
     with pytest.raises(UnsupportedTask, match=rf"m\.Call: .* names no known {kind}"):
         WorkflowMachine(cdk.Stack(cdk.App(), "S"), "M", source, prefix="p", substitutions={"Elsewhere": "x"},
                         tables={}, queues={})
+
+
+PROVISIONER = {"RoleArn.$": "States.Format('arn:aws:iam::{}:role/${ProvisioningRoleName}', $.account)"}
+
+
+@pytest.mark.parametrize("state, action", [
+    ({"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:cloudformation:createStack", "End": True,
+      "Credentials": PROVISIONER, "Parameters": {"StackName.$": "$.stackName"}}, "cloudformation:CreateStack"),
+    # the role read from state (a variable holding the ARN): a CloudFormation call is never a tenant's
+    ({"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:cloudformation:deleteStack", "End": True,
+      "Credentials": {"RoleArn.$": "$.provisioner"}, "Parameters": {"StackName.$": "$.stackName"}},
+     "cloudformation:DeleteStack"),
+    # naming the provisioning role makes any call a provisioning one
+    ({"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:iam:getRole", "End": True,
+      "Credentials": PROVISIONER, "Parameters": {"RoleName.$": "$.role"}}, "iam:GetRole"),
+])
+def test_a_call_in_a_tenant_account_as_its_provisioning_role_is_not_a_tenant_call(state: dict, action: str) -> None:
+    """A placed lifecycle machine (issue 15) runs CloudFormation with Credentials of a tenant account's
+    provisioning role: its role needs sts:AssumeRole on that role, and must not be taken for a tenant-task
+    machine (tenant roles would trust it, and it would be granted tenant roles)."""
+    asl = {"StartAt": "Call", "States": {"Call": state}}
+    assert task_uses(asl) == [TaskUse("Call", action, False, (), as_provisioner=True)]
+
+
+def test_a_provisioning_call_without_tenant_accounts_is_refused() -> None:
+    import json
+
+    import aws_cdk as cdk
+
+    from workflows.cdk.machines import WorkflowMachine
+    from workflows.cdk.sources import MachineSource
+
+    asl = {"StartAt": "Call", "States": {"Call": {
+        "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:cloudformation:deleteStack", "End": True,
+        "Credentials": PROVISIONER, "Parameters": {"StackName.$": "$.stackName"}}}}
+    source = MachineSource("m", json.dumps(asl), "STANDARD", {"ProvisioningRoleName": "p"}, asl=asl)
+    with pytest.raises(UnsupportedTask, match=r"m\.Call: cloudformation:DeleteStack runs as a tenant account's "
+                                              r"provisioning role, but no tenant accounts are named"):
+        WorkflowMachine(cdk.Stack(cdk.App(), "S"), "M", source, prefix="p",
+                        substitutions={"ProvisioningRoleName": "p"}, tables={}, stack_arn="arn:stacks")

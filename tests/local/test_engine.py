@@ -97,3 +97,18 @@ def test_dynamodb_streams_client_reads_records() -> None:
                                               ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
         records = streams.get_records(ShardIterator=iterator)["Records"]
         assert [r["eventName"] for r in records] == ["INSERT"]
+
+
+def test_each_engine_has_clients_of_its_own() -> None:
+    """Clients come from one long-lived session (their service models stay loaded) but are never shared
+    between engines: a handler one test registers on its engine's client (as ``credentials.in_account``
+    does) ends with that engine."""
+    seen: list[str] = []
+    with LocalEngine() as first:
+        client = first.client("sts")
+        client.meta.events.register("before-sign", lambda request, **_: seen.append("first"))
+        client.get_caller_identity()
+    with LocalEngine() as second:
+        assert second.client("sts") is not client
+        second.client("sts").get_caller_identity()
+    assert seen == ["first"]

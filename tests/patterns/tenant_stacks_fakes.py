@@ -13,7 +13,7 @@ from __future__ import annotations
 import collections
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import pytest
 from moto.cloudformation.exceptions import CloudFormationError
@@ -23,6 +23,7 @@ from workflows.patterns.tenant_stacks import tenant_template
 from workflows.local.engine import LocalEngine
 from workflows.local.pytest_plugin import create_bucket
 from workflows.patterns.tenant_stacks import PLACEHOLDERS, PLATFORM_PARAMETERS
+from workflows.patterns.tenant_stacks.common import LOCAL_TENANT_ACCOUNTS, PLACEMENT_PLACEHOLDERS
 
 #: the tenant template's platform parameters (trusted callers, boundary) at their local defaults
 PLATFORM_VALUES = {key: PLACEHOLDERS[value[2:-1]] for key, value in PLATFORM_PARAMETERS.items()}
@@ -260,3 +261,67 @@ def platform_roles(engine: LocalEngine) -> str:
         arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
         iam.put_role_policy(RoleName=name, PolicyName="platform", PolicyDocument=json.dumps(assume))
         return arn
+
+
+def account_client(engine: LocalEngine, service: str, account: str) -> Any:
+    """A client whose every call goes to moto's backends of ``account`` (a fresh one: ``engine.client`` is
+    shared, and ``in_account`` would move it for good)."""
+    import boto3
+    from botocore.config import Config
+
+    from workflows.local.adaptations.credentials import in_account
+
+    client = boto3.client(service, region_name=engine.region, aws_access_key_id="testing",
+                          aws_secret_access_key="testing", config=Config(retries={"max_attempts": 1}))
+    return in_account(client, account)
+
+
+def provisioning_policy(account: str, region: str) -> dict:
+    """What the provisioning role of a tenant account may do: tenant stacks there, the purge's scan of the
+    app table there, tenant roles only with the boundary there (IAM is not evaluated for calls CloudFormation
+    makes in moto; it is here for the deployed shape), and the template object."""
+    boundary = f"arn:aws:iam::{account}:policy/{PLACEMENT_PLACEHOLDERS['TenantBoundaryName']}"
+    return {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["cloudformation:CreateStack", "cloudformation:UpdateStack",
+                                       "cloudformation:DeleteStack", "cloudformation:DescribeStacks"],
+         "Resource": f"arn:aws:cloudformation:{region}:{account}:stack/tenant-*/*"},
+        {"Effect": "Allow", "Action": "dynamodb:Scan",
+         "Resource": f"arn:aws:dynamodb:{region}:{account}:table/{PLACEHOLDERS['AppTable']}"},
+        {"Effect": "Allow", "Action": ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
+                                       "iam:TagRole"],
+         "Resource": f"arn:aws:iam::{account}:role/tenant-role/*",
+         "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary}}},
+        {"Effect": "Allow", "Action": ["iam:GetRole", "iam:DeleteRole", "iam:UntagRole"],
+         "Resource": f"arn:aws:iam::{account}:role/tenant-role/*"},
+        {"Effect": "Allow", "Action": "s3:GetObject",
+         "Resource": f"arn:aws:s3:::{PLACEHOLDERS['TemplateBucket']}/*"},
+    ]}
+
+
+def tenant_accounts(engine: LocalEngine, trusted: Sequence[str],
+                    accounts: Sequence[str] = LOCAL_TENANT_ACCOUNTS) -> list[str]:
+    """What each tenant account holds before its first tenant (its baseline, deployed once per account): the
+    provisioning role ``${ProvisioningRoleName}`` trusting only ``trusted`` (the lifecycle machines'
+    execution roles), the tenant boundary ``${TenantBoundaryName}`` on that account's app table, and the
+    app table. Returns the provisioning roles' ARNs."""
+    from workflows.patterns.tenant_stacks import boundary_document
+
+    arns = []
+    for account in accounts:
+        iam, ddb = account_client(engine, "iam", account), account_client(engine, "dynamodb", account)
+        table = PLACEHOLDERS["AppTable"]
+        ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                    {"AttributeName": "sk", "KeyType": "RANGE"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                               {"AttributeName": "sk", "AttributeType": "S"}])
+        table_arn = f"arn:aws:dynamodb:{engine.region}:{account}:table/{table}"
+        iam.create_policy(PolicyName=PLACEMENT_PLACEHOLDERS["TenantBoundaryName"],
+                          PolicyDocument=json.dumps(boundary_document(table_arn)))
+        trust = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": list(trusted)}, "Action": "sts:AssumeRole"}]}
+        name = PLACEMENT_PLACEHOLDERS["ProvisioningRoleName"]
+        arns.append(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+        iam.put_role_policy(RoleName=name, PolicyName="provisioning",
+                            PolicyDocument=json.dumps(provisioning_policy(account, engine.region)))
+    return arns

@@ -17,10 +17,12 @@ A project's CDK app deploys the project's own machines -- the files of its ``asl
 ``WorkflowMachine`` per ``asl/*.asl.json`` (its role derived from its tasks), the tenant GraphQL API
 (``GraphqlApi``: Lambda ``Authorizer``, one pipeline resolver per field), an event bus, the tenant
 stack lifecycle when the project has its machines (``TemplateStore`` with ``TenantTemplateStack``,
-``provisioning_grants``, ``LifecycleRules``), and the pipes the app names (``enrichment=`` ->
+``provisioning_grants``, ``LifecycleRules``; with ``tenant_accounts``, a ``TenantAccountStack`` to
+deploy into each tenant account), and the pipes the app names (``enrichment=`` ->
 ``StreamToBus``; ``stream_machines=`` -> ``StreamToMachine``). Each of those constructs can also be
 used alone in a stack of one's own. ``AuthSettings.from_context(app)`` reads ``saas:issuer``,
-``saas:audience`` and ``saas:jwks``/``saas:jwksFile`` from CDK context.
+``saas:audience`` and ``saas:jwks``/``saas:jwksFile`` from CDK context; ``TenantAccounts.from_context(app)``
+reads ``saas:tenantAccounts``, ``saas:platformAccount``, ``saas:provisioningRoleName``, ``saas:tenantBoundaryName``.
 
 Why the names load lazily: the authorizer's Lambda code is package data of this package, and
 ``workflows.cdk.sources``/``schema``/``task_permissions`` need no CDK; importing them must not start
@@ -39,6 +41,7 @@ _EXPORTS = {
     "TemplateStore": "lifecycle", "LifecycleRules": "lifecycle", "provisioning_grants": "lifecycle",
     "StreamToBus": "pipes", "StreamToMachine": "pipes",
     "TenantTemplateStack": "tenant_template", "synth_tenant_template": "tenant_template",
+    "TenantAccountStack": "tenant_account", "TenantAccounts": "accounts", "TenantAccountsError": "accounts",
     "MachineSource": "sources", "SourceError": "sources", "load_machines": "sources",
     "add_nag_checks": "nag", "acknowledge_findings": "nag",
     "UnsupportedTask": "task_permissions",
@@ -47,6 +50,7 @@ __all__ = sorted(_EXPORTS)
 _EXTRA = ("aws_cdk", "constructs", "cdk_nag", "graphql")
 
 if TYPE_CHECKING:
+    from workflows.cdk.accounts import TenantAccounts, TenantAccountsError
     from workflows.cdk.api import Authorizer, AuthorizerConfigError, GraphqlApi, table
     from workflows.cdk.lifecycle import LifecycleRules, TemplateStore, provisioning_grants
     from workflows.cdk.machines import WorkflowMachine
@@ -55,6 +59,7 @@ if TYPE_CHECKING:
     from workflows.cdk.sources import MachineSource, SourceError, load_machines
     from workflows.cdk.stack import LIFECYCLE_MACHINES, AuthSettings, StackConfigError, TenantApiStack
     from workflows.cdk.task_permissions import UnsupportedTask
+    from workflows.cdk.tenant_account import TenantAccountStack
     from workflows.cdk.tenant_template import TenantTemplateStack, synth_tenant_template
 
 

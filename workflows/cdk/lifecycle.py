@@ -53,14 +53,17 @@ def tenant_stack_arns(scope: Construct) -> str:
 
 
 class TemplateStore(Construct):
-    """The template bucket and the tenant template, synthesized in a nested Stage, uploaded as one file."""
+    """The template bucket and the tenant template, synthesized in a nested Stage, uploaded as one file.
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    ``table_account``: the account of the app table the tenant roles use, when not the tenant stack's own
+    (tenant stacks in other accounts)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, table_account: str | None = None) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(self, "Bucket", block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
                                 encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True, versioned=True,
                                 event_bridge_enabled=True)
-        self.template_stack = template_stage(self, "TenantTemplate")
+        self.template_stack = template_stage(self, "TenantTemplate", table_account=table_account)
         self.template_json = template_file(self.template_stack).read_text(encoding="utf-8")
         self.deployment = s3deploy.BucketDeployment(
             self, "Upload", destination_bucket=self.bucket, prune=False,

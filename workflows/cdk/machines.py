@@ -5,6 +5,11 @@ Why ``DefinitionBody.from_string``: it keeps ``DefinitionString`` the exact asl/
 ``from_file`` would make an S3 asset and ``from_chainable`` an ``Fn::Join``.
 Why an explicit machine name: a Distributed Map's role must name its own machine's ARN, which would
 otherwise be a dependency cycle (role -> machine -> role).
+With tenant accounts (``accounts``): a tenant task may also assume the tenant roles of every tenant
+account, and a provisioning task (``TaskUse.as_provisioner``) may assume exactly the accounts'
+provisioning roles -- its CloudFormation call is then made, and authorized, in the tenant's account, so
+the machine's own role gets no CloudFormation permission for it. ``role_name`` fixes the role's name, so
+that another account's stack can name the role (a generated name is unknown outside this stack).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from workflows.cdk.accounts import TenantAccounts
 from workflows.cdk.sources import MachineSource
 from workflows.cdk.task_permissions import TaskUse, UnsupportedTask, runs_distributed_map, task_uses
 from workflows.cdk.tenant_template import tenant_role_arns
@@ -30,7 +36,8 @@ class WorkflowMachine(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, source: MachineSource, *, prefix: str,
                  substitutions: Mapping[str, str], tables: Mapping[str, dynamodb.ITable],
-                 stack_arn: str | None = None, queues: Mapping[str, sqs.IQueue] | None = None) -> None:
+                 stack_arn: str | None = None, queues: Mapping[str, sqs.IQueue] | None = None,
+                 accounts: TenantAccounts | None = None, role_name: str | None = None) -> None:
         super().__init__(scope, construct_id)
         missing = set(source.placeholders) - set(substitutions)
         if missing:
@@ -38,7 +45,7 @@ class WorkflowMachine(Construct):
         stack = cdk.Stack.of(self)
         self.machine_name = f"{prefix}-{source.name}"
         self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
-                             description=f"Execution role of {source.name}")
+                             description=f"Execution role of {source.name}", role_name=role_name)
         log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_MONTH,
                                   removal_policy=cdk.RemovalPolicy.DESTROY)
         self.machine = sfn.StateMachine(
@@ -50,7 +57,9 @@ class WorkflowMachine(Construct):
             role=self.role, tracing_enabled=True,
             # payloads stay out of the shared log group: they carry tenants' data
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False))
-        self.actions = self._grant(source, tables, stack_arn, queues or {})
+        #: the CloudFormation actions this machine makes as a tenant account's provisioning role
+        self.provisioning_actions: set[str] = set()
+        self.actions = self._grant(source, tables, stack_arn, queues or {}, accounts)
         self.distributed = runs_distributed_map(source.asl)
         if self.distributed:
             own = self._own_arn()
@@ -66,8 +75,12 @@ class WorkflowMachine(Construct):
                                              arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
 
     def _grant(self, source: MachineSource, tables: Mapping[str, dynamodb.ITable],
-               stack_arn: str | None, queues: Mapping[str, sqs.IQueue]) -> set[str]:
-        by_resource: dict[str, set[str]] = defaultdict(set)
+               stack_arn: str | None, queues: Mapping[str, sqs.IQueue],
+               accounts: TenantAccounts | None) -> set[str]:
+        # resources (one statement each group) -> actions
+        by_resource: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        partition = cdk.Stack.of(self).partition
+        tenant_roles = (tenant_role_arns(self), *(accounts.tenant_role_arns(partition) if accounts else ()))
 
         def named(use: TaskUse, arns: dict[str, str], kind: str) -> list[str]:
             """The ARNs of the resources a task names by placeholder; a task naming none is refused."""
@@ -78,21 +91,27 @@ class WorkflowMachine(Construct):
 
         for use in task_uses(source.asl):
             if use.as_tenant:
-                by_resource[tenant_role_arns(self)].add("sts:AssumeRole")
+                by_resource[tenant_roles].add("sts:AssumeRole")
+            elif use.as_provisioner:
+                if accounts is None:
+                    raise UnsupportedTask(f"{source.name}.{use.state}: {use.action} runs as a tenant account's "
+                                          "provisioning role, but no tenant accounts are named")
+                by_resource[tuple(accounts.provisioning_role_arns(partition))].add("sts:AssumeRole")
+                self.provisioning_actions.add(use.action)
             elif use.action.startswith("dynamodb:"):
                 for arn in named(use, {p: table.table_arn for p, table in tables.items()}, "table"):
-                    by_resource[arn].add(use.action)
+                    by_resource[(arn,)].add(use.action)
             elif use.action == "sqs:SendMessage":
                 for arn in named(use, {p: queue.queue_arn for p, queue in queues.items()}, "queue"):
-                    by_resource[arn].add(use.action)
+                    by_resource[(arn,)].add(use.action)
             elif use.action == "states:StartExecution":
                 # a machine handing its work to a successor execution of itself (bounded history):
                 # its own ARN only, so it can start no other machine
-                by_resource[self._own_arn()].add(use.action)
+                by_resource[(self._own_arn(),)].add(use.action)
             elif use.action.startswith("cloudformation:") and stack_arn is not None:
-                by_resource[stack_arn].add(use.action)
+                by_resource[(stack_arn,)].add(use.action)
             else:
                 raise UnsupportedTask(f"{source.name}.{use.state}: no resource rule for {use.action}")
-        for resource, actions in by_resource.items():
-            self.role.add_to_policy(iam.PolicyStatement(actions=sorted(actions), resources=[resource]))
+        for resources, actions in by_resource.items():
+            self.role.add_to_policy(iam.PolicyStatement(actions=sorted(actions), resources=list(resources)))
         return {action for actions in by_resource.values() for action in actions}

@@ -31,9 +31,15 @@ _CDK_HANDLER_FINDINGS = (
     "AwsSolutions-IAM5[Resource::*]", "AwsSolutions-IAM5[Action::s3:GetObject*]",
     "AwsSolutions-IAM5[Action::s3:GetBucket*]", "AwsSolutions-IAM5[Action::s3:List*]",
     "AwsSolutions-IAM5[Action::s3:DeleteObject*]", "AwsSolutions-IAM5[Action::s3:Abort*]",
-    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]",
     "AwsSolutions-L1",
 )
+#: the CDK asset bucket a handler reads its code from (per account: a stack with a fixed account names it)
+_ASSETS_FINDING = "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-{account}-<AWS::Region>/*]"
+
+
+def account_text(stack: cdk.Stack) -> str:
+    """The stack's account as cdk-nag writes it in a finding: the id when the stack's env fixes it."""
+    return "<AWS::AccountId>" if cdk.Token.is_unresolved(stack.account) else stack.account
 
 
 def add_nag_checks(app: cdk.App) -> AwsSolutionsChecks:
@@ -53,7 +59,9 @@ def _ack(scope: IConstruct, finding: str, reason: str) -> None:
 def acknowledge_findings(stack: "TenantApiStack") -> None:
     """Acknowledge the findings reviewed as intended for this design (TenantApiStack does, by default)."""
     arn = "arn:<AWS::Partition>"
-    tenant_roles = f"AwsSolutions-IAM5[Resource::{arn}:iam::<AWS::AccountId>:role/{TENANT_ROLE_RESOURCE}]"
+    account = account_text(stack)
+    tenant_roles = f"AwsSolutions-IAM5[Resource::{arn}:iam::{account}:role/{TENANT_ROLE_RESOURCE}]"
+    tenant_accounts = stack.tenant_accounts.accounts if stack.tenant_accounts is not None else ()
     for deployed in stack.machines.values():
         _ack(deployed.role, "AwsSolutions-IAM5[Resource::*]",
              "X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery "
@@ -62,15 +70,19 @@ def acknowledge_findings(stack: "TenantApiStack") -> None:
             _ack(deployed.role, tenant_roles,
                  f"tenant roles are created per tenant with random names under {TENANT_ROLE_PATH}; the machine assumes "
                  "the one named in resolverContext, and that role's own policy limits it to the tenant's keys")
+            for other in tenant_accounts:
+                _ack(deployed.role, f"AwsSolutions-IAM5[Resource::{arn}:iam::{other}:role/{TENANT_ROLE_RESOURCE}]",
+                     f"tenant roles of tenant account {other}, created per tenant with random names under "
+                     f"{TENANT_ROLE_PATH}; each trusts only the tenant-task machines and is limited to its keys")
         if any(action.startswith("cloudformation:") for action in deployed.actions):
-            _ack(deployed.role, f"AwsSolutions-IAM5[Resource::{arn}:cloudformation:<AWS::Region>:<AWS::AccountId>"
+            _ack(deployed.role, f"AwsSolutions-IAM5[Resource::{arn}:cloudformation:<AWS::Region>:{account}"
                                 f":stack/{STACK_PREFIX}*/*]",
                  f"one stack per tenant, named {STACK_PREFIX}<id> with a CloudFormation-generated id suffix")
             _ack(deployed.role, tenant_roles,
                  f"CloudFormation creates/updates/deletes each tenant's role (random name, path {TENANT_ROLE_PATH}) "
                  "with this machine's credentials")
         if deployed.distributed:
-            _ack(deployed.role, f"AwsSolutions-IAM5[Resource::{arn}:states:<AWS::Region>:<AWS::AccountId>:"
+            _ack(deployed.role, f"AwsSolutions-IAM5[Resource::{arn}:states:<AWS::Region>:{account}:"
                                 f"execution:{deployed.machine_name}/*]",
                  "the Distributed Map describes and stops its own child executions, whose names it generates")
     readers = [stack.enrichment_pipe] if stack.enrichment_pipe is not None else []
@@ -92,7 +104,7 @@ def acknowledge_findings(stack: "TenantApiStack") -> None:
               "AWSAppSyncPushToCloudWatchLogs]",
          "the AWS-managed AppSync logging policy; an own policy would have to name the API's log group, "
          "which depends on the API id (a cycle)")
-    handler_findings: tuple[str, ...] = _CDK_HANDLER_FINDINGS
+    handler_findings: tuple[str, ...] = (*_CDK_HANDLER_FINDINGS, _ASSETS_FINDING.format(account=account))
     if stack.templates is not None:
         _ack(stack.templates.bucket, "AwsSolutions-S1",
              "the bucket holds one template written by this stack's deployment; access logs would need a second "

@@ -6,6 +6,11 @@ so splitting them would make cross-stack references in both directions.
 What is deployed follows the project, not this module: the machines are the project's ``asl/`` files
 (and its ``appsync/`` resolvers, its schema); the tenant lifecycle (template bucket, tenant template,
 rules) only when the project has lifecycle machines; a pipe only for a machine the app names.
+
+With tenant accounts (``tenant_accounts``, ``workflows.cdk.accounts``): the machines built with placement
+get their three placeholders, may assume exactly the accounts' provisioning roles, and have fixed role
+names (each account's ``TenantAccountStack`` trusts them by ARN); the template bucket lets those
+provisioning roles read the template. Without them the stack is what it always was.
 """
 
 from __future__ import annotations
@@ -20,7 +25,11 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from workflows.cdk.accounts import TenantAccounts
 from workflows.cdk.api import Authorizer, GraphqlApi, table
+from workflows.cdk.cross_account import (
+    app_table_arns, platform_role_arns, provisioner_role_names, share_app_table, share_template,
+)
 from workflows.cdk.lifecycle import (
     LifecycleRules, TemplateStore, TenantBoundary, provisioning_grants, tenant_stack_arns,
 )
@@ -113,6 +122,8 @@ class TenantApiStack(cdk.Stack):
       filtered batches (``StreamToMachine``), e.g. a unique-constraint cleanup with its ``cleanup_filter``.
     - ``lifecycle``: lifecycle step -> machine name; the tenant lifecycle is deployed when the project
       has any of them (or a machine names ``${TemplateBucket}``).
+    - ``tenant_accounts``: the accounts tenant stacks are placed in (``TenantAccounts.from_context``); each
+      of them needs a ``TenantAccountStack`` (infra/app.py adds them). None: one account.
     - ``acknowledge_nag``: record the reviewed cdk-nag acknowledgments of this design (``nag.py``); the
       checks themselves run only when the app adds them (``workflows.cdk.nag.add_nag_checks``).
     """
@@ -120,7 +131,7 @@ class TenantApiStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, project: Project, auth: AuthSettings,
                  enrichment: str | None = None, stream_machines: Mapping[str, Sequence[Mapping]] | None = None,
                  lifecycle: Mapping[str, str] = LIFECYCLE_MACHINES, acknowledge_nag: bool = True,
-                 **kwargs: object) -> None:
+                 tenant_accounts: TenantAccounts | None = None, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.project = project
         self.sources: dict[str, MachineSource] = load_machines(project)
@@ -134,26 +145,36 @@ class TenantApiStack(cdk.Stack):
         stream_machines = dict(stream_machines or {})
         check_stream_readers(self.sources, project.asl_dir, enrichment, stream_machines)
         steps = {step: name for step, name in lifecycle.items() if name in self.sources}
+        self.tenant_accounts = tenant_accounts
+        # the machines that provision in tenant accounts: their roles get names the accounts' stacks can trust
+        self.provisioner_role_names = provisioner_role_names(self.stack_name, self.sources, tenant_accounts)
 
         self.app_table = table(self, "AppTable", sort_key=True, stream=True)
         self.tenants_table = table(self, "TenantsTable", sort_key=False, stream=False)
         self.bus = events.EventBus(self, "Bus", event_bus_name=f"{self.stack_name}-events")
-        substitutions = {"AppTable": self.app_table.table_name, "TenantsTable": self.tenants_table.table_name}
+        # ${AppTableArn}: the table as a tenant role in another account must name it (DynamoDB resolves a bare
+        # table name in the caller's own account); same-account calls accept it too
+        substitutions = {"AppTable": self.app_table.table_name, "AppTableArn": self.app_table.table_arn,
+                         "TenantsTable": self.tenants_table.table_name}
         self.templates: TemplateStore | None = None
         if steps or any(TEMPLATE_PLACEHOLDERS & set(s.placeholders) for s in self.sources.values()):
-            self.templates = TemplateStore(self, "Templates")
+            self.templates = TemplateStore(self, "Templates", table_account=tenant_accounts.platform
+                                           if tenant_accounts is not None else None)
             substitutions |= {"TemplateBucket": self.templates.bucket.bucket_name, "TemplateKey": self.templates.key}
-        tables = {"AppTable": self.app_table, "TenantsTable": self.tenants_table}
+        tables = {"AppTable": self.app_table, "AppTableArn": self.app_table, "TenantsTable": self.tenants_table}
         # a queue per such placeholder a machine uses; it holds records with tenants' values: encrypted, 14 days
         used = {p for s in self.sources.values() for p in s.placeholders}
         self.queues = {name: sqs.Queue(self, name, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
                                        retention_period=cdk.Duration.days(14))
                        for name in sorted(QUEUE_PLACEHOLDERS & used)}
         substitutions |= {name: queue.queue_url for name, queue in self.queues.items()}
+        if tenant_accounts is not None:
+            substitutions |= tenant_accounts.substitutions()
         def deploy(name: str) -> WorkflowMachine:
             return WorkflowMachine(self, f"Workflow-{name}", self.sources[name], prefix=self.stack_name,
                                    substitutions=substitutions, tables=tables, queues=self.queues,
-                                   stack_arn=tenant_stack_arns(self))
+                                   stack_arn=tenant_stack_arns(self), accounts=tenant_accounts,
+                                   role_name=self.provisioner_role_names.get(name))
 
         # the machines that run tenant tasks first: tenant roles trust exactly their execution roles
         callers = sorted(name for name, source in self.sources.items()
@@ -187,10 +208,16 @@ class TenantApiStack(cdk.Stack):
         if self.templates is not None and steps:
             for step, name in steps.items():
                 assert self.tenant_boundary is not None
-                provisioning_grants(self.machines[name].role, self.templates, self.tenant_boundary,
-                                    reads_template=step != "delete")
+                if any(action.startswith("cloudformation:") for action in self.machines[name].actions):
+                    # CloudFormation calls made in this account, with the machine's own credentials
+                    provisioning_grants(self.machines[name].role, self.templates, self.tenant_boundary,
+                                        reads_template=step != "delete")
             self.rules = LifecycleRules(self, "Lifecycle", bus=self.bus, store=self.templates,
                                         machines={step: self.machines[name].machine for step, name in steps.items()})
+        if tenant_accounts is not None:
+            share_app_table(self.app_table, tenant_accounts)
+            if self.templates is not None:
+                share_template(self.templates, tenant_accounts)
         cdk.CfnOutput(self, "GraphqlUrl", value=self.api.api.graphql_url)
         cdk.CfnOutput(self, "EventBusName", value=self.bus.event_bus_name)
         if self.templates is not None:
@@ -202,3 +229,20 @@ class TenantApiStack(cdk.Stack):
                           description="The permissions boundary of every tenant role")
         if acknowledge_nag:
             acknowledge_findings(self)
+
+    @property
+    def provisioner_role_arns(self) -> list[str]:
+        """The roles of the machines that provision in tenant accounts, as ARNs any stack of the app can use."""
+        assert self.tenant_accounts is not None
+        return platform_role_arns(self.tenant_accounts, self.provisioner_role_names.values())
+
+    @property
+    def provisioning_actions(self) -> set[str]:
+        """Every CloudFormation action the machines make as a tenant account's provisioning role."""
+        return {action for deployed in self.machines.values() for action in deployed.provisioning_actions}
+
+    @property
+    def app_table_arns(self) -> str:
+        """The app table's ARN pattern for the tenant accounts' boundaries (``cross_account.app_table_arns``)."""
+        assert self.tenant_accounts is not None
+        return app_table_arns(self.app_table, self.tenant_accounts)

@@ -17,6 +17,10 @@ Step Functions service principal, which only assumes execution roles.
 What it may do at most: its ``PermissionsBoundaryArn``, the platform's managed policy
 (``tenant_stacks.boundary``): whatever this template's policy says, the role gets no more than
 DynamoDB item actions on its own keys of the app table.
+
+Which account's table: the stack's own by default. A tenant stack placed in a tenant account (issue 15,
+several accounts) uses the platform's app table, so the platform stack synthesizes the template with
+``table_account`` = the platform account; the one-account template is unchanged.
 """
 
 from __future__ import annotations
@@ -55,7 +59,8 @@ def tenant_role_arns(scope: Construct) -> str:
 class TenantTemplateStack(cdk.Stack):
     """One tenant's role: DynamoDB access limited to items whose partition key starts with the tenant id."""
 
-    def __init__(self, scope: Construct, construct_id: str, **kwargs: object) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, table_account: str | None = None,
+                 **kwargs: object) -> None:
         super().__init__(scope, construct_id, synthesizer=cdk.BootstraplessSynthesizer(),
                          analytics_reporting=False,
                          description="Per-tenant resources: the tenant's role, limited to its own items", **kwargs)
@@ -76,7 +81,8 @@ class TenantTemplateStack(cdk.Stack):
         boundary = cdk.CfnParameter(
             self, "PermissionsBoundaryArn", type="String", allowed_pattern=POLICY_ARN_PATTERN,
             description="The platform's permissions boundary: the most any tenant role may do.").value_as_string
-        table_arn = self.format_arn(service="dynamodb", resource="table", resource_name=table_name)
+        table_arn = self.format_arn(service="dynamodb", resource="table", resource_name=table_name,
+                                    account=table_account)
         # inline, so CloudFormation creates the role and its permissions as one resource
         items = iam.PolicyDocument(statements=[iam.PolicyStatement(
             actions=list(TENANT_ACTIONS), resources=[table_arn],
@@ -95,9 +101,10 @@ class TenantTemplateStack(cdk.Stack):
                       description="Recorded in the tenants table by tenant-stack-create for the authorizer")
 
 
-def template_stage(scope: Construct, construct_id: str = "TenantTemplate") -> TenantTemplateStack:
+def template_stage(scope: Construct, construct_id: str = "TenantTemplate", *,
+                   table_account: str | None = None) -> TenantTemplateStack:
     """A TenantTemplateStack in a Stage of its own, so ``template_file`` can synthesize it in-process."""
-    return TenantTemplateStack(cdk.Stage(scope, construct_id), "Template")
+    return TenantTemplateStack(cdk.Stage(scope, construct_id), "Template", table_account=table_account)
 
 
 def template_file(stack: TenantTemplateStack) -> Path:

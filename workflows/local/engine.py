@@ -113,30 +113,23 @@ def _backend_execution(execution_arn: str) -> Any | None:
 _ENDPOINT_OVERRIDES = {"dynamodbstreams": "https://streams.dynamodb.{region}.amazonaws.com"}
 
 
-_shared_clients: dict[tuple[str, str], Any] = {}
-_shared_clients_lock = threading.Lock()
+_session: boto3.session.Session | None = None
+_session_lock = threading.Lock()
 
 
-def _shared_client(service: str, region: str) -> Any:
-    """One boto3 client per service and region for the whole process.
+def _client_session() -> boto3.session.Session:
+    """One boto3 session for every engine's clients.
 
-    Why shared between engines: creating a client copies the session's whole event-handler table
-    (~55 ms each, four or five per engine), and a client holds no moto state: moto's stubber, hooked
-    into every client, answers from whichever mock is active when the call is made. Engines are
-    active one at a time (``mock_aws`` is process-wide), and ``client`` refuses an inactive engine.
+    Why not boto3's default session: starting a mock (every engine) drops ``boto3.DEFAULT_SESSION``,
+    so each engine's first clients reloaded botocore's service models (25-70 ms a client, four or
+    five clients an engine). A session of our own keeps its loaded models; each engine still gets
+    clients of its own, so handlers a test registers on them end with the engine.
     """
-    key = (service, region)
-    with _shared_clients_lock:
-        if key not in _shared_clients:
-            _shared_clients[key] = boto3.client(
-                service,
-                endpoint_url=_ENDPOINT_OVERRIDES.get(service, "").format(region=region) or None,
-                region_name=region,
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-                config=Config(inject_host_prefix=False, retries={"max_attempts": 1}),
-            )
-        return _shared_clients[key]
+    global _session
+    with _session_lock:
+        if _session is None:
+            _session = boto3.session.Session()
+        return _session
 
 
 class LocalEngine:
@@ -194,7 +187,14 @@ class LocalEngine:
         """A boto3 client on the mocked account (host prefixes off, as for any local endpoint)."""
         self._require_active()
         if service not in self._clients:
-            self._clients[service] = _shared_client(service, self.region)
+            self._clients[service] = _client_session().client(
+                service,
+                endpoint_url=_ENDPOINT_OVERRIDES.get(service, "").format(region=self.region) or None,
+                region_name=self.region,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+                config=Config(inject_host_prefix=False, retries={"max_attempts": 1}),
+            )
         return self._clients[service]
 
     def default_role_arn(self) -> str:

@@ -11,8 +11,11 @@ import copy
 import json
 from typing import Any, Callable
 
+from workflows.local.adaptations._test_state_mock_shapes import validate_mock_result
+
 MAP_OR_PARALLEL = ("Map", "Parallel")
 NO_MOCK_STATE_TYPES = ("Pass", "Fail", "Succeed")
+HTTP_TASK = "arn:aws:states:::http:invoke"
 # AWS's words, as its API answers them (recorded responses, see tests/local/test_test_state.py).
 UNSUPPORTED_MAP_PARALLEL = ("TestState API does not support Map or Parallel states. "
                             "Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]")
@@ -88,11 +91,48 @@ def check_context(context: Any, state: dict[str, Any], invalid: type[Exception])
     return context
 
 
+def check_item_batcher(state: dict[str, Any], invalid: type[Exception],
+                       invalid_definition: Callable[[str], Exception]) -> None:
+    """A tested Map's ``ItemBatcher`` as the local engine can apply it (literal or ``...Path`` limits,
+    a JSONPath ``BatchInput``); AWS's own limits (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itembatcher.html)."""
+    batcher = state.get("ItemBatcher") if state.get("Type") == "Map" else None
+    if batcher is None:
+        return
+    prefix = "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: "
+    if not isinstance(batcher, dict):
+        raise invalid_definition(prefix + "ItemBatcher must be an object at /ItemBatcher'")
+    for field, high in (("MaxItemsPerBatch", None), ("MaxInputBytesPerBatch", 262144)):
+        value = batcher.get(field)
+        if isinstance(value, str) and value.strip().startswith("{%"):
+            raise invalid(f"The local engine does not evaluate JSONata in ItemBatcher.{field}: use a number")
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1
+                                  or (high is not None and value > high)):
+            bounds = f"between 1 and {high}" if high else "of at least 1"
+            raise invalid_definition(prefix + f"The value for '{field}' must be an integer {bounds} "
+                                     f"at /ItemBatcher/{field}'")
+
+    def local_only(template: Any) -> bool:
+        if isinstance(template, dict):
+            return any((key.endswith(".$") and isinstance(value, str) and not value.startswith("$"))
+                       or local_only(value) for key, value in template.items())
+        if isinstance(template, list):
+            return any(local_only(item) for item in template)
+        return isinstance(template, str) and template.strip().startswith("{%")
+
+    if local_only(batcher.get("BatchInput")):
+        raise invalid("The local engine evaluates ItemBatcher.BatchInput paths ('key.$': '$...') only, "
+                      "not intrinsic functions or JSONata")
+
+
 def check_request(state: dict[str, Any], mock: dict[str, Any] | None, context: str | None,
                   reveal_secrets: bool | None, configuration: dict[str, Any],
                   invalid: type[Exception], invalid_definition: Callable[[str], Exception]) -> tuple[Any, Any]:
     """Refuse what AWS's TestState refuses before running; return (mocked result, context override)."""
     kind = state.get("Type")
+    check_item_batcher(state, invalid, invalid_definition)
+    if mock is None and kind == "Task" and str(state.get("Resource", "")).startswith(HTTP_TASK):
+        raise invalid("The local engine calls no HTTP endpoint: test an HTTP Task with a mock "
+                      "(its result or errorOutput stands for the endpoint's answer)")
     if mock is None:
         if kind in MAP_OR_PARALLEL:
             raise invalid_definition(UNSUPPORTED_MAP_PARALLEL)
@@ -106,6 +146,8 @@ def check_request(state: dict[str, Any], mock: dict[str, Any] | None, context: s
     if reveal_secrets:
         raise invalid("TestState does not support RevealSecrets when a mock is specified.")
     result = json_field(mock["result"], "mock.result", invalid) if "result" in mock else None
+    validate_mock_result(state.get("Resource") if kind == "Task" and "result" in mock else None,
+                         result, mock.get("fieldValidationMode"), invalid)
     if "result" in mock and kind == "Map":
         if state.get("ResultWriter") is not None and not isinstance(result, dict):
             raise invalid("Mocked result must be a JSON object.")

@@ -20,6 +20,9 @@ Why these shapes:
   the tenant's key range), so a re-created tenant id starts empty.
 - The role name is ``States.UUID()``: a name derived from the tenant id would let anyone who knows
   a tenant id guess its role ARN.
+- Several accounts (placement.py, ``placement=AccountPlacement(n)``): each tenant's stack, role and items
+  live in the account its row names, filled n tenants per account in order; every CloudFormation call
+  runs there under that account's provisioning role.
 - Update-all is a rollout (update.py, rollout.py): waves with failure thresholds, each page a
   Distributed Map whose iterations are child executions, every outcome written on the tenant's item,
   and a successor execution every ``pages_per_execution`` pages, so no execution's history grows with
@@ -32,13 +35,17 @@ from workflows.patterns.tenant_stacks.common import (
     PLATFORM_PARAMETERS, PLATFORM_PLACEHOLDERS, TEMPLATE_PARAMETERS, TENANT_DELETED, TENANT_ID_PATTERN, TENANT_PARAMETERS,
     UPDATABLE, UPDATE_FAILED, TenantStackRef,
 )
+from workflows.patterns.tenant_stacks.common import PLACEMENT_PLACEHOLDERS
+from workflows.patterns.tenant_stacks.placement import NO_ACCOUNT_CAPACITY, PROVISIONING_REFUSED, AccountPlacement
 from workflows.patterns.tenant_stacks.boundary import TENANT_ACTIONS, TENANT_TAG, boundary_document
 from workflows.patterns.tenant_stacks.create import tenant_stack_create
 from workflows.patterns.tenant_stacks.delete import tenant_stack_delete
 from workflows.patterns.tenant_stacks.template import TEMPLATE_RESOURCE, tenant_template
 from workflows.patterns.tenant_stacks.update import ROLLOUT_STOPPED, tenant_stack_update
+from workflows.patterns.tenant_stacks.update_one import tenant_stack_update_one
 
-__all__ = ["ALREADY_EXISTS", "CREATE_FAILED", "DELETE_FAILED", "DYNAMODB_TRANSIENT", "INVALID_TENANT_ID", "MISSING_POLLS",
+__all__ = ["NO_ACCOUNT_CAPACITY", "PLACEMENT_PLACEHOLDERS", "PROVISIONING_REFUSED", "AccountPlacement",
+           "tenant_stack_update_one", "ALREADY_EXISTS", "CREATE_FAILED", "DELETE_FAILED", "DYNAMODB_TRANSIENT", "INVALID_TENANT_ID", "MISSING_POLLS",
            "PLACEHOLDERS", "PLATFORM_PARAMETERS", "PLATFORM_PLACEHOLDERS", "ROLLOUT_STOPPED", "TENANT_ACTIONS",
            "TENANT_PARAMETERS", "TENANT_TAG", "boundary_document", "STACK_PREFIX", "TEMPLATE_PARAMETERS", "TEMPLATE_RESOURCE", "TENANT_DELETED",
            "TENANT_ID_PATTERN", "UPDATABLE",

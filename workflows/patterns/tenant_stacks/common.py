@@ -68,6 +68,15 @@ PLATFORM_PLACEHOLDERS = {
     "TenantCallers": f"arn:aws:iam::{LOCAL_ACCOUNT}:role/saas-workflows-test-resolvers",
     "TenantBoundary": f"arn:aws:iam::{LOCAL_ACCOUNT}:policy/saas-workflows-tenant-boundary",
 }
+# With an AccountPlacement (placement.py): the tenant accounts in placement order, and the names of the
+# provisioning role and of the boundary policy each of them holds. Local defaults: three accounts the
+# fixtures set up (tests/patterns/tenant_stacks_fakes.py, tenant_accounts).
+LOCAL_TENANT_ACCOUNTS = ("111111111111", "222222222222", "333333333333")
+PLACEMENT_PLACEHOLDERS = {
+    "TenantAccounts": ",".join(LOCAL_TENANT_ACCOUNTS),
+    "ProvisioningRoleName": "saas-tenant-provisioning",
+    "TenantBoundaryName": "saas-workflows-tenant-boundary",
+}
 PLACEHOLDERS = {
     "TenantsTable": "tenants",
     "AppTable": "app-table",
@@ -91,9 +100,12 @@ PLATFORM_PARAMETERS = {"TenantCallerRoleArns": "${TenantCallers}", "PermissionsB
 TEMPLATE_PARAMETERS = (*TENANT_PARAMETERS, *PLATFORM_PARAMETERS)
 
 
-def platform_parameters() -> list[dict]:
-    """CreateStack/UpdateStack ``Parameters`` entries for PLATFORM_PARAMETERS (placeholders, substituted on deploy)."""
-    return [{"ParameterKey": key, "ParameterValue": value} for key, value in PLATFORM_PARAMETERS.items()]
+def platform_parameters(placed: bool = False) -> list[dict]:
+    """CreateStack/UpdateStack ``Parameters`` entries for PLATFORM_PARAMETERS (placeholders, substituted on deploy);
+    ``placed``: the boundary is the one in the tenant's account (``$.account.boundary``, placement.py)."""
+    return [{"ParameterKey": key, "ParameterValue.$": "$.account.boundary"}
+            if placed and key == "PermissionsBoundaryArn" else {"ParameterKey": key, "ParameterValue": value}
+            for key, value in PLATFORM_PARAMETERS.items()]
 UPDATABLE = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
              "IMPORT_ROLLBACK_COMPLETE")
 
@@ -104,6 +116,16 @@ class TenantStackRef(TypedDict):
     pk: str
     stackName: str
     status: str
+
+
+def placeholders_for(base: dict[str, str], placement: object | None, *, placing: bool = True) -> dict[str, str]:
+    """A machine's placeholders: ``base``, plus the placement's when placed (the boundary is then each
+    tenant account's ``${TenantBoundaryName}``, not ``${TenantBoundary}``); ``placing``: the machine
+    places new tenants (``${TenantAccounts}``), else it only acts in the account a row names."""
+    if placement is None:
+        return base
+    added = {k: v for k, v in PLACEMENT_PLACEHOLDERS.items() if placing or k != "TenantAccounts"}
+    return {**{k: v for k, v in base.items() if k != "TenantBoundary"}, **added}
 
 
 def _is_any(path: str, values: tuple[str, ...]):  # -> Condition
@@ -134,11 +156,13 @@ def _record(name: str, status: str, *, extra_set: str = "", extra_values: dict |
     return ddb_call(Task.dynamodb("updateItem", name, parameters=parameters, result_path=None))
 
 
-def _read_row(name: str, result_path: str = "$.row") -> Task:
-    """GetItem of the tenant's row (strongly consistent: it decides between a create and a delete)."""
+def _read_row(name: str, result_path: str = "$.row", *, account: bool = False) -> Task:
+    """GetItem of the tenant's row (strongly consistent: it decides between a create and a delete);
+    ``account``: with the tenant's ``accountId`` (placement.py)."""
     return ddb_call(Task.dynamodb("getItem", name, parameters={
         "TableName": "${TenantsTable}", "Key": _tenant_key(), "ConsistentRead": True,
-        "ProjectionExpression": "#status, tenantRoleArn", "ExpressionAttributeNames": {"#status": "status"},
+        "ProjectionExpression": "#status, tenantRoleArn" + (", accountId" if account else ""),
+        "ExpressionAttributeNames": {"#status": "status"},
     }, result_path=result_path))
 
 

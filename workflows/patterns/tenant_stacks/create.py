@@ -30,7 +30,10 @@ from workflows.patterns.stack_polling import (
 )
 from workflows.patterns.tenant_stacks.common import (
     ALREADY_EXISTS, CREATE_FAILED, PLACEHOLDERS, TENANT_DELETED, UPDATABLE, _is_any, _read_row, _record, _start,
-    _tenant_key, _valid_tenant_id, ddb_call, platform_parameters,
+    _tenant_key, _valid_tenant_id, ddb_call, placeholders_for, platform_parameters,
+)
+from workflows.patterns.tenant_stacks.placement import (
+    NO_ACCOUNT_CAPACITY, PROVISIONING_REFUSED, AccountPlacement, check_provisioning, place, provisioned,
 )
 
 CCF = "DynamoDB.ConditionalCheckFailedException"
@@ -39,13 +42,16 @@ _OURS = "#status IN (:creating, :failed, :active)"
 _OURS_VALUES = {":creating": {"S": "CREATING"}, ":failed": {"S": "CREATE_FAILED"}, ":active": {"S": "ACTIVE"}}
 
 
-def _delete_then(prefix: str, then: State | Chain, expired: State | Chain, deadline: int) -> Chain:
+def _delete_then(prefix: str, then: State | Chain, expired: State | Chain, deadline: int,
+                 placement: AccountPlacement | None) -> Chain:
     """DeleteStack ``$.stack.value.StackId``, poll it by id until DELETE_COMPLETE (or gone), then ``then``."""
-    delete = sdk_call(Task.sdk("cloudformation", "deleteStack", f"{prefix}DeleteStack",
-                               parameters={"StackName.$": "$.stack.value.StackId"}, result_path=None))
-    poll = classified(Task.sdk("cloudformation", "describeStacks", f"{prefix}Describe",
-                               parameters={"StackName.$": "$.stack.value.StackId"},
-                               result_selector={"value.$": "$.Stacks[0]"}), f"{prefix}Poll", result_path="$.gone")
+    delete = sdk_call(provisioned(Task.sdk("cloudformation", "deleteStack", f"{prefix}DeleteStack",
+                                           parameters={"StackName.$": "$.stack.value.StackId"}, result_path=None),
+                                  placement))
+    poll = classified(provisioned(Task.sdk("cloudformation", "describeStacks", f"{prefix}Describe",
+                                           parameters={"StackName.$": "$.stack.value.StackId"},
+                                           result_selector={"value.$": "$.Stacks[0]"}), placement),
+                      f"{prefix}Poll", result_path="$.gone")
     gone = (Choice(f"{prefix}Gone")
             .when(Var("$.gone.value.error").is_present(), then)
             .when(Var("$.gone.value.StackStatus") == "DELETE_COMPLETE", then)
@@ -53,9 +59,11 @@ def _delete_then(prefix: str, then: State | Chain, expired: State | Chain, deadl
     return delete >> poll >> gone
 
 
-def tenant_stack_create(name: str = "tenant-stack-create", *, deadline_seconds: int = DEADLINE_SECONDS) -> StateMachine:
+def tenant_stack_create(name: str = "tenant-stack-create", *, deadline_seconds: int = DEADLINE_SECONDS,
+                        placement: AccountPlacement | None = None) -> StateMachine:
     """Check the tenant id, register it, CreateStack (or adopt an existing one), poll until done, record
-    the role ARN; ``deadline_seconds`` bounds every wait loop."""
+    the role ARN; ``deadline_seconds`` bounds every wait loop. ``placement``: place the tenant in one of
+    several accounts and make its stack there (placement.py)."""
     start = _start()
     role_name = Pass("ChooseRoleName", parameters={"value.$": "States.UUID()"}, result_path="$.roleName")
     failed = Fail("CreateFailed", error=CREATE_FAILED, cause_path="$.failure.reason")
@@ -80,21 +88,22 @@ def tenant_stack_create(name: str = "tenant-stack-create", *, deadline_seconds: 
         result_path="$.superseded")
     refused = Fail("CreateRefused", error=TENANT_DELETED, cause_path="$.refusal.value")
 
-    create = guarded(classified(Task.sdk("cloudformation", "createStack", "CreateStack", parameters={
+    create = guarded(classified(provisioned(Task.sdk("cloudformation", "createStack", "CreateStack", parameters={
         "StackName.$": "$.stackName",
         "TemplateURL": "https://${TemplateBucket}.s3.amazonaws.com/${TemplateKey}",
         "Parameters": [{"ParameterKey": "TenantId", "ParameterValue.$": "$.tenantId"},
                        {"ParameterKey": "RoleName", "ParameterValue.$": "$.roleName.value"},
                        {"ParameterKey": "AppTableName", "ParameterValue": "${AppTable}"},
-                       *platform_parameters()],
+                       *platform_parameters(placement is not None)],
         "Capabilities": ["CAPABILITY_NAMED_IAM"],
         "Tags": [{"Key": "TenantId", "Value.$": "$.tenantId"}],
-    }, result_selector={"value.$": "$"}), "CreateTenantStack", result_path="$.create", errors=("States.ALL",)))
+    }, result_selector={"value.$": "$"}), placement), "CreateTenantStack", result_path="$.create",
+        errors=("States.ALL",)))
     # a describe throttled beyond its retries is an answer too: wait and ask again (until the deadline)
-    poll = guarded(patient(Task.sdk("cloudformation", "describeStacks", "DescribeStack",
-                                    parameters={"StackName.$": "$.stackName"},
-                                    result_selector={"value.$": "$.Stacks[0]"}), "DescribeTenantStack",
-                           result_path="$.stack"))
+    poll = guarded(patient(provisioned(Task.sdk("cloudformation", "describeStacks", "DescribeStack",
+                                                parameters={"StackName.$": "$.stackName"},
+                                                result_selector={"value.$": "$.Stacks[0]"}), placement),
+                           "DescribeTenantStack", result_path="$.stack"))
     wait = backoff("Create", poll, expired=expired, deadline=deadline_seconds)
 
     # the row is checked again before a vanished stack is re-created: a delete may have removed it
@@ -108,7 +117,7 @@ def tenant_stack_create(name: str = "tenant-stack-create", *, deadline_seconds: 
         "values.$": "$.stack.value.Outputs[?(@.OutputKey == 'TenantRoleArn')].OutputValue"},
         result_path="$.outputs")
     undo = _delete_then("Superseded", supersede >> deleted_meanwhile, supersede >> deleted_meanwhile,
-                        deadline_seconds)
+                        deadline_seconds, placement)
     activate = guarded(_record("RecordTenantRole", "ACTIVE",
                                extra_set=", tenantRoleArn = :r, stackStatus = :st REMOVE statusReason",
                                extra_values={":r": {"S.$": "States.ArrayGetItem($.outputs.values, 0)"},
@@ -123,7 +132,7 @@ def tenant_stack_create(name: str = "tenant-stack-create", *, deadline_seconds: 
                      .when(Var("$.stack.value.cause").matches(DOES_NOT_EXIST), still_ours)
                      .otherwise(describe_failed >> give_up))
     unhealthy = failure_record("CreateFailure", give_up)
-    retry_create = _delete_then("RolledBack", create, expired, deadline_seconds)
+    retry_create = _delete_then("RolledBack", create, expired, deadline_seconds, placement)
     rolled_back = (Choice("AdoptedRollback")  # an earlier attempt's stack: delete it and create again
                    .when(Var("$.create.value.error").is_present(), retry_create)
                    .otherwise(unhealthy))
@@ -157,14 +166,34 @@ def tenant_stack_create(name: str = "tenant-stack-create", *, deadline_seconds: 
     refusal = Pass("RefusalReason", parameters={"value.$": (
         "States.Format('tenant {} is {}: a delete ordered after this create wins (send Tenant Created again "
         "once it is DELETED)', $.tenantId, $.row.Item.status.S)")}, result_path="$.refusal")
+    stack_part = Chain.coerce(create) >> accepted
+    if placement is not None:  # find the tenant's account first (kept when already placed)
+        no_room = Fail("NoAccountCapacity", error=NO_ACCOUNT_CAPACITY, cause_path="$.failure.reason")
+        record_no_room = _record("RecordNoCapacity", "CREATE_FAILED",
+                                 extra_set=", stackStatus = :st, statusReason = :why",
+                                 extra_values={":st": {"S.$": "$.failure.status"}, ":why": {"S.$": "$.failure.reason"}},
+                                 condition="#status IN (:creating, :failed)",
+                                 condition_values={k: _OURS_VALUES[k] for k in (":creating", ":failed")}
+                                 ).add_catch([CCF], no_room, result_path=None)
+        refused_role = Fail("ProvisioningRoleRefused", error=PROVISIONING_REFUSED, cause_path="$.failure.reason")
+        record_refused = _record("RecordProvisioningRefused", "CREATE_FAILED",
+                                 extra_set=", stackStatus = :st, statusReason = :why",
+                                 extra_values={":st": {"S.$": "$.failure.status"}, ":why": {"S.$": "$.failure.reason"}},
+                                 condition="#status IN (:creating, :failed)",
+                                 condition_values={k: _OURS_VALUES[k] for k in (":creating", ":failed")}
+                                 ).add_catch([CCF], refused_role, result_path=None)
+        stack_part = check_provisioning(stack_part, record_refused >> refused_role)
+        stack_part = place(placement, placed=stack_part, lost=supersede >> deleted_meanwhile,
+                           full=record_no_room >> no_room, expired=expired, deadline=deadline_seconds,
+                           read_row=lambda n: guarded(_read_row(n, account=True)), guard=guarded)
     not_registered = _read_row("ReadRefusingRow") >> (
         Choice("AlreadyActive")  # a live tenant: adopt its stack, keep it ACTIVE throughout
-        .when(Var("$.row.Item.status.S") == "ACTIVE", create)
+        .when(Var("$.row.Item.status.S") == "ACTIVE", stack_part)
         .otherwise(refusal >> refused))
     registering = registering.add_catch([CCF], not_registered, result_path=None)
-    registered = registering >> create >> accepted
+    registered = registering >> stack_part
     chain = _valid_tenant_id(start >> role_name >> registered)
-    return StateMachine(name, start=chain, type=STANDARD, placeholders=PLACEHOLDERS,
+    return StateMachine(name, start=chain, type=STANDARD, placeholders=placeholders_for(PLACEHOLDERS, placement),
                         comment="Create a tenant's stack (or adopt the existing one) and record its role",
                         annotations={INPUT_DOC: 'the EventBridge event "Tenant Created", e.g. '
                                                 '{"detail": {"tenantId": "initech"}}'})

@@ -27,25 +27,31 @@ Why this order (issue 15):
 
 from __future__ import annotations
 
-from workflows.core import JSONATA, STANDARD, Choice, Credentials, Fail, Map, Pass, StateMachine, Succeed, Task, Var
+from workflows.core import JSONATA, STANDARD, Chain, Choice, Credentials, Fail, Map, Pass, State, StateMachine, Succeed, Task, Var
 from workflows.core.machine import INPUT_DOC
 from workflows.patterns.stack_polling import (
     BUSY, DEADLINE_SECONDS, DOES_NOT_EXIST, THROTTLED, backoff, failure_record, patient, sdk_call, timed_out,
 )
 from workflows.patterns.tenant_stacks.common import (
-    DELETE_FAILED, PLACEHOLDERS, _read_row, _record, _start, _tenant_key, ddb_call,
+    DELETE_FAILED, PLACEHOLDERS, _read_row, _record, _start, _tenant_key, _valid_tenant_id, ddb_call,
+    placeholders_for,
+)
+from workflows.patterns.tenant_stacks.placement import (
+    PROVISIONING_REFUSED, AccountPlacement, check_provisioning, free_account, provisioned, use_account,
 )
 
 CCF = "DynamoDB.ConditionalCheckFailedException"
 _PLACEHOLDERS = {k: PLACEHOLDERS[k] for k in ("TenantsTable", "AppTable")}
 
 
-def _purge(done_target, failed_target, page: int, keys: tuple[str, str]):  # -> Chain
+def _purge(done_target, failed_target, page: int, keys: tuple[str, str],
+           placement: AccountPlacement | None = None):  # -> Chain
     """Scan the app table's keys for the tenant's items, page by page; delete each under the tenant's role.
 
     Each page's deletes are a Distributed Map (child executions): an inline Map costs about 8 history
     events per item, so a tenant with ~3,000 items would pass STANDARD's 25,000 events; here the
-    parent's history grows with pages only."""
+    parent's history grows with pages only. Placed: the scan runs in the tenant's account (its app table),
+    under the provisioning role; the tenant role's deletes go there by themselves (the role's account)."""
     pk, sk = keys
     scan_args = {"TableName": "${AppTable}", "Limit": page, "ConsistentRead": True,
                  "ProjectionExpression": "#pk, #sk",
@@ -53,10 +59,11 @@ def _purge(done_target, failed_target, page: int, keys: tuple[str, str]):  # -> 
                  "ExpressionAttributeNames": {"#pk": pk, "#sk": sk},
                  "ExpressionAttributeValues": {":tenant": {"S.$": "$.tenantId"},
                                                ":prefix": {"S.$": "States.Format('{}#', $.tenantId)"}}}
-    first = Task.sdk("dynamodb", "scan", "ScanTenantItems", parameters=scan_args, result_path="$.purge")
+    first = provisioned(Task.sdk("dynamodb", "scan", "ScanTenantItems", parameters=scan_args, result_path="$.purge"),
+                        placement)
     first = ddb_call(first).add_catch(["States.ALL"], failed_target, result_path="$.caught")
-    more = ddb_call(Task.sdk("dynamodb", "scan", "ScanMoreTenantItems", parameters={
-        **scan_args, "ExclusiveStartKey.$": "$.purge.LastEvaluatedKey"}, result_path="$.purge")
+    more = ddb_call(provisioned(Task.sdk("dynamodb", "scan", "ScanMoreTenantItems", parameters={
+        **scan_args, "ExclusiveStartKey.$": "$.purge.LastEvaluatedKey"}, result_path="$.purge"), placement)
     ).add_catch(["States.ALL"], failed_target, result_path="$.caught")
     delete_item = ddb_call(Task.dynamodb("deleteItem", "DeleteTenantItem", parameters={
         "TableName": "${AppTable}", "Key.$": "$.key"}, credentials=Credentials.from_path("$.roleArn"),
@@ -80,10 +87,21 @@ def _purge(done_target, failed_target, page: int, keys: tuple[str, str]):  # -> 
     return first >> per_page >> complete
 
 
+def _record_refusal(failed: State):  # -> Chain
+    """DELETE_FAILED with the refused provisioning role's reason, then ``TenantStack.ProvisioningRoleRefused``."""
+    refused = Fail("ProvisioningRoleRefused", error=PROVISIONING_REFUSED, cause_path="$.failure.reason")
+    return _record("RecordProvisioningRefused", "DELETE_FAILED", extra_set=", stackStatus = :st, statusReason = :why",
+                   extra_values={":st": {"S.$": "$.failure.status"}, ":why": {"S.$": "$.failure.reason"}},
+                   condition="attribute_exists(pk)").add_catch([CCF], refused, result_path=None) >> refused
+
+
 def tenant_stack_delete(name: str = "tenant-stack-delete", *, deadline_seconds: int = DEADLINE_SECONDS,
-                        purge_page: int = 500, app_keys: tuple[str, str] = ("pk", "sk")) -> StateMachine:
+                        purge_page: int = 500, app_keys: tuple[str, str] = ("pk", "sk"),
+                        placement: AccountPlacement | None = None) -> StateMachine:
     """Mark DELETING, purge the tenant's app-table items under its own role, delete its stack once not
-    busy, mark DELETED. ``app_keys`` are the app table's partition and sort key attributes."""
+    busy, mark DELETED. ``app_keys`` are the app table's partition and sort key attributes. ``placement``:
+    the tenant's stack and items are in its account (the row's ``accountId``); marking it DELETED frees its
+    place there (placement.py)."""
     start = _start()
     done = Succeed("TenantStackDeleted")
     failed = Fail("DeleteFailed", error=DELETE_FAILED, cause_path="$.failure.reason")
@@ -98,22 +116,28 @@ def tenant_stack_delete(name: str = "tenant-stack-delete", *, deadline_seconds: 
     expired = timed_out("DeleteTimedOut") >> give_up
 
     # only a tenant the table knows is marked: an unknown one has nothing to mark (no row invented)
+    no_mark = Succeed("NoTenantToMark")
     mark = _record("MarkTenantDeleted", "DELETED", extra_set=" REMOVE tenantRoleArn",
-                   condition="attribute_exists(pk)").add_catch([CCF], Succeed("NoTenantToMark"), result_path=None)
+                   condition="attribute_exists(pk)").add_catch([CCF], no_mark, result_path=None)
     marked = mark >> done
+    unplaced = marked  # placed: a tenant without an account has no stack and no items anywhere
+    if placement is not None:  # the stack is gone: mark DELETED and free the place in one transaction
+        marked = free_account(no_mark) >> done
 
-    before = patient(Task.sdk("cloudformation", "describeStacks", "DescribeBeforeDelete",
-                              parameters={"StackName.$": "$.stackName"}, result_selector={"value.$": "$.Stacks[0]"}),
+    before = patient(provisioned(Task.sdk("cloudformation", "describeStacks", "DescribeBeforeDelete",
+                                          parameters={"StackName.$": "$.stackName"},
+                                          result_selector={"value.$": "$.Stacks[0]"}), placement),
                      "DescribeStackBeforeDelete", result_path="$.stack").add_catch(
         ["States.ALL"], errored_chain, result_path="$.caught")
     # after DeleteStack, follow the stack by id: AWS keeps deleted stacks describable by id.
-    after = patient(Task.sdk("cloudformation", "describeStacks", "DescribeAfterDelete",
-                             parameters={"StackName.$": "$.stack.value.StackId"},
-                             result_selector={"value.$": "$.Stacks[0]"}), "DescribeStackAfterDelete",
+    after = patient(provisioned(Task.sdk("cloudformation", "describeStacks", "DescribeAfterDelete",
+                                         parameters={"StackName.$": "$.stack.value.StackId"},
+                                         result_selector={"value.$": "$.Stacks[0]"}), placement),
+                    "DescribeStackAfterDelete",
                     result_path="$.after").add_catch(["States.ALL"], errored_chain, result_path="$.caught")
-    delete = sdk_call(Task.sdk("cloudformation", "deleteStack", "DeleteStack",
-                               parameters={"StackName.$": "$.stack.value.StackId"}, result_path=None)
-                      ).add_catch(["States.ALL"], errored_chain, result_path="$.caught")
+    delete = sdk_call(provisioned(Task.sdk("cloudformation", "deleteStack", "DeleteStack",
+                                           parameters={"StackName.$": "$.stack.value.StackId"}, result_path=None),
+                                  placement)).add_catch(["States.ALL"], errored_chain, result_path="$.caught")
     after_wait = backoff("Delete", after, expired=timed_out("DeleteTimedOutAfter", "after") >> give_up,
                          deadline=deadline_seconds)
     deleting = (Choice("DeleteDone")
@@ -137,11 +161,17 @@ def tenant_stack_delete(name: str = "tenant-stack-delete", *, deadline_seconds: 
              .otherwise(delete >> after >> deleting))
     stack_part = before >> ready
 
-    purge = _purge(stack_part, errored_chain, purge_page, app_keys)
+    purge = _purge(stack_part, errored_chain, purge_page, app_keys, placement)
     has_role = (Choice("TenantHasRole")  # no role: the tenant never had access to the app table
                 .when(Var("$.row.Item.tenantRoleArn.S").is_present(), purge)
                 .otherwise(stack_part))
     read = _read_row("ReadTenantRow") >> has_role
+    if placement is not None:  # the stack and the items are in the tenant's account
+        read = _read_row("ReadTenantRow", account=True) >> (
+            Choice("TenantPlacedIn").when(Var("$.row.Item.accountId.S").is_present(),
+                                          use_account("UseTenantAccount") >> check_provisioning(
+                                              has_role, _record_refusal(failed)))
+            .otherwise(unplaced))
     mark_deleting = ddb_call(Task.dynamodb("updateItem", "MarkTenantDeleting", parameters={
         "TableName": "${TenantsTable}", "Key": _tenant_key(),
         "UpdateExpression": "SET #status = :deleting, deletedAt = :t",
@@ -152,9 +182,15 @@ def tenant_stack_delete(name: str = "tenant-stack-delete", *, deadline_seconds: 
     # refused: no row (an unknown tenant: its stack, if any, is still deleted) or a newer create (stale)
     stale = Succeed("StaleDelete", comment="the tenant was created again after this delete's event")
     refused = _read_row("ReadUnmarkedRow") >> (
-        Choice("TenantKnown").when(Var("$.row.Item").is_present(), stale).otherwise(stack_part))
+        Choice("TenantKnown").when(Var("$.row.Item").is_present(), stale)
+        # placed: a tenant the table does not know was never placed, so it has no stack anywhere
+        .otherwise(stack_part if placement is None else Succeed("UnknownTenant")))
     mark_deleting = mark_deleting.add_catch([CCF], refused, result_path=None)
-    return StateMachine(name, start=start >> mark_deleting >> read, type=STANDARD, placeholders=_PLACEHOLDERS,
+    chain = start >> mark_deleting >> read
+    if placement is not None:  # counter items ("#account#<id>") share the table: never take one for a tenant
+        chain = Chain.coerce(_valid_tenant_id(chain))
+    return StateMachine(name, start=chain, type=STANDARD,
+                        placeholders=placeholders_for(_PLACEHOLDERS, placement, placing=False),
                         comment="Delete a tenant: its items, then its stack once not busy; deleting twice is fine",
                         annotations={INPUT_DOC: 'the EventBridge event "Tenant Deleted", e.g. '
                                                 '{"detail": {"tenantId": "globex"}}'})

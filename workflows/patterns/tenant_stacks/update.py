@@ -28,7 +28,10 @@ from workflows.core import JSONATA, STANDARD, BuildError, Choice, Fail, Map, Pas
 from workflows.core.machine import INPUT_DOC
 from workflows.patterns.stack_polling import initial_poll
 from workflows.patterns.tenant_stacks import rollout as R
-from workflows.patterns.tenant_stacks.common import PLATFORM_PLACEHOLDERS, _TABLE_ONLY, UPDATE_FAILED, dynamodb_retry
+from workflows.patterns.tenant_stacks.common import (
+    PLATFORM_PLACEHOLDERS, _TABLE_ONLY, UPDATE_FAILED, dynamodb_retry, placeholders_for,
+)
+from workflows.patterns.tenant_stacks.placement import AccountPlacement
 from workflows.patterns.tenant_stacks.update_one import update_one
 
 ROLLOUT_STOPPED = "TenantStack.RolloutStopped"
@@ -59,18 +62,19 @@ def record_outcome(name: str, *, rollout_id: str, template_url: str) -> Task:
     return task.add_catch([_CONDITION_FAILED], gone, output=R.OUTCOME_OUTPUT)
 
 
-def _child():  # -> Chain
+def _child(placement: AccountPlacement | None = None):  # -> Chain
     read = Pass("ReadRow", query_language=JSONATA, output={
         **R.child_start(), "poll": initial_poll(), "missing": {"count": 0}},
         assign={"rolloutId": "{% $states.input.rolloutId %}", "templateUrl": "{% $states.input.templateUrl %}"})
-    return read >> update_one() >> record_outcome("RecordOutcome", rollout_id="$rolloutId",
-                                                  template_url="$templateUrl")
+    return read >> update_one(placement=placement) >> record_outcome(
+        "RecordOutcome", rollout_id="$rolloutId", template_url="$templateUrl")
 
 
 def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 100, max_concurrency: int = 10,
                         waves: Sequence[int] = (1, 10, 100), max_failures: int | None = None,
                         max_failure_percent: float | None = 10, pages_per_execution: int = 100,
-                        marked_canaries: bool = True, mode: str = "DISTRIBUTED") -> StateMachine:
+                        marked_canaries: bool = True, mode: str = "DISTRIBUTED",
+                        placement: AccountPlacement | None = None) -> StateMachine:
     """Roll the template of an S3 "Object Created" event out to every tenant's stack, in waves.
 
     Also started with ``{"resume": <stopped record>}`` (go on with the next wave) or
@@ -80,6 +84,7 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
     wave with more failures stops the rollout (None: no such limit; both None: never stops).
     ``marked_canaries``: tenants whose item has ``canary = true`` (BOOL) go first, as a wave of their
     own under the same thresholds (False: no canary pass, one read of the table).
+    ``placement``: each child updates the stack in the account its tenant's row names (placement.py).
     """
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise BuildError(f"page_size must be 1..{MAX_PAGE_SIZE} (a page's results live in the parent's state)",
@@ -97,7 +102,7 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
     following = Task.sdk("dynamodb", "scan", "ScanMoreTenants", query_language=JSONATA,
                          arguments=R.scan_arguments(page_size, TABLE, from_cursor=True), output=R.SCAN_OUTPUT,
                          retry=(dynamodb_retry(),))
-    per_page = Map("UpdatePage", item_processor=_child(), items_path="$.page.Items",
+    per_page = Map("UpdatePage", item_processor=_child(placement), items_path="$.page.Items",
                    item_selector={"row.$": "$$.Map.Item.Value", "templateUrl.$": "$.rollout.templateUrl",
                                   "rolloutId.$": "$.rollout.id"},
                    max_concurrency=max_concurrency, result_path="$.results",
@@ -139,7 +144,8 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
     from_cursor = (Choice("FromCursor", query_language=JSONATA).when(R.MORE, following >> page)
                    .otherwise(first >> page))
     chain = start >> from_cursor >> crashed
-    return StateMachine(name, start=chain, type=STANDARD, placeholders={**_TABLE_ONLY, **PLATFORM_PLACEHOLDERS},
+    return StateMachine(name, start=chain, type=STANDARD,
+                        placeholders=placeholders_for({**_TABLE_ONLY, **PLATFORM_PLACEHOLDERS}, placement, placing=False),
                         comment="Roll a new tenant template out to every tenant's stack: waves, page by page",
                         annotations={INPUT_DOC: 'the S3 event "Object Created" of the template, e.g. {"detail": '
                                                 '{"bucket": {"name": "tenant-templates"}, '

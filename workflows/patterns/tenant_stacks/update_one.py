@@ -27,14 +27,16 @@ from __future__ import annotations
 
 import json
 
-from workflows.core import JSONATA, Chain, Choice, Pass, State, Task, Var
+from workflows.core import JSONATA, STANDARD, Chain, Choice, Pass, State, StateMachine, Task, Var
 from workflows.patterns.stack_polling import (
     BUSY, DEADLINE_SECONDS, DOES_NOT_EXIST, THROTTLED, backoff, classified, failure_record, initial_poll, patient,
     timed_out,
 )
 from workflows.patterns.tenant_stacks.common import (
-    MISSING_POLLS, STACK_PREFIX, TENANT_PARAMETERS, UPDATABLE, _is_any, _read_row, platform_parameters,
+    MISSING_POLLS, PLACEHOLDERS, PLATFORM_PLACEHOLDERS, STACK_PREFIX, TENANT_PARAMETERS, UPDATABLE, _is_any, _read_row,
+    placeholders_for, platform_parameters,
 )
+from workflows.patterns.tenant_stacks.placement import AccountPlacement, check_provisioning, provisioned, use_account
 
 _IN_PROGRESS_REFUSAL = "*_IN_PROGRESS state and can not be updated*"
 
@@ -50,8 +52,10 @@ def _prepare() -> Pass:
         f"'poll': {json.dumps(initial_poll())}, 'missing': {{'count': 0}}}}) %}}"))
 
 
-def update_one(*, deadline_seconds: int = DEADLINE_SECONDS) -> Chain:
-    """Per tenant: wait until updatable, UpdateStack, poll; always ends with an outcome record."""
+def update_one(*, deadline_seconds: int = DEADLINE_SECONDS, placement: AccountPlacement | None = None) -> Chain:
+    """Per tenant: wait until updatable, UpdateStack, poll; always ends with an outcome record.
+    ``placement``: the stack is in the account the tenant's row names (read first; a CREATING tenant not
+    placed yet is waited for like one whose stack does not exist yet)."""
     result = {"tenantId.$": "$.tenantId"}
     unchanged = Pass("Unchanged", parameters={**result, "outcome": "unchanged"})
     updated = Pass("Updated", parameters={**result, "outcome": "updated"})
@@ -68,15 +72,15 @@ def update_one(*, deadline_seconds: int = DEADLINE_SECONDS) -> Chain:
         return task.add_catch(["States.ALL"], errored, result_path="$.caught")
 
     expired = timed_out("UpdateTimedOut") >> failed
-    first = guarded(patient(Task.sdk("cloudformation", "describeStacks", "DescribeTenantStack",
-                                     parameters={"StackName.$": "$.stackName"},
-                                     result_selector={"value.$": "$.Stacks[0]"}), "CheckTenantStack",
-                            result_path="$.stack"))
+    first = guarded(patient(provisioned(Task.sdk("cloudformation", "describeStacks", "DescribeTenantStack",
+                                                 parameters={"StackName.$": "$.stackName"},
+                                                 result_selector={"value.$": "$.Stacks[0]"}), placement),
+                            "CheckTenantStack", result_path="$.stack"))
     busy = backoff("Busy", first, expired=expired, deadline=deadline_seconds)
-    poll = guarded(patient(Task.sdk("cloudformation", "describeStacks", "PollUpdate",
-                                    parameters={"StackName.$": "$.stackName"},
-                                    result_selector={"value.$": "$.Stacks[0]"}), "PollTenantStack",
-                           result_path="$.stack"))
+    poll = guarded(patient(provisioned(Task.sdk("cloudformation", "describeStacks", "PollUpdate",
+                                                parameters={"StackName.$": "$.stackName"},
+                                                result_selector={"value.$": "$.Stacks[0]"}), placement),
+                           "PollTenantStack", result_path="$.stack"))
     polling = backoff("Update", poll, expired=expired, deadline=deadline_seconds)
 
     # the stack does not exist: deleted during the run, not created yet, or lost
@@ -112,18 +116,18 @@ def update_one(*, deadline_seconds: int = DEADLINE_SECONDS) -> Chain:
               .when(Var("$.stack.value.StackStatus").matches(BUSY), polling)
               .otherwise(failure_record("UpdateFailure", failed)))
 
-    update = guarded(classified(Task.sdk("cloudformation", "updateStack", "UpdateTenantStack", parameters={
+    update = guarded(classified(provisioned(Task.sdk("cloudformation", "updateStack", "UpdateTenantStack", parameters={
         "StackName.$": "$.stackName",
         "TemplateURL.$": "$.templateUrl",
         "Parameters": [*({"ParameterKey": key, "UsePreviousValue": True} for key in TENANT_PARAMETERS),
-                       *platform_parameters()],
+                       *platform_parameters(placement is not None)],
         "Capabilities": ["CAPABILITY_NAMED_IAM"],
-    }, result_selector={"value.$": "$"}), "UpdateStack", result_path="$.update"))
+    }, result_selector={"value.$": "$"}), placement), "UpdateStack", result_path="$.update"))
     # a rejected update reports the status read AFTER the refusal (the one before may be stale)
-    recheck = guarded(patient(Task.sdk("cloudformation", "describeStacks", "DescribeRejected",
-                                       parameters={"StackName.$": "$.stackName"},
-                                       result_selector={"value.$": "$.Stacks[0]"}), "RecheckTenantStack",
-                              result_path="$.stack"))
+    recheck = guarded(patient(provisioned(Task.sdk("cloudformation", "describeStacks", "DescribeRejected",
+                                                   parameters={"StackName.$": "$.stackName"},
+                                                   result_selector={"value.$": "$.Stacks[0]"}), placement),
+                              "RecheckTenantStack", result_path="$.stack"))
     rejected = Pass("UpdateRejected", query_language=JSONATA, output=(
         "{% $merge([$states.input, {'failure': {'status': $type($states.input.stack.value.StackStatus) = 'string' "
         "? $states.input.stack.value.StackStatus : 'UNKNOWN', 'reason': $states.input.update.value.cause}}]) %}"))
@@ -144,4 +148,36 @@ def update_one(*, deadline_seconds: int = DEADLINE_SECONDS) -> Chain:
                       Choice("CheckThrottled").when(Var("$.stack.value.error") == THROTTLED, busy)
                       .otherwise(not_described))
                 .otherwise(updatable))
-    return _prepare() >> first >> answered
+    if placement is None:
+        return _prepare() >> first >> answered
+    # placed: the row names the tenant's account; a tenant not placed yet is waited for (at most MISSING_POLLS)
+    locate = guarded(_read_row("ReadTenantAccount", account=True))
+    unplaced = Pass("NotPlaced", parameters={"status": "NOT_PLACED", "reason.$": (
+        "States.Format('tenant {} is {} and names no account', $.tenantId, $.row.Item.status.S)")},
+        result_path="$.failure")
+    count_unplaced = Pass("CountUnplacedPoll", parameters={"count.$": "States.MathAdd($.missing.count, 1)"},
+                          result_path="$.missing")
+    not_placed = (Choice("TenantRowPlaced")  # nested: AWS fails a comparison on an absent field
+                  .when(Var("$.row.Item.status.S").is_present(),
+                        Choice("UnplacedRowStatus")
+                        .when(_is_any("$.row.Item.status.S", ("DELETING", "DELETED")), deleted)
+                        .when((Var("$.row.Item.status.S") == "CREATING") & (Var("$.missing.count") < MISSING_POLLS),
+                              count_unplaced >> backoff("Unplaced", locate, expired=expired,
+                                                        deadline=deadline_seconds))
+                        .otherwise(unplaced >> failed))
+                  .otherwise(deleted))
+    placed = (Choice("TenantPlaced")
+              .when(Var("$.row.Item.accountId.S").is_present(), use_account("UseTenantAccount")
+                    >> check_provisioning(first >> answered, failed))
+              .otherwise(not_placed))
+    return _prepare() >> locate >> placed
+
+
+def tenant_stack_update_one(name: str = "tenant-stack-update-one", *, deadline_seconds: int = DEADLINE_SECONDS,
+                            placement: AccountPlacement | None = None) -> StateMachine:
+    """``update_one`` as a machine of its own (one tenant: ``{"tenantId", "templateUrl"}`` in, its outcome out),
+    for a single tenant's update and for tests; the rollout runs the same chain as its Map's child."""
+    return StateMachine(name, start=update_one(deadline_seconds=deadline_seconds, placement=placement), type=STANDARD,
+                        placeholders=placeholders_for({"TenantsTable": PLACEHOLDERS["TenantsTable"],
+                                                       **PLATFORM_PLACEHOLDERS}, placement, placing=False),
+                        comment="Update one tenant's stack to a template; always ends with an outcome")
