@@ -8,7 +8,8 @@ rollout with template v3 (both do a real UpdateStack per tenant). Reported: wall
 machine of its own on sample tenants: moto does not report Distributed Map children as executions),
 and CloudFormation / DynamoDB calls per tenant.
 
-Run: ``python bench/tenant_stacks_rollout.py 100 1000 2000`` (about 0.1 s per tenant per machine).
+Run: ``python bench/tenant_stacks_rollout.py 1000 5000`` (about 0.2-0.25 s per tenant per machine on a
+loaded 2-core machine; 5,000 tenants took 40 min in all).
 """
 
 from __future__ import annotations
