@@ -63,9 +63,21 @@ def payload_sizes(result: ExecutionResult) -> list[int]:
     return sizes
 
 
-def scan_limits(result: ExecutionResult) -> list[int]:
-    return [json.loads(e["taskScheduledEventDetails"]["parameters"])["Limit"] for e in result.history
+def entered(history: list[dict[str, Any]], state: str) -> list[dict[str, Any]]:
+    """The inputs of each entry into ``state``."""
+    return [json.loads(e["stateEnteredEventDetails"]["input"]) for e in history
+            if e["type"].endswith("StateEntered") and e["stateEnteredEventDetails"]["name"] == state]
+
+
+def scans(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [json.loads(e["taskScheduledEventDetails"]["parameters"]) for e in history
             if e["type"] == "TaskScheduled" and e["taskScheduledEventDetails"]["resource"] == "scan"]
+
+
+def scan_limits(result: ExecutionResult, canary_pass: bool = False) -> list[int]:
+    """The Limit of each scan of one pass (the canary pass's filter names the marked items)."""
+    return [s["Limit"] for s in scans(result.history)
+            if ("#canary = :canary" in s["FilterExpression"].replace("<>", "")) == canary_pass]
 
 
 def test_many_failures_go_to_the_table_and_the_summary_stays_small(table: LocalEngine,
@@ -91,8 +103,9 @@ def test_many_failures_go_to_the_table_and_the_summary_stays_small(table: LocalE
     # bounded: the last page's tally is no bigger than once the sample was full
     tallies = [len(e["stateExitedEventDetails"]["output"]) for e in result.history
                if e["type"] == "PassStateExited" and e["stateExitedEventDetails"]["name"] == "TallyPage"]
-    # 61 rows (one deleted) at 10 a page; the sample is full from page 3 at the latest
-    assert len(tallies) == 7 and tallies[-1] <= tallies[2] + 50
+    # 61 rows (one deleted) at 10 a page, read twice (the canary pass finds none marked); the sample is
+    # full from the rest pass's page 3 at the latest
+    assert len(tallies) == 14 and tallies[-1] <= tallies[7 + 2] + 50
     assert max(payload_sizes(result)) < 64 * 1024 < STATE_LIMIT
 
 
@@ -133,6 +146,9 @@ def test_waves_grow_then_take_the_rest(table: LocalEngine, stack_script: StackSc
     # each scan asks for at most a page and at most the rest of its wave: 1 | 2 | 3+1 | 3+3 (the rest,
     # 5 tenants: the first scan ends with a LastEvaluatedKey, the second finds 2 and none)
     assert scan_limits(result) == [1, 2, 3, 1, 3, 3]
+    # first the canary pass (none marked): pages of 3, no wave bound, no Map run
+    assert scan_limits(result, canary_pass=True) == [3, 3, 3, 3]
+    assert len(entered(result.history, "UpdatePage")) == 6
     assert all(uses_new_template(table, t) for t in tenants)
 
 
@@ -203,9 +219,9 @@ def test_successor_executions_carry_the_cursor_and_counts(table: LocalEngine, st
         assert described["status"] == "SUCCEEDED", described
         output = json.loads(described["output"])
         chain.append(table.history(described["executionArn"]))
-    # 15 rows (one deleted) at 3 per page: 5 pages, 2 per execution
-    assert len(chain) == 3
-    assert (output["updated"], output["part"], output["id"]) == (14, 3, first.output["id"])
+    # 15 rows (one deleted) at 3 per page: 5 pages in each pass (canary, rest), 2 per execution
+    assert len(chain) == 5
+    assert (output["updated"], output["part"], output["id"]) == (14, 5, first.output["id"])
     assert all(uses_new_template(table, t) for t in tenants)
     sizes = [len(first.history)] + [len(h) for h in chain[1:]]
     assert max(sizes) < 2 * 25 + 15  # two pages' events plus the start and the hand-over
@@ -247,3 +263,174 @@ def test_outcome_of_a_tenant_removed_meanwhile_does_not_recreate_its_item(
     assert result.output["updated"] == 2
     assert "Item" not in table.client("dynamodb").get_item(TableName=TABLE, Key={"pk": {"S": "t0001"}})
     assert last_rollout(table, "t0000")["outcome"] == "updated"
+
+
+# -- marked canaries: tenants whose item has canary = true go first, as a wave of their own
+
+def mark(engine: LocalEngine, tenants: list[str], value: bool = True) -> None:
+    """How an operator marks a canary: ``SET canary = :t`` with ``{":t": {"BOOL": true}}``."""
+    for tenant in tenants:
+        engine.client("dynamodb").update_item(TableName=TABLE, Key={"pk": {"S": tenant}},
+                                              UpdateExpression="SET canary = :t",
+                                              ExpressionAttributeValues={":t": {"BOOL": value}})
+
+
+def map_pages(history: list[dict[str, Any]]) -> list[tuple[str, int, list[str]]]:
+    """(pass, wave, tenant ids) of each page a Distributed Map ran, in order."""
+    return [(i["rollout"]["pass"], i["rollout"]["wave"], [item["pk"]["S"] for item in i["page"]["Items"]])
+            for i in entered(history, "UpdatePage")]
+
+
+def split_passes(pages: list[tuple[str, int, list[str]]]) -> tuple[list[str], list[str]]:
+    """Tenants of the canary pass and of the rest pass; every canary page comes before every other."""
+    kinds = [kind for kind, _, _ in pages]
+    assert kinds == sorted(kinds), kinds  # 'canary' < 'rest': no canary page after a rest page
+    return ([t for kind, _, ids in pages if kind == "canary" for t in ids],
+            [t for kind, _, ids in pages if kind == "rest" for t in ids])
+
+
+def wave_sizes(pages: list[tuple[str, int, list[str]]], kind: str = "rest") -> list[int]:
+    """Tenants per counted wave of one pass (a filtered item counts for no wave: a scan's Limit may
+    then return fewer, and the wave takes another page)."""
+    sizes: dict[int, int] = {}
+    for pass_, wave, ids in pages:
+        if pass_ == kind:
+            sizes[wave] = sizes.get(wave, 0) + len(ids)
+    return [sizes[w] for w in sorted(sizes)]
+
+
+def test_marked_canaries_go_first_in_a_wave_of_their_own(table: LocalEngine, stack_script: StackScript) -> None:
+    """Tenants marked ``canary = true`` are updated before any other, in a wave of their own (a Scan
+    cannot order: a first pass filters on the mark, https://docs.aws.amazon.com/amazondynamodb/latest/
+    developerguide/Scan.html#Scan.FilterExpression); then the counted waves start at 1 as without marks.
+    ``canary = false`` is not marked."""
+    tenants = seed(table, 12)
+    order = scan_order(table)
+    canaries = [order[-1], order[5]]  # late in the scan order: a single scan would meet them last
+    mark(table, canaries)
+    mark(table, [order[0]], value=False)
+    deploy_template(table, changed_template())
+    result = table.run(machine(table, page_size=5, waves=(1, 2)), template_event())
+    assert result.ok(), (result.error, result.cause)
+    first, rest = split_passes(map_pages(result.history))
+    assert sorted(first) == sorted(canaries)
+    assert sorted(rest) == sorted(set(tenants) - set(canaries))
+    assert rest[0] == order[0] and wave_sizes(map_pages(result.history)) == [1, 2, 7]  # waves 1, 2, the rest
+    assert (result.output["canaries"], result.output["updated"], result.output["pass"]) == (2, 12, "rest")
+    assert all(n == 1 for n in updates(stack_script).values()) and len(updates(stack_script)) == 12
+    assert all(uses_new_template(table, t) for t in tenants)
+
+
+def test_canary_wave_over_threshold_stops_before_any_unmarked_tenant_then_resumes(
+        table: LocalEngine, stack_script: StackScript) -> None:
+    """1 of 3 marked canaries failing (33% > 10%) stops the rollout at the end of the canary pass: no
+    unmarked tenant is updated or recorded. Resumed, the rollout goes on with the counted waves (from
+    the table's start, canaries excluded) and updates nobody twice."""
+    seed(table, 10)
+    order = scan_order(table)
+    canaries = [order[3], order[7], order[8]]
+    mark(table, canaries)
+    stack_script.after_update[f"tenant-{order[7]}"] = ("UPDATE_ROLLBACK_COMPLETE", "bad template")
+    deploy_template(table, changed_template())
+    name = machine(table, page_size=20)
+
+    first = table.run(name, template_event())
+    assert (first.status, first.error) == ("FAILED", ROLLOUT_STOPPED)
+    stopped = json.loads(first.cause)
+    assert stopped["pass"] == "canary" and stopped["stopped"].startswith("canary wave: 1 of 3 tenants failed")
+    assert set(updates(stack_script)) == set(canaries)
+    assert all(last_rollout(table, t) is None for t in order if t not in canaries)
+
+    resumed = table.run(name, {"resume": stopped})
+    assert resumed.error == UPDATE_FAILED  # the canary's failure stays counted
+    summary = json.loads(resumed.cause)
+    assert (summary["updated"], summary["failedCount"], summary["canaries"], summary["part"]) == (9, 1, 3, 2)
+    assert wave_sizes(map_pages(resumed.history)) == [1, 6]  # the counted waves, from the first (1, 10)
+    _, rest = split_passes(map_pages(resumed.history))
+    assert sorted(rest) == sorted(set(order) - set(canaries))
+    assert all(updates(stack_script)[t] == 1 for t in order)
+
+
+def test_canary_stopped_mid_pass_resumes_with_the_canaries_left(
+        table: LocalEngine, stack_script: StackScript) -> None:
+    """A canary failing on the first page stops the rollout with the pass's cursor kept; resumed, the
+    canaries left are updated before any unmarked tenant."""
+    seed(table, 10)
+    order = scan_order(table)
+    canaries = [order[0], order[5], order[9]]
+    mark(table, canaries)
+    stack_script.after_update[f"tenant-{order[0]}"] = ("UPDATE_ROLLBACK_COMPLETE", "bad template")
+    deploy_template(table, changed_template())
+    name = machine(table, page_size=3)
+
+    first = table.run(name, template_event())
+    assert first.error == ROLLOUT_STOPPED
+    stopped = json.loads(first.cause)
+    assert stopped["pass"] == "canary" and stopped["cursor"] and stopped["stopped"].startswith("canary wave: 1 of 1")
+    assert set(updates(stack_script)) == {order[0]}
+
+    stack_script.after_update.clear()
+    resumed = table.run(name, {"resume": stopped})
+    assert resumed.error == UPDATE_FAILED
+    left, rest = split_passes(map_pages(resumed.history))
+    assert sorted(left) == sorted(canaries[1:]) and sorted(rest) == sorted(set(order) - set(canaries))
+    summary = json.loads(resumed.cause)
+    assert (summary["updated"], summary["failedCount"], summary["canaries"]) == (9, 1, 3)
+    assert all(updates(stack_script)[t] == 1 for t in order)
+
+
+def test_successor_executions_keep_the_pass(table: LocalEngine, stack_script: StackScript) -> None:
+    """Successors (https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html)
+    carry the pass with its cursor: one started mid canary pass goes on with the canaries, one started
+    when the canary pass has just ended starts the rest pass from the table's start."""
+    tenants = seed(table, 11)  # 12 rows with the deleted one: 4 pages of 3 in each pass
+    order = scan_order(table)
+    canaries = [order[1], order[10]]
+    mark(table, canaries)
+    deploy_template(table, changed_template())
+    first = table.run(machine(table, page_size=3, waves=(), pages_per_execution=2), template_event())
+    assert first.ok(), (first.error, first.cause)
+    histories, output = [first.history], first.output
+    while "continuedAs" in output:
+        described = wait(table, output["continuedAs"])
+        assert described["status"] == "SUCCEEDED", described
+        output = json.loads(described["output"])
+        histories.append(table.history(described["executionArn"]))
+    assert len(histories) == 4 and (output["updated"], output["canaries"]) == (11, 2)
+    carried = [json.loads(h[0]["executionStartedEventDetails"]["input"])["continue"] for h in histories[1:]]
+    assert (carried[0]["pass"], bool(carried[0]["cursor"])) == ("canary", True)
+    assert (carried[1]["pass"], carried[1]["cursor"]) == ("rest", None)  # the hand-over at the pass's end
+    first_pass, rest = split_passes([p for h in histories for p in map_pages(h)])
+    assert sorted(first_pass) == sorted(canaries) and sorted(rest) == sorted(set(tenants) - set(canaries))
+    assert all(n == 1 for n in updates(stack_script).values())
+
+
+def _history_bench() -> Any:
+    """bench/tenant_stacks_history.py, the simulation this test runs small (bench/ is not a package)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "tenant_stacks_history.py"
+    spec = importlib.util.spec_from_file_location("tenant_stacks_history", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_simulated_table_every_execution_stays_under_a_bound_independent_of_rows() -> None:
+    """The bounded-history bench, small: the real parent over a mocked table (scans with
+    LastEvaluatedKey, a stub child, the successor started by the harness), 5 pages per execution.
+    Doubling the rows doubles the executions, not the events of any one; the previous machine's one
+    history doubles. AWS caps a STANDARD execution at 25,000 events
+    (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html)."""
+    bench = _history_bench()
+    runs = {rows: bench.simulate_rollout(rows, page_size=10, pages_per_execution=5, waves=(1,), items_per_page=10)
+            for rows in (150, 300)}
+    # 150 rows: 15 empty pages of the canary pass, then 1 + 15 pages (wave 1, then the rest)
+    assert (runs[150]["pages"], runs[150]["executions"]) == (31, 7)
+    assert (runs[300]["pages"], runs[300]["executions"]) == (61, 13)
+    bound = 5 * 25 + 30  # five pages' events, the start and the hand-over: no term in rows
+    assert all(events < bound for run in runs.values() for events in run["per_execution"])
+    assert runs[300]["max_events"] == runs[150]["max_events"]
+    previous = {rows: bench.simulate_previous(rows, page_size=10, items_per_page=10)["events"] for rows in (150, 300)}
+    assert previous[300] > 1.9 * previous[150] and previous[300] > bound

@@ -80,7 +80,10 @@ def test_update_pages_through_a_bounded_distributed_map() -> None:
     first, more = (asl["States"][s]["Arguments"] for s in ("ScanTenants", "ScanMoreTenants"))
     assert "ExclusiveStartKey" not in first and more["ExclusiveStartKey"] == "{% $states.input.rollout.cursor %}"
     assert all("$min([100, " in a["Limit"] for a in (first, more))
-    assert asl["States"]["PagesLeftInExecution"]["Default"] == "ScanMoreTenants"
+    # a later page from the cursor; the rest pass's first page (after the marked canaries') from the start
+    go_on = asl["States"]["PagesLeftInExecution"]
+    assert [c["Next"] for c in go_on["Choices"]] == ["StartSuccessor", "ScanMoreTenants"]
+    assert go_on["Default"] == "ScanTenants"
 
 
 def test_role_name_is_random() -> None:

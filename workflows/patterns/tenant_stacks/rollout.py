@@ -12,7 +12,16 @@ the rest), ``wave``/``inWave``/``waveFailed`` (the current wave), ``maxFailures`
 ``maxFailurePercent`` (a wave past either stops the rollout; null = no such limit), ``cursor``
 (the scan's LastEvaluatedKey, null at the start and the end), ``updated``/``unchanged``/
 ``failedCount``, ``failed`` (the sample), ``pages`` (scanned by this execution), ``part`` (which
-execution of the rollout this is), ``failures`` (where the full list is), ``stopped`` (why, if so).
+execution of the rollout this is), ``failures`` (where the full list is), ``stopped`` (why, if so),
+``pass`` and ``canaries`` (below).
+
+Marked canaries: a Scan cannot order, so a rollout reads the table twice. ``pass`` is ``canary`` for
+the first read (only items with ``canary = true``, as BOOL: one wave of its own, any size, under
+the same threshold), then ``rest`` (the counted ``waves`` over the items not so marked); ``all`` for a
+rollback and for a machine built without marked canaries (one read, no canary filter). The cursor
+belongs to the pass, so a successor or a resumed rollout goes on in the pass it was in; the end of
+the canary pass resets the cursor and records ``canaries`` (how many marked tenants it took).
+A record without ``pass`` (started before marked canaries existed) reads as ``all``.
 """
 
 from __future__ import annotations
@@ -27,6 +36,8 @@ SAMPLE = 20
 REASON_SAMPLE = 300
 REASON_STORED = 1000
 ROLLOUT_ATTRIBUTE = "lastRollout"
+# A tenant whose item has ``canary = true`` (a BOOL) is in the canary wave, before any other.
+CANARY_ATTRIBUTE = "canary"
 # An item the Distributed Map returned without an outcome: a child execution that failed (moto
 # yields null, AWS an error object) although the child is built never to fail.
 CRASHED = "CHILD_FAILED"
@@ -39,9 +50,12 @@ def _js(value: object) -> str:
 
 
 def start_expression(waves: Sequence[int], max_failures: int | None, max_failure_percent: float | None,
-                     table: str) -> str:
+                     table: str, *, marked_canaries: bool = True) -> str:
     """The first state's Output: a fresh rollout (S3 event or rollback request), or a carried one
-    (``continue`` from the predecessor execution, ``resume`` of a stopped rollout: next wave)."""
+    (``continue`` from the predecessor execution, ``resume`` of a stopped rollout: next wave; a
+    rollout stopped in its canary pass goes on with the canaries left, or with the counted waves if
+    the canary pass was over)."""
+    first_pass = "'canary'" if marked_canaries else "'all'"
     fresh = (
         "function($url, $of) {{'id': $substring($states.context.Execution.Name, 0, 60), 'templateUrl': $url, "
         "'rollbackOf': $of, 'waves': $of ? [] : " + _js(list(waves)) + ", 'wave': 0, 'inWave': 0, "
@@ -49,33 +63,45 @@ def start_expression(waves: Sequence[int], max_failures: int | None, max_failure
         + _js(max_failure_percent) + ", 'cursor': null, 'updated': 0, 'unchanged': 0, 'deleted': 0, 'failedCount': 0, "
         "'failed': [], 'pages': 0, 'part': 1, 'failures': 'tenants table " + table + ": items whose "
         + ROLLOUT_ATTRIBUTE + ".rolloutId is ' & $substring($states.context.Execution.Name, 0, 60) & ' and "
-        + ROLLOUT_ATTRIBUTE + ".outcome is failed', 'stopped': null}}"
+        + ROLLOUT_ATTRIBUTE + ".outcome is failed', 'stopped': null, 'pass': $of ? 'all' : " + first_pass
+        + ", 'canaries': 0}}"
     )
     event_url = ("'https://' & $in.detail.bucket.name & '.s3.amazonaws.com/' & $in.detail.object.key"
                  " & ($in.detail.object.`version-id` ? '?versionId=' & $in.detail.object.`version-id` : '')")
     return ("{% ($in := $states.input; $fresh := " + fresh + "; {'rollout': "
             "$in.continue ? $merge([$in.continue, {'pages': 0, 'part': $in.continue.part + 1}]) "
             ": $in.resume ? $merge([$in.resume, {'pages': 0, 'part': $in.resume.part + 1, "
-            "'wave': $in.resume.wave + 1, 'inWave': 0, 'waveFailed': 0, 'stopped': null}]) "
+            "'inWave': 0, 'waveFailed': 0, 'stopped': null}, $in.resume.pass = 'canary' ? "
+            "$merge([{'wave': 0, 'canaries': $in.resume.canaries + $in.resume.inWave}, "
+            "$in.resume.cursor ? {} : {'pass': 'rest'}]) "
+            ": {'wave': $in.resume.wave + 1}]) "
             ": $in.rollback ? $fresh($in.rollback.templateUrl, $in.rollback.rolloutId) "
             ": $fresh(" + event_url + ", null)}) %}")
 
 
 def scan_arguments(page_size: int, table: str, *, from_cursor: bool) -> dict:
-    """A scan's Arguments: at most the rest of the current wave; a rollback scans only the tenants the
-    undone rollout touched. An object of JSONata fields, not one JSONata string: cfn-lint's schema types
-    ``Arguments`` as an object, so the page after the first is a state of its own (``from_cursor``)."""
+    """A scan's Arguments: at most the rest of the current wave (the canary pass: a page, its wave has
+    no size); the canary pass reads only marked items, the rest pass the others; a rollback scans only
+    the tenants the undone rollout touched. DynamoDB refuses unused expression names and values, so
+    both follow the filter. An object of JSONata fields, not one JSONata string: cfn-lint's schema
+    types ``Arguments`` as an object, so the page after the first is a state of its own (``from_cursor``)."""
     r = "$states.input.rollout"
+    marked = "#canary = :canary"
+    unmarked = "(attribute_not_exists(#canary) OR #canary <> :canary)"
+    split = f"({r}.pass = 'canary' or {r}.pass = 'rest')"
     arguments = {
         "TableName": table,
-        "Limit": (f"{{% ($r := {r}; $min([{page_size}, $r.wave < $count($r.waves) ? "
+        "Limit": (f"{{% ($r := {r}; $min([{page_size}, $not($r.pass = 'canary') and $r.wave < $count($r.waves) ? "
                   f"$r.waves[$r.wave] - $r.inWave : {page_size}])) %}}"),
         "ProjectionExpression": "pk, #status",
-        "ExpressionAttributeNames": {"#status": "status"},
-        "FilterExpression": (f"{{% {r}.rollbackOf ? '#status <> :deleted AND {ROLLOUT_ATTRIBUTE}.rolloutId = :of' "
-                             ": '#status <> :deleted' %}"),
+        "ExpressionAttributeNames": (f"{{% $merge([{{'#status': 'status'}}, {split} ? "
+                                     f"{{'#canary': '{CANARY_ATTRIBUTE}'}} : {{}}]) %}}"),
+        "FilterExpression": (f"{{% '#status <> :deleted' & ({r}.rollbackOf ? "
+                             f"' AND {ROLLOUT_ATTRIBUTE}.rolloutId = :of' : '') & ({r}.pass = 'canary' ? ' AND {marked}' : {r}.pass = 'rest' ? "
+                             f"' AND {unmarked}' : '') %}}"),
         "ExpressionAttributeValues": (f"{{% $merge([{{':deleted': {{'S': 'DELETED'}}}}, "
-                                      f"{r}.rollbackOf ? {{':of': {{'S': {r}.rollbackOf}}}} : {{}}]) %}}"),
+                                      f"{r}.rollbackOf ? {{':of': {{'S': {r}.rollbackOf}}}} : {{}}, "
+                                      f"{split} ? {{':canary': {{'BOOL': true}}}} : {{}}]) %}}"),
     }
     if from_cursor:
         arguments["ExclusiveStartKey"] = f"{{% {r}.cursor %}}"
@@ -109,13 +135,22 @@ TALLY = (
 
 _R = "$states.input.rollout"
 HAS_CRASHED = "{% $count($states.input.crashed) > 0 %}"
+# A page the filter emptied (most pages of the canary pass): no Map run, the tally counts nothing.
+EMPTY_PAGE = "{% $count($states.input.page.Items) = 0 %}"
+NO_RESULTS = "{% $merge([$states.input, {'results': []}]) %}"
 MORE = f"{{% $exists({_R}.cursor) and {_R}.cursor != null %}}"
 _EXCEEDED = ("(($r.maxFailures != null and $r.waveFailed > $r.maxFailures) or "
              "($r.maxFailurePercent != null and $r.waveFailed * 100 > $r.maxFailurePercent * $r.inWave))")
-# Checked after every page: a wave's failures only grow, so one past the threshold stops it at once.
-STOP = f"{{% ($r := {_R}; {_EXCEEDED} and $r.cursor != null) %}}"
+# Checked after every page: a wave's failures only grow, so one past the threshold stops it at once
+# (unless nothing is left: the end of the canary pass still leaves the rest pass).
+STOP = f"{{% ($r := {_R}; {_EXCEEDED} and ($r.cursor != null or $r.pass = 'canary')) %}}"
+# Checked once the pass's cursor is spent: the rest pass starts from the table's start.
+CANARY_PASS_ENDED = f"{{% {_R}.pass = 'canary' %}}"
+END_CANARY_PASS = (f"{{% {{'rollout': $merge([{_R}, {{'pass': 'rest', 'canaries': {_R}.canaries + {_R}.inWave, "
+                   "'cursor': null, 'wave': 0, 'inWave': 0, 'waveFailed': 0}])} %}")
 FAILED_ANY = f"{{% {_R}.failedCount > 0 %}}"
-WAVE_ENDED = f"{{% ($r := {_R}; $r.wave < $count($r.waves) and $r.inWave >= $r.waves[$r.wave]) %}}"
+WAVE_ENDED = (f"{{% ($r := {_R}; $not($r.pass = 'canary') and $r.wave < $count($r.waves) "
+              "and $r.inWave >= $r.waves[$r.wave]) %}")
 NEXT_WAVE = f"{{% {{'rollout': $merge([{_R}, {{'wave': {_R}.wave + 1, 'inWave': 0, 'waveFailed': 0}}])}} %}}"
 
 
@@ -124,11 +159,13 @@ def pages_reached(pages_per_execution: int) -> str:
 
 
 STOPPED = (
-    f"$merge([{_R}, {{'stopped': 'wave ' & {_R}.wave & ': ' & {_R}.waveFailed & ' of ' & {_R}.inWave "
+    f"$merge([{_R}, {{'stopped': ({_R}.pass = 'canary' ? 'canary wave' : 'wave ' & {_R}.wave) & ': ' "
+    f"& {_R}.waveFailed & ' of ' & {_R}.inWave "
     f"& ' tenants failed, over the threshold (' & ({_R}.maxFailures != null ? 'more than ' & {_R}.maxFailures "
     f"& ' failures' : '') & ({_R}.maxFailures != null and {_R}.maxFailurePercent != null ? ' or ' : '') & "
     f"({_R}.maxFailurePercent != null ? 'more than ' & {_R}.maxFailurePercent & '%' : '') & '); the tenants "
-    "after it are untouched: start the machine with {\"resume\": <this record>} to go on with the next wave, "
+    "after it are untouched: start the machine with {\"resume\": <this record>} to go on with the next wave "
+    "(the canaries left, if any), "
     "or with {\"rollback\": {\"rolloutId\": <id>, \"templateUrl\": <the previous version>}}'}])"
 )
 SUMMARY = f"{{% {_R} %}}"

@@ -1,8 +1,11 @@
 """Template updated: roll the new template out over the tenants table, in waves, page by page.
 
 Why this shape:
-- Waves: the first ``waves`` sizes (default a canary of 1, then 10, then 100 tenants) each end with a
-  failure check; after them one wave takes the rest. A wave whose failures pass ``max_failures`` or
+- Waves: first the marked canaries (items with ``canary = true``: a wave of their own, read by a pass
+  over the table of its own, since a Scan cannot order), then the ``waves`` sizes (default 1, then
+  10, then 100 tenants), each ending with a failure check; after them one wave takes the rest.
+  With nothing marked the canary pass only costs a read of the table (its pages hold no tenant and
+  run no Map) and the counted waves behave as before. A wave whose failures pass ``max_failures`` or
   ``max_failure_percent`` stops the rollout (``TenantStack.RolloutStopped``, the cause says why and how
   to resume or roll back); tenants after it are untouched.
 - Failures are durable: every child writes its outcome on its tenant's item (``lastRollout``), so
@@ -70,7 +73,8 @@ def _child(placement: AccountPlacement | None = None):  # -> Chain
 def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 100, max_concurrency: int = 10,
                         waves: Sequence[int] = (1, 10, 100), max_failures: int | None = None,
                         max_failure_percent: float | None = 10, pages_per_execution: int = 100,
-                        mode: str = "DISTRIBUTED", placement: AccountPlacement | None = None) -> StateMachine:
+                        marked_canaries: bool = True, mode: str = "DISTRIBUTED",
+                        placement: AccountPlacement | None = None) -> StateMachine:
     """Roll the template of an S3 "Object Created" event out to every tenant's stack, in waves.
 
     Also started with ``{"resume": <stopped record>}`` (go on with the next wave) or
@@ -78,6 +82,8 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
     rollout touched back on that template, in one wave, no threshold). ``waves``: sizes of the
     bounded waves before the rest (``()``: one wave); ``max_failures``/``max_failure_percent``: a
     wave with more failures stops the rollout (None: no such limit; both None: never stops).
+    ``marked_canaries``: tenants whose item has ``canary = true`` (BOOL) go first, as a wave of their
+    own under the same thresholds (False: no canary pass, one read of the table).
     ``placement``: each child updates the stack in the account its tenant's row names (placement.py).
     """
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -88,7 +94,8 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
     if pages_per_execution < 1:
         raise BuildError("pages_per_execution must be at least 1", rule="rollout", path=name)
     start = Pass("StartRollout", query_language=JSONATA,
-                 output=R.start_expression(waves, max_failures, max_failure_percent, TABLE))
+                 output=R.start_expression(waves, max_failures, max_failure_percent, TABLE,
+                                            marked_canaries=marked_canaries))
     first = Task.sdk("dynamodb", "scan", "ScanTenants", query_language=JSONATA,
                      arguments=R.scan_arguments(page_size, TABLE, from_cursor=False), output=R.SCAN_OUTPUT,
                      retry=(dynamodb_retry(),))
@@ -103,6 +110,9 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
                    mode=mode, execution_type="STANDARD" if mode == "DISTRIBUTED" else None,
                    label="TenantStackUpdates" if mode == "DISTRIBUTED" else None)
     tally = Pass("TallyPage", query_language=JSONATA, output=R.TALLY)
+    page = (Choice("PageHasTenants", query_language=JSONATA)
+            .when(R.EMPTY_PAGE, Pass("NoTenantsInPage", query_language=JSONATA, output=R.NO_RESULTS) >> tally)
+            .otherwise(per_page >> tally))
     record_crashed = Map("RecordCrashed", query_language=JSONATA, items="{% $states.input.crashed %}",
                          item_processor=record_outcome("RecordCrashedOutcome", rollout_id="$states.input.rolloutId",
                                                        template_url="$states.input.templateUrl"),
@@ -115,23 +125,27 @@ def tenant_stack_update(name: str = "tenant-stack-update", *, page_size: int = 1
     successor = Task("StartSuccessor", query_language=JSONATA, resource="arn:aws:states:::states:startExecution",
                      arguments=R.SUCCESSOR_ARGUMENTS, output=R.CONTINUED, retry=(_retry_reads(),))
     next_wave = Pass("NextWave", query_language=JSONATA, output=R.NEXT_WAVE)
+    end_canary = Pass("EndCanaryPass", query_language=JSONATA, output=R.END_CANARY_PASS)
+    # a later page: from the cursor; the rest pass's first page: from the table's start
     go_on = (Choice("PagesLeftInExecution", query_language=JSONATA)
              .when(R.pages_reached(pages_per_execution), successor)
-             .otherwise(following >> per_page))  # a later page: always from the cursor
+             .when(R.MORE, following)
+             .otherwise(first))
     check = (Choice("CheckWave", query_language=JSONATA)
              .when(R.STOP, stopped)
              .when(R.MORE, Choice("WaveEnded", query_language=JSONATA).when(R.WAVE_ENDED, next_wave >> go_on)
                    .otherwise(go_on))
+             .when(R.CANARY_PASS_ENDED, end_canary >> go_on)
              .when(R.FAILED_ANY, failed)
              .otherwise(done))
     crashed = Choice("AnyChildCrashed", query_language=JSONATA).when(R.HAS_CRASHED, record_crashed >> check) \
         .otherwise(check)
-    # a resumed or continued rollout starts from its cursor; a fresh one from the table's start
-    from_cursor = (Choice("FromCursor", query_language=JSONATA).when(R.MORE, following)
-                   .otherwise(first >> per_page >> tally >> crashed))
-    chain = start >> from_cursor
-    return StateMachine(name, start=chain, type=STANDARD, placeholders=placeholders_for({**_TABLE_ONLY, **PLATFORM_PLACEHOLDERS},
-                                                                                   placement, placing=False),
+    # a resumed or continued rollout starts from its cursor; a fresh one (or a new pass) from the table's start
+    from_cursor = (Choice("FromCursor", query_language=JSONATA).when(R.MORE, following >> page)
+                   .otherwise(first >> page))
+    chain = start >> from_cursor >> crashed
+    return StateMachine(name, start=chain, type=STANDARD,
+                        placeholders=placeholders_for({**_TABLE_ONLY, **PLATFORM_PLACEHOLDERS}, placement, placing=False),
                         comment="Roll a new tenant template out to every tenant's stack: waves, page by page",
                         annotations={INPUT_DOC: 'the S3 event "Object Created" of the template, e.g. {"detail": '
                                                 '{"bucket": {"name": "tenant-templates"}, '
