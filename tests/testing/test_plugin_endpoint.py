@@ -1,7 +1,7 @@
 """The same user tests against `workflows local` running in another process (--sfn-endpoint, or the env var).
 
 One endpoint per module: started as users start it (a subprocess on a free port, ready when it says so),
-stopped at the end.
+stopped at the end; the module is one xdist group, so it starts once, not once per worker.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from botocore.config import Config
 
 from tests.testing.invoice_project import USER_TEST_COUNT, USER_TESTS, copy_project
 from workflows.testing.endpoint import LocalProcess
+
+pytestmark = pytest.mark.xdist_group("plugin-endpoint")
 
 
 @pytest.fixture(scope="module")
