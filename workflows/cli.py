@@ -463,6 +463,29 @@ def _port_in_use(port: int) -> str:
             "(the ready line names it)")
 
 
+def _ui_port_in_use(port: int | None) -> str:
+    return (f"port {port} on 127.0.0.1 is in use; choose another --ui-port, or leave it out to serve the viewer "
+            "under /ui/ on the endpoint's port")
+
+
+def _refuse_a_taken_port(port: int | None, reuse: bool, message: str) -> None:
+    """Fail before the machines are built and the engine started (seconds) when a port is already taken.
+
+    A probe bound the way the server binds it (the endpoint with SO_REUSEADDR, the viewer without), then
+    closed; the server's own bind still names a port taken in between."""
+    import socket
+
+    if not port:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        if reuse:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise click.ClickException(message) from None
+
+
 @main.command()
 @click.option("--port", default=8083, show_default=True, type=click.IntRange(0, 65535),
               help="TCP port on 127.0.0.1; 0 picks any free port (the ready line names it).")
@@ -491,6 +514,8 @@ def local(ctx: click.Context, port: int, seed: bool, tenants: str | None, mock_c
     seeding = seed or tenants is not None
     tenant_names = _tenant_names(tenants, None) if seeding else []
     config = _mock_config(mock_config, None, None)
+    _refuse_a_taken_port(port, True, _port_in_use(port))
+    _refuse_a_taken_port(ui_port, False, _ui_port_in_use(ui_port))
     flows = _flows()
     machines = {}
     for name, flow in flows.items():
@@ -520,8 +545,7 @@ def local(ctx: click.Context, port: int, seed: bool, tenants: str | None, mock_c
               ready=ready, ui_port=ui_port)
     except EndpointError as exc:
         if "for the viewer" in str(exc) and "in use" in str(exc):
-            raise click.ClickException(f"port {ui_port} on 127.0.0.1 is in use; choose another --ui-port, or leave "
-                                       "it out to serve the viewer under /ui/ on the endpoint's port") from None
+            raise click.ClickException(_ui_port_in_use(ui_port)) from None
         if "in use" in str(exc) or "Address already in use" in str(exc):
             raise click.ClickException(_port_in_use(port)) from None
         raise click.ClickException(str(exc)) from None

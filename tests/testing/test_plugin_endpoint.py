@@ -29,7 +29,7 @@ def test_user_tests_pass_against_workflows_local(pytester: pytest.Pytester, invo
                                                  endpoint: str) -> None:
     copy_project(invoice_project, pytester.path)
     pytester.makepyfile(test_invoices=USER_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", f"--sfn-endpoint={endpoint}")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q", f"--sfn-endpoint={endpoint}")
     result.assert_outcomes(passed=USER_TEST_COUNT)
     # the tests ran there: their tenants' stacks and items are in the endpoint's services
     client = boto3.client("cloudformation", endpoint_url=endpoint, region_name="us-east-1",
@@ -50,4 +50,4 @@ def test_the_environment_variable_names_the_endpoint_too(pytester: pytest.Pytest
             assert sfn_target.description == %r
     """ % endpoint)
     monkeypatch.setenv("WORKFLOWS_SFN_ENDPOINT", endpoint)
-    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)

@@ -111,7 +111,8 @@ def test_the_machines_list_and_a_machine_page(page: Any) -> None:
 
 
 def test_a_running_execution_updates_without_a_reload(page: Any) -> None:
-    waiting = {"StartAt": "Hold", "States": {"Hold": {"Type": "Wait", "Seconds": 8, "Next": "Done"},
+    # long enough to load the page while it runs, short enough not to idle the worker (the page polls each second)
+    waiting = {"StartAt": "Hold", "States": {"Hold": {"Type": "Wait", "Seconds": 4, "Next": "Done"},
                                              "Done": {"Type": "Pass", "End": True}}}
     with LocalEngine(instant_waits=False) as engine, serve_engine(engine) as server:
         arn = engine.create_state_machine("slow", waiting)
