@@ -157,3 +157,30 @@ def test_check_and_schema_need_no_extras() -> None:
 
     count = len(load_project(root).resolvers())
     assert count >= 6 and f"schema.graphql agrees with its {count} resolvers" in result.stdout
+
+
+EXITS = """
+import atexit, sys
+atexit.register(lambda: print("atexit ran", flush=True))
+from workflows.cli import main
+sys.argv = ["workflows", *sys.argv[1:]]
+print("before", flush=True)
+main()
+print("never: the command ends the process")
+"""
+
+
+def test_the_command_exits_with_its_code_after_flushing_and_atexit() -> None:
+    """The `workflows` command ends its process without the interpreter's module teardown (seconds with moto
+    loaded): its output is all there, atexit handlers have run, its exit code is the command's."""
+    root = Path(__file__).resolve().parents[1]
+    listed = subprocess.run([sys.executable, "-c", EXITS, "list"], capture_output=True, text=True, timeout=120,
+                            cwd=root)
+    lines = listed.stdout.splitlines()
+    assert listed.returncode == 0, listed.stderr
+    assert lines[0] == "before" and lines[-1] == "atexit ran" and "never" not in listed.stdout
+    assert len(lines) == 2 + len(CliRunner().invoke(main, ["list"]).output.splitlines())
+    unknown = subprocess.run([sys.executable, "-c", EXITS, "show", "nope"], capture_output=True, text=True,
+                             timeout=120, cwd=root)
+    assert unknown.returncode == 2 and unknown.stdout.splitlines() == ["before", "atexit ran"]
+    assert "unknown workflow(s): nope" in unknown.stderr
