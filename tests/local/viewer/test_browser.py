@@ -72,7 +72,7 @@ def test_a_failed_execution_marks_its_failed_state_shows_the_cause_and_colours_t
 def test_the_demo_isolation_step_shows_the_denied_call_and_the_role_that_made_it(page: Any, tmp_path: Any) -> None:
     from tests.local.viewer.screenshot import demo_isolation
 
-    with demo_isolation() as (server, arn, roles):
+    with demo_isolation(whole_steps=False) as (server, arn, roles):
         page.goto(_execution_url(server, arn))
         call = page.locator('.panel .call[data-call="dynamodb:getItem"]').first
         call.wait_for()
