@@ -4,17 +4,11 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
 from click.testing import CliRunner
 
 from workflows.cli import main
@@ -66,37 +60,9 @@ def test_run_refuses_input_that_is_not_json() -> None:
     assert result.exit_code != 0 and "input is not JSON" in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_local_serves_every_catalog_machine_and_stops_on_ctrl_c() -> None:
-    port = _free_port()
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "workflows", "local", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        line = ""
-        while time.monotonic() < deadline and "ready at" not in line:
-            line = proc.stdout.readline()
-            assert line or proc.poll() is None, "the endpoint exited before it was ready"
-        assert f"ready at http://127.0.0.1:{port} " in line
-        sfn = boto3.client("stepfunctions", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-                           aws_access_key_id="x", aws_secret_access_key="x",
-                           config=Config(inject_host_prefix=False))
-        names = {m["name"] for m in sfn.list_state_machines()["stateMachines"]}
-        assert {"appsync-get-item", "pipes-flatten-stream", "tenant-stack-create"} <= names
-        out = sfn.start_sync_execution(
-            stateMachineArn="arn:aws:states:us-east-1:123456789012:stateMachine:pipes-flatten-stream",
-            input=json.dumps([RECORD]))
-        assert out["status"] == "SUCCEEDED" and json.loads(out["output"])[0]["eventId"] == "e1"
-    finally:
-        proc.send_signal(signal.SIGINT)
-        code = proc.wait(timeout=20)
-    assert code == 0
+# `workflows local` serving every catalog machine and stopping on Ctrl-C with exit 0 is checked on the one
+# `workflows local` process of tests/test_cli_first_hour.py (test_local_seed_prints_what_exists_then_one_ready_line_
+# serves_and_stops_on_ctrl_c): each start creates every machine, so one process carries the checks of three.
 
 
 # -- workflows schema / the contract in workflows check (a project of one's own, tests/patterns/sets_project.py) --
@@ -191,3 +157,30 @@ def test_check_and_schema_need_no_extras() -> None:
 
     count = len(load_project(root).resolvers())
     assert count >= 6 and f"schema.graphql agrees with its {count} resolvers" in result.stdout
+
+
+EXITS = """
+import atexit, sys
+atexit.register(lambda: print("atexit ran", flush=True))
+from workflows.cli import main
+sys.argv = ["workflows", *sys.argv[1:]]
+print("before", flush=True)
+main()
+print("never: the command ends the process")
+"""
+
+
+def test_the_command_exits_with_its_code_after_flushing_and_atexit() -> None:
+    """The `workflows` command ends its process without the interpreter's module teardown (seconds with moto
+    loaded): its output is all there, atexit handlers have run, its exit code is the command's."""
+    root = Path(__file__).resolve().parents[1]
+    listed = subprocess.run([sys.executable, "-c", EXITS, "list"], capture_output=True, text=True, timeout=120,
+                            cwd=root)
+    lines = listed.stdout.splitlines()
+    assert listed.returncode == 0, listed.stderr
+    assert lines[0] == "before" and lines[-1] == "atexit ran" and "never" not in listed.stdout
+    assert len(lines) == 2 + len(CliRunner().invoke(main, ["list"]).output.splitlines())
+    unknown = subprocess.run([sys.executable, "-c", EXITS, "show", "nope"], capture_output=True, text=True,
+                             timeout=120, cwd=root)
+    assert unknown.returncode == 2 and unknown.stdout.splitlines() == ["before", "atexit ran"]
+    assert "unknown workflow(s): nope" in unknown.stderr

@@ -9,11 +9,18 @@ import os
 import re
 import shlex
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 from click.testing import CliRunner
 
 from workflows.cli import main
@@ -98,11 +105,34 @@ def _env() -> dict[str, str]:
     return env
 
 
-def test_readme_run_examples_run_as_written() -> None:
+# The import blocker of test_seeding_needs_no_extras, as a sitecustomize: every Python process of the README's
+# run block (each `workflows run`) loads it first, says so on stderr, and refuses the test extras' packages.
+BLOCKER = """import importlib.abc, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split('.')[0] in {'pytest', '_pytest', 'hypothesis', 'cfnlint', 'aws_cdk', 'cdk_nag', 'jwt'}:
+            raise ImportError('not in the base install: ' + name)
+sys.meta_path.insert(0, Block())
+print('base install only: test extras blocked', file=sys.stderr)
+"""
+
+
+@pytest.fixture(scope="module")
+def readme_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """The README's run block, run once as written, with the test extras made unimportable (one run serves
+    the README test and the base-install test: both are about these `workflows run` processes)."""
     [(language, code)] = examples("run")
     assert language == "bash"
-    result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", code], capture_output=True, text=True,
-                            timeout=600, cwd=ROOT, env=_env())
+    blocker = tmp_path_factory.mktemp("base-install")
+    (blocker / "sitecustomize.py").write_text(BLOCKER, encoding="utf-8")
+    env = dict(_env(), PYTHONPATH=os.pathsep.join(filter(None, [str(blocker), os.environ.get("PYTHONPATH")])))
+    return subprocess.run(["bash", "-e", "-o", "pipefail", "-c", code], capture_output=True, text=True,
+                          timeout=600, cwd=ROOT, env=env)
+
+
+@pytest.mark.xdist_group("first-hour-readme-run")
+def test_readme_run_examples_run_as_written(readme_run: subprocess.CompletedProcess[str]) -> None:
+    result = readme_run
     assert result.returncode == 0, result.stdout + result.stderr
     outputs, text, decoder = [], result.stdout.strip(), json.JSONDecoder()
     while text:
@@ -114,9 +144,10 @@ def test_readme_run_examples_run_as_written() -> None:
     assert created["tenantId"] == "initech" and created["stack"]["value"]["StackStatus"] == "CREATE_COMPLETE"
 
 
-def start_local(*args: str) -> tuple[subprocess.Popen[str], list[str]]:
-    """`workflows local ARGS --port 0` from the repository; returns once its ready text is complete."""
-    proc = subprocess.Popen([sys.executable, "-m", "workflows", "local", *args, "--port", "0"], stdout=subprocess.PIPE,
+def start_local(*args: str, port: int = 0) -> tuple[subprocess.Popen[str], list[str]]:
+    """`workflows local ARGS --port PORT` from the repository; returns once its ready text is complete."""
+    proc = subprocess.Popen([sys.executable, "-m", "workflows", "local", *args, "--port", str(port)],
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=_env(), cwd=ROOT)
     lines: list[str] = []
     assert proc.stdout is not None
@@ -128,16 +159,19 @@ def start_local(*args: str) -> tuple[subprocess.Popen[str], list[str]]:
     raise AssertionError(f"workflows local exited with {proc.returncode}: {proc.stderr.read() if proc.stderr else ''}")
 
 
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    proc.wait(timeout=30)
+def stop(proc: subprocess.Popen[str], signum: int = signal.SIGKILL) -> int:
+    """Stop it and close its pipes; its exit code. SIGKILL by default: where the test is not about stopping,
+    the endpoint's clean shutdown (and the interpreter's teardown of moto) is time spent on nothing."""
+    proc.send_signal(signum)
+    code = proc.wait(timeout=30)
     for stream in (proc.stdout, proc.stderr):
         if stream is not None:
             stream.close()
+    return code
 
 
 @pytest.fixture(scope="module")
-def seeded_endpoint() -> str:
+def seeded_endpoint() -> Iterator[str]:
     proc, lines = start_local("--seed")
     try:
         [ready] = [line for line in lines if "ready at" in line]
@@ -146,6 +180,7 @@ def seeded_endpoint() -> str:
         stop(proc)
 
 
+@pytest.mark.xdist_group("first-hour-seeded-endpoint")  # one `workflows local --seed` for both README tests
 def test_readme_endpoint_examples_run_against_workflows_local_seed(seeded_endpoint: str) -> None:
     blocks = examples("local")
     assert [language for language, _ in blocks] == ["python", "bash"]
@@ -169,6 +204,7 @@ print(json.dumps({"status": answer["status"], "output": answer["output"]}))
 """
 
 
+@pytest.mark.xdist_group("first-hour-seeded-endpoint")
 def test_readme_aws_cli_example_runs_against_workflows_local_seed(seeded_endpoint: str) -> None:
     """The README's `aws ... start-sync-execution` block, with its exported environment. The AWS CLI is botocore
     underneath and AWS_DISABLE_HOST_PREFIX_INJECTION is read by botocore's config provider; where `aws` is not
@@ -184,26 +220,68 @@ def test_readme_aws_cli_example_runs_against_workflows_local_seed(seeded_endpoin
     result = subprocess.run(["bash", "-e", "-c", script], capture_output=True, text=True, timeout=120, env=_env())
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["output"] == "[]"
+    # one attempt: botocore's retries of the unresolvable `sync-` host would only delay the same failure
     without = subprocess.run(["bash", "-e", "-c", script.replace("AWS_DISABLE_HOST_PREFIX_INJECTION=true ", "")],
-                             capture_output=True, text=True, timeout=120, env=_env())
+                             capture_output=True, text=True, timeout=120, env=dict(_env(), AWS_MAX_ATTEMPTS="1"))
     assert without.returncode != 0  # the variable is what makes it work, as the README says
 
 
 # -- workflows local: seed table, ready text ----------------------------------------------------------------
-def test_local_seed_prints_what_exists_then_one_ready_line_with_the_client_settings() -> None:
-    proc, lines = start_local("--seed", "--tenants", "acme")
-    stop(proc)
-    text = "\n".join(lines)
-    assert lines[0] == "seeded the endpoint:", text
-    assert re.search(r"tenants\s+acme\s+" + ROLE.pattern, text) and "globex" not in text
-    assert "machines  13: appsync-delete-item" in text
-    [ready] = [line for line in lines if "ready at" in line]
-    assert ready.startswith("saas-workflows local endpoint ready at http://127.0.0.1:"), ready
-    assert "local engine on" not in text  # the ready line says it once
-    url = ready.split("ready at ", 1)[1].split()[0]
-    assert f'endpoint_url="{url}", config=Config(inject_host_prefix=False)' in text
-    assert f"AWS_DISABLE_HOST_PREFIX_INJECTION=true aws --endpoint-url {url} stepfunctions" in text
-    assert lines[-1] == "Ctrl-C stops it."
+RECORD = {"eventID": "e1", "eventName": "INSERT", "dynamodb": {
+    "Keys": {"pk": {"S": "t#User"}}, "NewImage": {"pk": {"S": "t#User"}, "n": {"N": "42"}},
+    "SequenceNumber": "1", "StreamViewType": "NEW_AND_OLD_IMAGES"}}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _get_json(url: str) -> tuple[int, Any]:
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "application/json"}),
+                                timeout=10) as response:
+        return response.status, json.loads(response.read())
+
+
+def test_local_seed_prints_what_exists_then_one_ready_line_serves_and_stops_on_ctrl_c() -> None:
+    """One `workflows local` process for its whole life (each start creates and seeds every machine, so the
+    checks of one process are not spread over three): --tenants seeds only those tenants and lists what
+    exists; one ready line on the --port given, with the client settings and the viewer on --ui-port; every
+    catalog machine served; Ctrl-C stops it with exit 0."""
+    port, ui_port = _free_port(), _free_port()
+    proc, lines = start_local("--seed", "--tenants", "acme", "--ui-port", str(ui_port), port=port)
+    try:
+        text = "\n".join(lines)
+        assert lines[0] == "seeded the endpoint:", text
+        assert re.search(r"tenants\s+acme\s+" + ROLE.pattern, text) and "globex" not in text
+        assert "machines  13: appsync-delete-item" in text
+        [ready] = [line for line in lines if "ready at" in line]
+        assert ready.startswith(f"saas-workflows local endpoint ready at http://127.0.0.1:{port} "), ready
+        assert "local engine on" not in text  # the ready line says it once
+        url = ready.split("ready at ", 1)[1].split()[0]
+        assert f'endpoint_url="{url}", config=Config(inject_host_prefix=False)' in text
+        assert f"AWS_DISABLE_HOST_PREFIX_INJECTION=true aws --endpoint-url {url} stepfunctions" in text
+        assert f"  viewer:  http://127.0.0.1:{ui_port}/ui/  (every execution, live, in a browser)" in lines
+        assert lines[-1] == "Ctrl-C stops it."
+        # every catalog machine, served to a plain boto3 client
+        sfn = boto3.client("stepfunctions", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x",
+                           aws_secret_access_key="x", config=Config(inject_host_prefix=False))
+        names = {m["name"] for m in sfn.list_state_machines()["stateMachines"]}
+        assert {"appsync-get-item", "pipes-flatten-stream", "tenant-stack-create"} <= names
+        out = sfn.start_sync_execution(
+            stateMachineArn="arn:aws:states:us-east-1:123456789012:stateMachine:pipes-flatten-stream",
+            input=json.dumps([RECORD]))
+        assert out["status"] == "SUCCEEDED" and json.loads(out["output"])[0]["eventId"] == "e1"
+        # the viewer, alone on --ui-port
+        status, body = _get_json(f"http://127.0.0.1:{ui_port}/ui/api/machines")
+        assert status == 200
+        machines = {m["name"]: m for m in body["machines"]}
+        assert machines["tenant-stack-update"]["type"] == "STANDARD"
+        assert machines["appsync-get-item"]["queryLanguage"] == "JSONata"
+    finally:
+        code = stop(proc, signal.SIGINT)
+    assert code == 0
 
 
 def test_local_help_documents_port_zero() -> None:
@@ -225,18 +303,12 @@ def test_run_help_says_what_each_machine_takes() -> None:
     assert "pipes-flatten-stream a batch of DynamoDB stream records as EventBridge Pipes sends it" in text
 
 
-def test_seeding_needs_no_extras() -> None:
-    """--seed reuses workflows.testing, which must not pull the test extra into the quick start's install."""
-    blocker = (
-        "import importlib.abc, sys\n"
-        "class Block(importlib.abc.MetaPathFinder):\n"
-        "    def find_spec(self, name, path, target=None):\n"
-        "        if name.split('.')[0] in {'pytest', '_pytest', 'hypothesis', 'cfnlint', 'aws_cdk', 'cdk_nag', 'jwt'}:\n"
-        "            raise ImportError('not in the base install: ' + name)\n"
-        "sys.meta_path.insert(0, Block())\n"
-        "from workflows.cli import main\n"
-        "main(['run', 'appsync-get-item', '--as-tenant', 'acme', '--input', '-'])\n")
-    result = subprocess.run([sys.executable, "-c", blocker], input='{"id": "u1"}', capture_output=True, text=True,
-                            timeout=300, cwd=ROOT)
+@pytest.mark.xdist_group("first-hour-readme-run")
+def test_seeding_needs_no_extras(readme_run: subprocess.CompletedProcess[str]) -> None:
+    """--seed reuses workflows.testing, which must not pull the test extra into the quick start's install: the
+    README's `run --as-tenant acme` and `run --seed` seed their engines with pytest & co. unimportable."""
+    result = readme_run
+    assert result.stderr.count("base install only: test extras blocked") == 3, result.stderr  # each `workflows`
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "null" and "seeded the engine:" in result.stderr
+    assert "not in the base install" not in result.stderr
+    assert result.stderr.count("seeded the engine:") == 2, result.stderr  # --as-tenant acme, --seed

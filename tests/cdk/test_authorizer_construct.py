@@ -21,21 +21,34 @@ from workflows.project import Project
 CONTEXT = {"saas:issuer": "https://idp/", "saas:audience": "api"}
 
 
-def synth(tmp_path: Path, ttl_seconds: int) -> dict:
-    app = cdk.App()
-    stack = cdk.Stack(app, "AuthOnly", env=cdk.Environment(account="123456789012", region="us-east-1"))
+MAXIMA = (0, 45, 3600)
+
+
+def add_stack(app: cdk.App, folder: Path, ttl_seconds: int) -> cdk.Stack:
+    stack = cdk.Stack(app, f"AuthOnly{ttl_seconds}", env=cdk.Environment(account="123456789012", region="us-east-1"))
     tenants = table(stack, "Tenants", sort_key=False, stream=False)
     authorizer = Authorizer(stack, "Authorizer", tenants=tenants, jwks={"keys": []}, issuer="https://idp/",
                             audience="api", ttl_seconds=ttl_seconds)
-    schema = tmp_path / "schema.graphql"
+    schema = folder / "schema.graphql"
     schema.write_text("type Query {\n  ping: String\n}\n", encoding="utf-8")
     GraphqlApi(stack, "GraphQL", schema=schema, authorizer=authorizer, machines={})
-    return Template.from_stack(stack).to_json()
+    return stack
 
 
-@pytest.mark.parametrize("seconds", [0, 45, 3600])
-def test_the_maximum_reaches_the_function_and_the_api(tmp_path: Path, seconds: int) -> None:
-    template = synth(tmp_path, seconds)
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[int, dict]:
+    """One app with a stack per maximum, synthesized once (Template.from_stack reuses the app's assembly;
+    a synth costs seconds, and the stacks share nothing but the app)."""
+    app = cdk.App()
+    folder = tmp_path_factory.mktemp("authorizer")
+    stacks = {seconds: add_stack(app, folder, seconds) for seconds in MAXIMA}
+    return {seconds: Template.from_stack(stack).to_json() for seconds, stack in stacks.items()}
+
+
+@pytest.mark.xdist_group("authorizer-synth")  # the one synth, on one worker
+@pytest.mark.parametrize("seconds", MAXIMA)
+def test_the_maximum_reaches_the_function_and_the_api(templates: dict[int, dict], seconds: int) -> None:
+    template = templates[seconds]
     resources = template["Resources"].values()
     [function] = [r for r in resources if r["Type"] == "AWS::Lambda::Function"
                   and r["Properties"].get("Handler") == "handler.handler"]

@@ -1,7 +1,8 @@
 """The endpoint as users run it: a subprocess driven by plain boto3 clients over HTTP.
 
 One endpoint process serves the whole module (start-up costs about two seconds); the
-signal tests start their own, since stopping is what they check.
+signal tests start their own, since stopping is what they check. The module is one xdist group, so the
+module's endpoint starts once, not once per worker that draws one of its tests.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
 EXECUTION_TIMEOUT_S = 20.0
 ARN_PREFIX = "arn:aws:states:us-east-1:123456789012:stateMachine:"
+
+pytestmark = pytest.mark.xdist_group("local-server-process")
 
 TABLE = "tenants"
 

@@ -100,8 +100,9 @@ def test_xdist_workers_are_merged_by_the_controller(pytester: pytest.Pytester) -
     head, _, rest = TESTS.partition("def test_map_path")
     map_test, _, client_test = ("def test_map_path" + rest).partition("def test_failing_read")
     pytester.makepyfile(test_a=head + map_test, test_b=head + "def test_failing_read" + client_test)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "-n", "2", "--dist", "loadfile",
-                                           "--sfn-coverage-json", "cov.json")
+    # the controller in this process (the workers are processes of their own either way)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q", "-n", "2", "--dist", "loadfile",
+                                          "--sfn-coverage-json", "cov.json")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["tiny*2*100% (5/5)*2/3*1/2*1/2*1/1"])
     assert _items(json.loads((pytester.path / "cov.json").read_text())) == EXPECTED_ITEMS

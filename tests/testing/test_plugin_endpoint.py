@@ -1,7 +1,7 @@
 """The same user tests against `workflows local` running in another process (--sfn-endpoint, or the env var).
 
 One endpoint per module: started as users start it (a subprocess on a free port, ready when it says so),
-stopped at the end.
+stopped at the end; the module is one xdist group, so it starts once, not once per worker.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from botocore.config import Config
 from tests.testing.invoice_project import USER_TEST_COUNT, USER_TESTS, copy_project
 from workflows.testing.endpoint import LocalProcess
 
+pytestmark = pytest.mark.xdist_group("plugin-endpoint")
+
 
 @pytest.fixture(scope="module")
 def endpoint(invoice_project: Path) -> Iterator[str]:
@@ -27,7 +29,7 @@ def test_user_tests_pass_against_workflows_local(pytester: pytest.Pytester, invo
                                                  endpoint: str) -> None:
     copy_project(invoice_project, pytester.path)
     pytester.makepyfile(test_invoices=USER_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", f"--sfn-endpoint={endpoint}")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q", f"--sfn-endpoint={endpoint}")
     result.assert_outcomes(passed=USER_TEST_COUNT)
     # the tests ran there: their tenants' stacks and items are in the endpoint's services
     client = boto3.client("cloudformation", endpoint_url=endpoint, region_name="us-east-1",
@@ -48,4 +50,4 @@ def test_the_environment_variable_names_the_endpoint_too(pytester: pytest.Pytest
             assert sfn_target.description == %r
     """ % endpoint)
     monkeypatch.setenv("WORKFLOWS_SFN_ENDPOINT", endpoint)
-    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)

@@ -19,6 +19,6 @@ def test_user_tests_and_the_readme_example_pass_on_the_in_process_engine(pyteste
     example = readme_example()
     pytester.makepyfile(test_invoices=USER_TESTS, test_readme=example)
     assert not (pytester.path / "conftest.py").exists()
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q")
     result.assert_outcomes(passed=USER_TEST_COUNT + example.count("\ndef test_"))
     assert len(example.strip().splitlines()) <= 15

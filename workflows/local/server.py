@@ -340,9 +340,9 @@ class LocalEndpoint:
         self._saved_sfn_config = dict(default_user_config.get("stepfunctions", {}))
         self._moto_api("reset", {})
         self._moto_api("config", {"stepfunctions": {"execute_state_machine": True}})
+        self._start_viewer()  # before the machines: a taken --ui-port fails at once, not after creating them all
         self._create_execution_role()
         self._create_machines()
-        self._start_viewer()
 
     def _start_viewer(self) -> None:
         """The execution viewer: under /ui/ on this port, or alone on ``ui_port`` when one is given."""
@@ -538,4 +538,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    _code = main()
+    # As workflows.cli.exit_without_teardown (the engine may not import the CLI): atexit handlers and flushed
+    # streams, then no teardown of moto's module graph, which costs a second or more per stop.
+    import atexit
+
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_code)

@@ -72,7 +72,7 @@ def test_a_failed_execution_marks_its_failed_state_shows_the_cause_and_colours_t
 def test_the_demo_isolation_step_shows_the_denied_call_and_the_role_that_made_it(page: Any, tmp_path: Any) -> None:
     from tests.local.viewer.screenshot import demo_isolation
 
-    with demo_isolation() as (server, arn, roles):
+    with demo_isolation(whole_steps=False) as (server, arn, roles):
         page.goto(_execution_url(server, arn))
         call = page.locator('.panel .call[data-call="dynamodb:getItem"]').first
         call.wait_for()
@@ -111,7 +111,8 @@ def test_the_machines_list_and_a_machine_page(page: Any) -> None:
 
 
 def test_a_running_execution_updates_without_a_reload(page: Any) -> None:
-    waiting = {"StartAt": "Hold", "States": {"Hold": {"Type": "Wait", "Seconds": 8, "Next": "Done"},
+    # long enough to load the page while it runs, short enough not to idle the worker (the page polls each second)
+    waiting = {"StartAt": "Hold", "States": {"Hold": {"Type": "Wait", "Seconds": 4, "Next": "Done"},
                                              "Done": {"Type": "Pass", "End": True}}}
     with LocalEngine(instant_waits=False) as engine, serve_engine(engine) as server:
         arn = engine.create_state_machine("slow", waiting)

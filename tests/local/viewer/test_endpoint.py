@@ -75,35 +75,8 @@ def test_ui_port_serves_the_viewer_alone() -> None:
         urllib.request.urlopen(f"http://127.0.0.1:{port}/ui/", timeout=2)
 
 
-def test_workflows_local_names_the_viewer_and_serves_it_on_ui_port() -> None:
-    """The CLI's ready text names the viewer; --ui-port serves it there, next to the endpoint."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    port, ui_port = _free_port(), _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "workflows", "local", "--port", str(port), "--ui-port", str(ui_port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
-    try:
-        deadline, lines = time.monotonic() + 90, []
-        while time.monotonic() < deadline and not (lines and lines[-1].startswith("Ctrl-C")):
-            line = proc.stdout.readline()  # type: ignore[union-attr]
-            assert line or proc.poll() is None, "".join(lines)
-            lines.append(line.strip())
-        assert f"  viewer:  http://127.0.0.1:{ui_port}/ui/  (every execution, live, in a browser)" in [
-            f"  {line}" for line in lines]
-        status, body, _ = _get(f"http://127.0.0.1:{ui_port}/ui/api/machines")
-        assert status == 200
-        names = {m["name"]: m for m in json.loads(body)["machines"]}
-        assert names["tenant-stack-update"]["type"] == "STANDARD"
-        assert names["appsync-get-item"]["queryLanguage"] == "JSONata"
-    finally:
-        proc.send_signal(signal.SIGINT)
-        code = proc.wait(timeout=20)
-    assert code == 0
+# The CLI's ready text naming the viewer, and --ui-port serving it next to the endpoint, are checked on the
+# one `workflows local` process of tests/test_cli_first_hour.py (each start creates every machine).
 
 
 def test_a_taken_ui_port_is_one_error_line_naming_ui_port() -> None:
