@@ -112,3 +112,39 @@ def test_each_engine_has_clients_of_its_own() -> None:
         assert second.client("sts") is not client
         second.client("sts").get_caller_identity()
     assert seen == ["first"]
+
+
+_EVERY_KIND = {
+    "StartAt": "Start",
+    "States": {
+        "Start": {"Type": "Pass", "Parameters": {"items.$": "$.items", "n.$": "States.MathAdd($.n, 1)"}, "Next": "Both"},
+        "Both": {"Type": "Parallel", "Branches": [
+            {"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {
+                "StartAt": "Double", "States": {"Double": {"Type": "Pass", "End": True}}}, "End": True}}},
+            {"StartAt": "Later", "States": {"Later": {"Type": "Wait", "Seconds": 5, "End": True}}},
+        ], "ResultPath": "$.both", "Next": "Check"},
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 2, "Next": "Boom"}],
+                  "Default": "Done"},
+        "Boom": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:getItem",
+                 "Parameters": {"TableName": "no-such-table", "Key": {"pk": {"S": "x"}}},
+                 "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1, "IntervalSeconds": 1}],
+                 "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Failed"}], "End": True},
+        "Failed": {"Type": "Fail", "Error": "Custom.Failed", "Cause": "caught, then failed"},
+        "Done": {"Type": "Succeed"},
+    },
+}
+_JSONATA = {"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+    "A": {"Type": "Pass", "Assign": {"x": "{% $states.input.n %}"}, "Output": "{% {'x': $x * 2} %}", "End": True}}}
+
+
+def test_history_read_from_the_engine_equals_get_execution_history(local_engine: LocalEngine) -> None:
+    """``history`` reads moto's record of the execution; GetExecutionHistory (boto3, paged) is the judge,
+    over Pass, Parallel, Map, Wait, Choice, a retried and caught Task, Fail, Succeed and JSONata."""
+    local_engine.create_state_machine("every-kind", _EVERY_KIND)
+    local_engine.create_state_machine("jsonata-kind", _JSONATA)
+    runs = [local_engine.run("every-kind", {"items": [1, 2, 3], "n": n}) for n in (0, 5)]
+    runs.append(local_engine.run("jsonata-kind", {"n": 4}))
+    assert [r.status for r in runs] == ["SUCCEEDED", "FAILED", "SUCCEEDED"]
+    for result in runs:
+        assert local_engine.history(result.execution_arn) == local_engine.history_from_api(result.execution_arn)
+        assert len(result.history) > 3

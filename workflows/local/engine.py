@@ -292,7 +292,21 @@ class LocalEngine:
             delay = min(delay * 2, 0.02)
 
     def history(self, execution_arn: str) -> tuple[dict[str, Any], ...]:
-        """All history events of an execution, as JSON values."""
+        """All history events of an execution, as JSON values.
+
+        Read from moto's record of the execution when it has one: the same events GetExecutionHistory
+        pages through (``tests/local/test_engine.py`` compares both over every kind of state), without
+        a serialization round trip per page -- about a sixth of a lifecycle execution's cost."""
+        execution = _backend_execution(execution_arn)
+        if execution is not None and getattr(execution, "exec_worker", None) is not None:
+            try:
+                return tuple(to_json_safe(list(execution.to_history_output()["events"])))
+            except Exception:  # moto could not build it: the API names the problem
+                pass
+        return self.history_from_api(execution_arn)
+
+    def history_from_api(self, execution_arn: str) -> tuple[dict[str, Any], ...]:
+        """All history events of an execution through GetExecutionHistory, page by page."""
         sfn = self.client("stepfunctions")
         events: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
