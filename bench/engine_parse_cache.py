@@ -15,19 +15,14 @@ import sys
 import time
 from typing import Any, Callable
 
+from engine_latency import JSONPATH  # bench/ is on sys.path when a bench script runs
+
 from workflows.local.adaptations import parse_cache
 from workflows.local.engine import LocalEngine
 from workflows.local.resources import create_bucket, create_table
 from workflows.patterns.tenant_stacks import PLACEHOLDERS, tenant_stack_create, tenant_template
 
-SMALL = {
-    "StartAt": "A",
-    "States": {
-        "A": {"Type": "Pass", "Parameters": {"id.$": "$.id", "n.$": "States.MathAdd($.n, 1)"}, "Next": "B"},
-        "B": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "C"}], "Default": "C"},
-        "C": {"Type": "Pass", "End": True},
-    },
-}
+SMALL = JSONPATH  # engine_latency's 3-state machine
 
 
 def _deploy_tenant_template(engine: LocalEngine) -> None:

@@ -59,6 +59,16 @@ def _delete_then(prefix: str, then: State | Chain, expired: State | Chain, deadl
     return delete >> poll >> gone
 
 
+def _record_failure(name: str, *, then: Fail) -> Task:
+    """Record CREATE_FAILED with the status and reason in ``$.failure``, then ``then``; never overwrites
+    ACTIVE (a duplicate event) nor a delete's DELETING/DELETED (the condition fails: straight to ``then``)."""
+    return _record(name, "CREATE_FAILED", extra_set=", stackStatus = :st, statusReason = :why",
+                   extra_values={":st": {"S.$": "$.failure.status"}, ":why": {"S.$": "$.failure.reason"}},
+                   condition="#status IN (:creating, :failed)",
+                   condition_values={k: _OURS_VALUES[k] for k in (":creating", ":failed")}
+                   ).add_catch([CCF], then, result_path=None)
+
+
 def tenant_stack_create(name: str = "tenant-stack-create", *, deadline_seconds: int = DEADLINE_SECONDS,
                         placement: AccountPlacement | None = None) -> StateMachine:
     """Check the tenant id, register it, CreateStack (or adopt an existing one), poll until done, record
@@ -67,13 +77,7 @@ def tenant_stack_create(name: str = "tenant-stack-create", *, deadline_seconds: 
     start = _start()
     role_name = Pass("ChooseRoleName", parameters={"value.$": "States.UUID()"}, result_path="$.roleName")
     failed = Fail("CreateFailed", error=CREATE_FAILED, cause_path="$.failure.reason")
-    # never overwrites ACTIVE (a duplicate event) nor a delete's DELETING/DELETED
-    record_failure = _record("RecordCreateFailure", "CREATE_FAILED",
-                             extra_set=", stackStatus = :st, statusReason = :why",
-                             extra_values={":st": {"S.$": "$.failure.status"}, ":why": {"S.$": "$.failure.reason"}},
-                             condition="#status IN (:creating, :failed)",
-                             condition_values={k: _OURS_VALUES[k] for k in (":creating", ":failed")}
-                             ).add_catch([CCF], failed, result_path=None)
+    record_failure = _record_failure("RecordCreateFailure", then=failed)
     give_up = record_failure >> failed
     errored = Pass("CreateErrored", parameters={"status": "ERROR", "reason.$": "States.Format('{}: {}', "
                                                 "$.caught.Error, $.caught.Cause)"}, result_path="$.failure")
@@ -169,19 +173,9 @@ def tenant_stack_create(name: str = "tenant-stack-create", *, deadline_seconds: 
     stack_part = Chain.coerce(create) >> accepted
     if placement is not None:  # find the tenant's account first (kept when already placed)
         no_room = Fail("NoAccountCapacity", error=NO_ACCOUNT_CAPACITY, cause_path="$.failure.reason")
-        record_no_room = _record("RecordNoCapacity", "CREATE_FAILED",
-                                 extra_set=", stackStatus = :st, statusReason = :why",
-                                 extra_values={":st": {"S.$": "$.failure.status"}, ":why": {"S.$": "$.failure.reason"}},
-                                 condition="#status IN (:creating, :failed)",
-                                 condition_values={k: _OURS_VALUES[k] for k in (":creating", ":failed")}
-                                 ).add_catch([CCF], no_room, result_path=None)
+        record_no_room = _record_failure("RecordNoCapacity", then=no_room)
         refused_role = Fail("ProvisioningRoleRefused", error=PROVISIONING_REFUSED, cause_path="$.failure.reason")
-        record_refused = _record("RecordProvisioningRefused", "CREATE_FAILED",
-                                 extra_set=", stackStatus = :st, statusReason = :why",
-                                 extra_values={":st": {"S.$": "$.failure.status"}, ":why": {"S.$": "$.failure.reason"}},
-                                 condition="#status IN (:creating, :failed)",
-                                 condition_values={k: _OURS_VALUES[k] for k in (":creating", ":failed")}
-                                 ).add_catch([CCF], refused_role, result_path=None)
+        record_refused = _record_failure("RecordProvisioningRefused", then=refused_role)
         stack_part = check_provisioning(stack_part, record_refused >> refused_role)
         stack_part = place(placement, placed=stack_part, lost=supersede >> deleted_meanwhile,
                            full=record_no_room >> no_room, expired=expired, deadline=deadline_seconds,
