@@ -21,6 +21,7 @@ from moto import mock_aws
 
 from workflows.local.adaptations import install_all, instant_waits, mock_config
 from workflows.local.errors import EngineError, ExecutionTimeoutError
+from workflows.local.logs import apply_moto_logs
 from workflows.local.history import VisitedState, count_transitions, visited_states
 from workflows.local.json_values import to_json_safe
 
@@ -154,6 +155,7 @@ class LocalEngine:
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> "LocalEngine":
         install_all()
+        apply_moto_logs()  # quiet unless set_moto_logs(True): a bench or a script sees no moto noise either
         mock_config.set_mock_config(self._mock_config_source)  # validates before mocking starts
         self._saved_env = {k: os.environ.get(k) for k in ("AWS_DEFAULT_REGION",)}
         os.environ["AWS_DEFAULT_REGION"] = self.region

@@ -3,8 +3,8 @@
 moto logs every task failure it turns into an ASL error (with its whole parse tree) and every
 unexpected exception at ERROR level; with no logging configured, Python prints those on stderr.
 A command that reports the execution's error and cause itself (``workflows run``, ``workflows
-local``, the demo) does not want them there. The runner and the endpoint therefore keep them
-quiet by default; ``set_moto_logs(verbose=True)`` (a CLI's ``--verbose``) brings them back.
+local``, the demo, a bench) does not want them there. Every ``LocalEngine`` (so the runner, the
+endpoint and any script) therefore keeps them quiet by default; ``set_moto_logs(verbose=True)`` (a CLI's ``--verbose``) brings them back.
 """
 
 from __future__ import annotations
