@@ -153,15 +153,14 @@ def _partition_key_lookup(make_client: Callable[..., BaseClient], region: str,
     return lookup
 
 
-def authorize_client(client: BaseClient, role: AssumedRole | Callable[[], AssumedRole], region: str,
+def authorize_client(client: BaseClient, role_now: Callable[[], AssumedRole], region: str,
                      make_client: Callable[..., BaseClient]) -> None:
-    """Make every call of ``client`` pass the role's policies first, or raise AWS's error.
+    """Make every call of ``client`` pass the calling task's role's policies first, or raise AWS's error.
 
-    ``role`` is the role, or a function giving the role of the call being made (a cached task client
-    serves every task of its service: each thread names its task's role before calling)."""
+    ``role_now`` gives the role of the call being made: a cached task client serves every task of its
+    service and account, and each thread names its task's role before calling."""
     model = client.meta.service_model
     prefix = model.signing_name
-    role_now = role if callable(role) else (lambda: role)
 
     def authorize(params: dict[str, Any], model: Any, **_: Any) -> None:
         role = role_now()
