@@ -1,7 +1,8 @@
-"""CPU milliseconds per execution with the parse cache (adaptations/parse_cache.py) and without it.
+"""CPU milliseconds per execution without the parse cache (adaptations/parse_cache.py), with a cached
+ANTLR tree only (a fresh program per execution, the cache's first version) and with the shared program.
 
 Question: what does parsing each definition's text once, instead of at every execution, save? Side by
-side in one process, same engine, alternating blocks so that load drifts hit both: the lifecycle's
+side in one process, same engine, alternating blocks so that load drifts hit all three: the lifecycle's
 tenant-stack-create (~37 KB of ASL, real moto CloudFormation/IAM/DynamoDB calls) and a 3-state machine.
 CPU time (all threads) rather than wall time: the machine this runs on is shared.
 
@@ -31,8 +32,13 @@ def _deploy_tenant_template(engine: LocalEngine) -> None:
                                    Body=tenant_template())
 
 
-def cpu_ms_per_run(run: Callable[[int], Any], runs: int, cached: bool, offset: int) -> float:
+MODES = {"no cache": (False, False), "tree only": (True, False), "tree+program": (True, True)}
+
+
+def cpu_ms_per_run(run: Callable[[int], Any], runs: int, mode: str, offset: int) -> float:
+    cached, shared = MODES[mode]
     parse_cache.CACHE.max_entries = parse_cache.MAX_ENTRIES if cached else 0
+    parse_cache.SHARE_PROGRAMS = shared
     parse_cache.CACHE.clear()
     started = time.process_time()
     for i in range(runs):
@@ -56,15 +62,17 @@ def main(runs: int = 10) -> None:
         }
         for run in cases.values():  # warm-up: imports, ANTLR's DFA caches
             run(10**6).ok()
-        print(f"{'machine':<22}{'without cache':>16}{'with cache':>14}{'ratio':>8}")
+        print(f"{'machine':<22}" + "".join(f"{mode:>15}" for mode in MODES) + f"{'ratio':>22}")
         for name, run in cases.items():
-            without, with_ = [], []
+            samples: dict[str, list[float]] = {mode: [] for mode in MODES}
             for block in range(3):
-                without.append(cpu_ms_per_run(run, runs, False, 1000 * block))
-                with_.append(cpu_ms_per_run(run, runs, True, 1000 * block + 500))
-            a, b = sorted(without)[1], sorted(with_)[1]
-            print(f"{name:<22}{a:>13.1f} ms{b:>11.1f} ms{a / b:>7.2f}x")
+                for k, mode in enumerate(MODES):
+                    samples[mode].append(cpu_ms_per_run(run, runs, mode, 1000 * block + 300 * k))
+            medians = [sorted(samples[mode])[1] for mode in MODES]
+            ratios = " : ".join(f"{medians[0] / m:.2f}" for m in medians)
+            print(f"{name:<22}" + "".join(f"{m:>12.1f} ms" for m in medians) + f"{ratios:>22}")
     parse_cache.CACHE.max_entries = parse_cache.MAX_ENTRIES
+    parse_cache.SHARE_PROGRAMS = True
 
 
 if __name__ == "__main__":

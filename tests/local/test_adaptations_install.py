@@ -58,6 +58,8 @@ MOVED = [
     ("parser_scopes", "moto.stepfunctions.parser.asl.parse.preprocessor", "Preprocessor"),
     ("parse_cache", "moto.stepfunctions.parser.asl.parse.asl_parser", "AmazonStateLanguageParser"),
     ("parse_cache", "moto.stepfunctions.parser.asl.parse.asl_parser", "Preprocessor"),
+    ("parse_cache", "moto.stepfunctions.parser.asl.component.eval_component", "EvalComponent"),
+    ("parse_cache", "moto.stepfunctions.parser.asl.component.eval_component", "long_uid"),
     ("test_state", "moto.stepfunctions.parser.backend.test_state.execution", "TestStateExecution"),
     ("test_state", "moto.stepfunctions.parser.backend.test_state.execution_worker", "TestStateExecutionWorker"),
     ("test_state", "moto.stepfunctions.parser.asl.static_analyser.test_state.test_state_analyser", "TestStateStaticAnalyser"),

@@ -1,20 +1,23 @@
-"""Adaptation: a definition is lexed and parsed by ANTLR once, not at every execution.
+"""Adaptation: a definition is parsed once, not at every execution.
 
 moto 5.2.5 parses the whole definition text again at each StartExecution, StartSyncExecution and
 CreateStateMachine (``AmazonStateLanguageParser.parse``: ANTLR's pure-Python lexer and parser, then
 the ``Preprocessor`` that turns the parse tree into evaluation components). For the lifecycle
-machines (30-40 KB of ASL) the ANTLR part takes about 0.09 s of the 0.12 s parse, every time — about
-a third of a tenant-stack-create execution on the engine.
+machines (30-40 KB of ASL) that is 0.1-0.2 s of CPU every time; over this project's suite the
+Preprocessor alone was about a tenth of all CPU once the ANTLR tree was cached.
 
-What is kept: only the parse tree, which nothing changes once ANTLR has built it (the Preprocessor
-and every component only read it). The evaluation components are built afresh from it for every
-call, exactly as moto does after its own parse, so no execution ever shares a component (components
-hold per-execution state, and executions run concurrently in worker threads). A definition that
-does not parse is not cached: it raises moto's ``ASLParserException`` again each time.
+What is kept: the parse tree and the program (the evaluation components) built from it. Sharing the
+program between executions is what moto itself already does inside one execution: the iterations of
+a Map run one ItemProcessor program concurrently in worker threads, so every piece of per-execution
+state lives in the ``Environment`` an evaluation is given, never on a component. The one exception is
+``EvalComponent.heap_key``, the key under which a Retrier keeps its attempt count in the
+environment's heap: moto draws it lazily, unlocked, so two threads touching a fresh component could
+draw two keys and one of them would lose its count. It is made to be drawn once, under a lock.
 
-Keyed by the definition text as the parser receives it; at most ``MAX_ENTRIES`` trees are kept
-(least recently used first out), so a long-lived ``workflows local`` holding many machine versions
-stays bounded.
+A definition that does not parse is not cached: it raises moto's ``ASLParserException`` again each
+time. Keyed by the definition text as the parser receives it; at most ``MAX_ENTRIES`` entries are
+kept (least recently used first out), so a long-lived ``workflows local`` holding many machine
+versions stays bounded.
 """
 
 from __future__ import annotations
@@ -30,66 +33,73 @@ from workflows.local.errors import EngineAdaptationError
 
 NAME = "parse_cache"
 _PARSER = "moto.stepfunctions.parser.asl.parse.asl_parser"
+_COMPONENT = "moto.stepfunctions.parser.asl.component.eval_component"
 MAX_ENTRIES = 64
-# What the wrapper relies on in moto's parse: a fresh Preprocessor visits the tree, and both are returned.
+# False: a cache hit gets a fresh program built from the cached tree (this cache's first version, kept
+# so that bench/engine_parse_cache.py can set the two side by side).
+SHARE_PROGRAMS = True
+# What the wrapper relies on in moto's parse: the program and the tree are built from the text alone and returned.
 PINNED_SOURCE = ("preprocessor = Preprocessor()", "program = preprocessor.visit(tree)", "return program, tree")
 
 
-class TreeCache:
-    """A bounded, thread-safe map from definition text to its ANTLR parse tree."""
+class ParseCache:
+    """A bounded, thread-safe map from definition text to what parsing it gave (program and tree)."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._trees: OrderedDict[str, Any] = OrderedDict()
+        self._entries: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def get(self, definition: str) -> Any | None:
         with self._lock:
-            tree = self._trees.get(definition)
-            if tree is None:
+            entry = self._entries.get(definition)
+            if entry is None:
                 self.misses += 1
                 return None
-            self._trees.move_to_end(definition)
+            self._entries.move_to_end(definition)
             self.hits += 1
-            return tree
+            return entry
 
-    def put(self, definition: str, tree: Any) -> None:
+    def put(self, definition: str, entry: Any) -> None:
         with self._lock:
-            self._trees[definition] = tree
-            self._trees.move_to_end(definition)
-            while len(self._trees) > self.max_entries:
-                self._trees.popitem(last=False)
+            self._entries[definition] = entry
+            self._entries.move_to_end(definition)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
-            self._trees.clear()
+            self._entries.clear()
             self.hits = self.misses = 0
 
     def __len__(self) -> int:
-        return len(self._trees)
+        return len(self._entries)
 
 
-CACHE = TreeCache()
+CACHE = ParseCache()
 
 
 def _cached_parse(original: Callable[[str], tuple[Any, Any]], module: Any) -> Callable[[str], tuple[Any, Any]]:
     @functools.wraps(original)
     def parse(definition: str) -> tuple[Any, Any]:
-        tree = CACHE.get(definition) if isinstance(definition, str) else None
-        if tree is None:
-            program, tree = original(definition)
+        parsed = CACHE.get(definition) if isinstance(definition, str) else None
+        if parsed is None:
+            parsed = original(definition)
             if isinstance(definition, str):
-                CACHE.put(definition, tree)
-            return program, tree
-        return module.Preprocessor().visit(tree), tree
+                CACHE.put(definition, parsed)
+        elif not SHARE_PROGRAMS:
+            tree = parsed[1]
+            return module.Preprocessor().visit(tree), tree
+        return parsed
 
     return mark(parse, NAME, original)
 
 
 def install() -> None:
-    """Cache ``AmazonStateLanguageParser.parse``'s parse trees (idempotent)."""
+    """Cache what ``AmazonStateLanguageParser.parse`` gives, and draw heap keys once (idempotent)."""
+    _install_heap_keys()
     module = import_module(NAME, _PARSER)
     require_attr(NAME, module, "Preprocessor")
     parser = require_attr(NAME, module, "AmazonStateLanguageParser")
@@ -101,3 +111,33 @@ def install() -> None:
     if missing:
         raise EngineAdaptationError(NAME, f"AmazonStateLanguageParser.parse no longer has {missing}; re-check the cache")
     parser.parse = staticmethod(_cached_parse(parse, module))
+
+
+_KEY_LOCK = threading.Lock()
+_SLOT = "_EvalComponent__heap_key"
+
+
+def _install_heap_keys() -> None:
+    """Make ``EvalComponent.heap_key`` drawn once per component, whichever thread asks first."""
+    module = import_module(NAME, _COMPONENT)
+    component = require_attr(NAME, module, "EvalComponent")
+    require_attr(NAME, module, "long_uid")
+    current = component.__dict__.get("heap_key")
+    if not isinstance(current, property) or current.fget is None:
+        raise EngineAdaptationError(NAME, "EvalComponent.heap_key is no longer a property; re-check shared programs")
+    if is_patched(current.fget, NAME):
+        return
+    if _SLOT.removeprefix("_EvalComponent") not in inspect.getsource(current.fget):
+        raise EngineAdaptationError(NAME, f"EvalComponent.heap_key no longer keeps its key in {_SLOT}; re-check")
+
+    def heap_key(self: Any) -> str:
+        key = self.__dict__.get(_SLOT)
+        if key is None:
+            with _KEY_LOCK:
+                key = self.__dict__.get(_SLOT)
+                if key is None:
+                    key = module.long_uid()
+                    self.__dict__[_SLOT] = key
+        return key
+
+    component.heap_key = property(mark(heap_key, NAME, current.fget))
