@@ -8,10 +8,10 @@ one each), so adding or removing a case without updating the table fails here, w
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -31,13 +31,17 @@ GROUPS: dict[str, str] = {
 }
 
 
-def collected_counts() -> Counter[str]:
-    """Cases pytest collects in tests/conformance, per module."""
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", "-p", "no:randomly", "tests/conformance"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return Counter(Path(line.split("::", 1)[0]).name for line in done.stdout.splitlines() if "::" in line)
+def collected_counts(pytester: pytest.Pytester) -> Counter[str]:
+    """Cases pytest collects in tests/conformance, per module.
+
+    A ``pytest --collect-only`` of the folder with the project's configuration (rootdir and pyproject
+    found from the path), run by pytester in this process: the conformance modules are imported once per
+    worker anyway, and a separate interpreter would import workflows, moto and the plugins again."""
+    items, calls = pytester.inline_genitems("-n", "0", "-p", "no:randomly", str(ROOT / "tests" / "conformance"))
+    failed = [r for r in calls.getreports("pytest_collectreport") if r.failed]
+    assert not failed, "\n".join(str(r.longrepr) for r in failed)
+    assert all(item.nodeid.startswith("tests/conformance/") for item in items), items[:3]
+    return Counter(Path(item.nodeid.split("::", 1)[0]).name for item in items)
 
 
 def table(counts: Counter[str]) -> str:
@@ -52,9 +56,9 @@ def test_every_conformance_module_has_a_group() -> None:
     assert modules == set(GROUPS), f"name the group of {sorted(modules - set(GROUPS))} in GROUPS"
 
 
-def test_readme_table_is_the_collected_count_per_group() -> None:
+def test_readme_table_is_the_collected_count_per_group(pytester: pytest.Pytester) -> None:
     text = README.read_text(encoding="utf-8")
     found = re.search(re.escape(START) + r"\n(.*?)\n" + re.escape(END), text, re.S)
     assert found, f"README.md lacks the conformance table between {START} and {END}"
-    expected = table(collected_counts())
+    expected = table(collected_counts(pytester))
     assert found.group(1).strip() == expected, f"README's conformance table is stale; it should read:\n{expected}"

@@ -14,9 +14,11 @@ GROUPED = "import pytest, time\npytestmark = pytest.mark.xdist_group('g')\n" + "
 def test_loadgroup_puts_a_group_on_one_worker(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[1]))
     pytester.makepyfile(test_a=GROUPED, test_b=GROUPED.replace("test_", "test_b_"))
-    # the controller in this process (the workers are processes of their own, finding tests/ on PYTHONPATH)
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "tests.xdist_groups", "-n", "2",
-                                          "--dist", "loadgroup", "-v")
+    # the controller in this process (the workers are processes of their own, finding tests/ on PYTHONPATH:
+    # which worker runs what is the point). Hypothesis's plugin is left out: it has no part in grouping, and at
+    # the end of a session it imports hypothesis whole (about 1 s in each worker).
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+                                          "-p", "tests.xdist_groups", "-n", "2", "--dist", "loadgroup", "-v")
     result.assert_outcomes(passed=8)
     workers = set(re.findall(r"\[(gw\d)\].*PASSED.*@g", result.stdout.str()))
     assert len(workers) == 1, result.stdout.str()

@@ -6,12 +6,11 @@ Judged by what we did not write: cfn-lint on the synthesized template and cdk-na
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests import cfn_lint
 from tests.cdk.conftest import MACHINE, STACK
 
 
@@ -67,11 +66,8 @@ def test_the_authorizer_is_bundled_from_the_package(shop_synth) -> None:
 
 
 def test_cfn_lint_finds_no_errors(shop_synth) -> None:
-    cfn_lint = str(Path(sys.executable).parent / "cfn-lint")
-    run = subprocess.run([cfn_lint, "--format", "json", *map(str, shop_synth.templates)],
-                         capture_output=True, text=True, timeout=300)
-    findings = json.loads(run.stdout or "[]")
-    assert [f for f in findings if f["Level"] == "Error"] == [], run.stdout
+    findings = cfn_lint.lint_paths(shop_synth.templates)
+    assert cfn_lint.errors(findings) == {}, cfn_lint.report(findings)
 
 
 def test_cdk_nag_ran_and_found_nothing_unacknowledged(shop_synth) -> None:

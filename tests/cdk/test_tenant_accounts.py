@@ -10,14 +10,13 @@ what it was.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from tests import cfn_lint
 from tests.cdk.placed import ACCOUNTS, CONTEXT, PLATFORM, synth_app, write_placed_project
 from workflows.cdk.accounts import TenantAccounts, TenantAccountsError
 from workflows.cdk.lifecycle import BOUNDED_PROVISIONING, ROLE_PROVISIONING
@@ -240,11 +239,8 @@ def test_placed_machines_get_the_three_substitutions_and_their_asl_unchanged(pla
 
 def test_cfn_lint_finds_no_errors_in_the_accounts_stacks(placed) -> None:
     templates = [placed.outdir / f"{STACK}-Tenants-{a}.template.json" for a in ACCOUNTS]
-    cfn_lint = str(Path(sys.executable).parent / "cfn-lint")
-    run = subprocess.run([cfn_lint, "--format", "json", str(placed.outdir / f"{STACK}.template.json"),
-                          *map(str, templates)], capture_output=True, text=True, timeout=300)
-    errors = [f for f in json.loads(run.stdout or "[]") if f["Level"] == "Error"]
-    assert errors == [], json.dumps(errors, indent=1)
+    errors = cfn_lint.errors(cfn_lint.lint_paths([placed.outdir / f"{STACK}.template.json", *templates]))
+    assert errors == {}, cfn_lint.report(errors)
 
 
 def test_cdk_nag_judged_every_stack(placed) -> None:

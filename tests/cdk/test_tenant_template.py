@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import ast
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import boto3
 from moto import mock_aws
 
+from tests import cfn_lint
 from workflows.cdk.tenant_template import TENANT_ACTIONS, synth_tenant_template
 from workflows.patterns.tenant_stacks import TEMPLATE_PARAMETERS, boundary_document
 
@@ -49,9 +48,8 @@ def test_the_role_trusts_only_the_caller_roles_and_carries_the_boundary() -> Non
 def test_cfn_lint_finds_nothing_in_the_template(tmp_path: Path) -> None:
     path = tmp_path / "tenant-stack.json"
     path.write_text(synth_tenant_template(), encoding="utf-8")
-    cfn_lint = str(Path(sys.executable).parent / "cfn-lint")
-    run = subprocess.run([cfn_lint, "--format", "json", str(path)], capture_output=True, text=True)
-    assert json.loads(run.stdout or "[]") == [], run.stdout
+    findings = cfn_lint.lint_paths([path])
+    assert cfn_lint.anything(findings) == {}, cfn_lint.report(findings)
 
 
 def test_moto_cloudformation_deploys_it() -> None:
@@ -90,9 +88,8 @@ def test_the_boundary_is_lint_free_and_keys_on_the_roles_tag(tmp_path: Path) -> 
     path = tmp_path / "boundary.json"
     path.write_text(json.dumps({"Resources": {"Boundary": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
         "PolicyDocument": document}}}}), encoding="utf-8")
-    cfn_lint = str(Path(sys.executable).parent / "cfn-lint")
-    run = subprocess.run([cfn_lint, "--format", "json", str(path)], capture_output=True, text=True)
-    assert json.loads(run.stdout or "[]") == [], run.stdout
+    findings = cfn_lint.lint_paths([path])
+    assert cfn_lint.anything(findings) == {}, cfn_lint.report(findings)
 
 
 def test_committed_tenant_template_is_the_cdk_synth() -> None:

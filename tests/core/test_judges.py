@@ -7,12 +7,12 @@ that they do judge.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests import cfn_lint
 from tests.core import examples
 from workflows.project import example_project
 
@@ -77,22 +77,45 @@ def _template(definitions: dict[str, str]) -> dict:
     return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
 
 
-def _cfn_lint(template: dict, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def _cfn_lint(template: dict, tmp_path: Path) -> dict[str, list]:
+    """cfn-lint's findings on the template written to a file (in this process: tests/cfn_lint.py)."""
     path = tmp_path / "template.json"
     path.write_text(json.dumps(template))
-    exe = shutil.which("cfn-lint")
-    assert exe, "cfn-lint is part of the test extra"
-    return subprocess.run([exe, "--format", "parseable", str(path)], capture_output=True, text=True, timeout=300)
+    return cfn_lint.lint_paths([path])
 
 
 def test_cfn_lint_accepts_every_machine(tmp_path: Path) -> None:
-    result = _cfn_lint(_template(machines()), tmp_path)
-    errors = [line for line in result.stdout.splitlines() if ":E" in line]
-    assert not errors, result.stdout
+    findings = _cfn_lint(_template(machines()), tmp_path)
+    errors = {path: [m for m in matches if m.rule.id.startswith("E")] for path, matches in findings.items()}
+    assert not any(errors.values()), cfn_lint.report(errors)
 
 
 def test_cfn_lint_rejects_a_broken_machine(tmp_path: Path) -> None:
     broken = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B", "Bogus": 1},
                                          "B": {"Type": "Succeed"}}}
-    result = _cfn_lint(_template({"broken": json.dumps(broken)}), tmp_path)
-    assert ":E3601" in result.stdout, result.stdout
+    findings = _cfn_lint(_template({"broken": json.dumps(broken)}), tmp_path)
+    assert "E3601" in {m.rule.id for matches in findings.values() for m in matches}, cfn_lint.report(findings)
+
+
+def test_the_shared_cfn_lint_finds_what_a_fresh_one_finds(tmp_path: Path) -> None:
+    """tests/cfn_lint.py loads cfn-lint's rules once and reuses them; a template judged after another one
+    gets exactly the findings (rule, place, message) of ``cfnlint.api.lint_file``, which loads the rules
+    afresh and reads the file as the command line does. The template has an error and a warning, so both
+    levels are compared; the broken machine's E3601 is placed deep in the definition."""
+    from cfnlint.api import lint_file
+
+    broken = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B", "Bogus": 1},
+                                         "B": {"Type": "Succeed"}}}
+    template = _template({"broken": json.dumps(broken), "fine": examples.ALL[0]().substituted()})
+    template["Parameters"] = {"Unused": {"Type": "String"}}
+    cfn_lint.lint_text(json.dumps(_template({"other": examples.ALL[-1]().substituted()})))  # judged first
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(template, indent=1))
+    [shared] = cfn_lint.lint_paths([path]).values()
+    fresh = lint_file(path)
+
+    def seen(matches: list) -> list[tuple]:
+        return sorted((m.rule.id, m.linenumber, m.columnnumber, m.message) for m in matches)
+
+    assert seen(shared) == seen(fresh)
+    assert {"E3601", "W2001"} <= {m.rule.id for m in fresh}, seen(fresh)

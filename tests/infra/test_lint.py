@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+
+from tests import cfn_lint
 
 pytestmark = pytest.mark.xdist_group("example-synth")  # one synth per session, on one worker
 
 
 def test_cfn_lint_finds_no_errors(synth) -> None:
     assert len(synth.templates) == 2  # the app stack and the tenant template
-    cfn_lint = str(Path(sys.executable).parent / "cfn-lint")
-    run = subprocess.run([cfn_lint, "--format", "json", *map(str, synth.templates)], capture_output=True, text=True)
-    findings = json.loads(run.stdout or "[]")
-    errors = [f for f in findings if f["Level"] == "Error"]
-    assert errors == [], json.dumps(errors, indent=1)
+    errors = cfn_lint.errors(cfn_lint.lint_paths(synth.templates))
+    assert errors == {}, cfn_lint.report(errors)
 
 
 def test_cdk_nag_ran_and_every_acknowledgment_has_a_reason(synth) -> None:

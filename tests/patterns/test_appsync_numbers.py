@@ -14,6 +14,7 @@ stored verbatim. Anything else is ``Resolver.InvalidArgument`` naming the field.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import shutil
@@ -75,6 +76,37 @@ def _expression(entity: type) -> str:
 
 
 MEASURE, PRICE = _expression(Measure), _expression(Price)
+
+
+@functools.cache
+def _compiled(expression: str) -> jsonata.Jsonata:
+    """jsonata-python's parse of an expression, made once: compiling MEASURE costs about 60 ms, more than
+    evaluating it, and the property tests evaluate it hundreds of times."""
+    return jsonata.Jsonata(expression)
+
+
+def _evaluate(expression: str, given: Any) -> Any:
+    """What jsonata-python gives for ``given``, as JSON (what the machine would pass on).
+
+    The compiled expression is shared, so each call gets its own (empty) bindings frame: evaluated without
+    bindings, jsonata-python binds into the compiled expression's own frame, where a top-level
+    ``$x := ...`` would outlive the call (see the test below)."""
+    return json.loads(json.dumps(_compiled(expression).evaluate(given, {})))
+
+
+def test_a_compiled_expression_is_reused_and_carries_nothing_from_one_evaluation_to_the_next() -> None:
+    """The reuse above gives exactly what a fresh compile gives, whatever was evaluated before."""
+    values = [1 / 3, 2**53 + 2.0, 12.5, 1e126, 2**53 - 1]
+    for value in [*values, *reversed(values)]:
+        given = {"id": "m", "value": _machine_input(value)}
+        assert _evaluate(MEASURE, given) == json.loads(json.dumps(jsonata.Jsonata(MEASURE).evaluate(given))), value
+    for amount in ["12.50", 3, "1E+2"]:
+        given = {"id": "p", "amount": amount}
+        assert _evaluate(PRICE, given) == json.loads(json.dumps(jsonata.Jsonata(PRICE).evaluate(given))), amount
+    assert _compiled(MEASURE) is _compiled(MEASURE)
+    # a variable bound at the top level of one evaluation is gone in the next
+    probe = '$exists($seen) ? "stale " & $seen : $seen := $'
+    assert [_evaluate(probe, "a"), _evaluate(probe, "b")] == ["a", "b"]
 INEXACT = ("input.value must be a number DynamoDB can store exactly: an integer within +/-2^53, or at most 15 "
            "significant digits, magnitude 1E-130 to 9.99E+125 (declare the field Decimal and send a string for "
            "more digits)")
@@ -147,7 +179,7 @@ json_numbers = st.one_of(finite, short_decimals, st.integers(-(2**31), 2**31 - 1
 @example(1.7976931348623151e308)
 @example(-0.0)
 def test_json_numbers_are_stored_exactly_or_refused_in_jsonata_python(value: float | int) -> None:
-    result = json.loads(json.dumps(jsonata.Jsonata(MEASURE).evaluate({"id": "m", "value": _machine_input(value)})))
+    result = _evaluate(MEASURE, {"id": "m", "value": _machine_input(value)})
     _check(value, result)
 
 
@@ -186,11 +218,10 @@ def test_json_numbers_are_stored_exactly_or_refused_in_jsonata_js() -> None:
     values = _doubles(1000, seed=12)  # plus the 21 boundaries; 3,000 took 9 s of jsonata-python for no new class
     inputs = [{"id": "m", "value": _machine_input(v)} for v in values]
     results = _jsonata_js(MEASURE, inputs)
-    python = jsonata.Jsonata(MEASURE)
     for value, given_input, result in zip(values, inputs, results):
         assert "value" in result, (value, result)
         _check(value, result["value"])
-        ours = json.loads(json.dumps(python.evaluate(given_input)))
+        ours = _evaluate(MEASURE, given_input)
         _check(value, ours)
     accepted = sum("item" in r["value"] for r in results)
     assert 0.2 < accepted / len(results) < 0.8  # both classes are exercised
@@ -212,7 +243,7 @@ decimal_texts = st.one_of(
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(decimal_texts)
 def test_decimal_strings_are_stored_verbatim(text: str) -> None:
-    result = json.loads(json.dumps(jsonata.Jsonata(PRICE).evaluate({"id": "p", "amount": text})))
+    result = _evaluate(PRICE, {"id": "p", "amount": text})
     assert result == {"item": {"id": {"S": "p"}, "amount": {"N": text}}}, (text, result)
     assert DESERIALIZER.deserialize(result["item"]["amount"]) == Decimal(text)
 
@@ -224,7 +255,7 @@ REFUSED_DECIMALS = [12.5, 3, "1" * 39, "1E+126", "1e-131", "+1", ".5", "5.", "00
 @pytest.mark.parametrize("amount", REFUSED_DECIMALS)
 def test_decimal_fields_refuse_numbers_and_non_decimal_strings(amount: Any) -> None:
     """A JSON number may have lost digits before the machine saw it; a string DynamoDB would refuse is named."""
-    result = json.loads(json.dumps(jsonata.Jsonata(PRICE).evaluate({"id": "p", "amount": amount})))
+    result = _evaluate(PRICE, {"id": "p", "amount": amount})
     expected = "input.amount is required and must be" if amount is None else NOT_DECIMAL
     assert result["reason"].startswith(expected), (amount, result)
 
@@ -233,9 +264,8 @@ def test_decimal_rule_is_the_same_in_jsonata_js() -> None:
     texts = [t for t in (_dynamodb_decimal(random.Random(i).randint(-(10**38), 10**38), i % 290 - 165)
                          for i in range(400)) if t is not None]
     inputs = [{"id": "p", "amount": a} for a in texts + REFUSED_DECIMALS]
-    python = jsonata.Jsonata(PRICE)
     for given_input, result in zip(inputs, _jsonata_js(PRICE, inputs)):
-        assert result["value"] == json.loads(json.dumps(python.evaluate(given_input))), (given_input, result)
+        assert result["value"] == _evaluate(PRICE, given_input), (given_input, result)
 
 
 # -- the machines, on the local engine ---------------------------------------------------------------------------

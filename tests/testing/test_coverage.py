@@ -100,9 +100,11 @@ def test_xdist_workers_are_merged_by_the_controller(pytester: pytest.Pytester) -
     head, _, rest = TESTS.partition("def test_map_path")
     map_test, _, client_test = ("def test_map_path" + rest).partition("def test_failing_read")
     pytester.makepyfile(test_a=head + map_test, test_b=head + "def test_failing_read" + client_test)
-    # the controller in this process (the workers are processes of their own either way)
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q", "-n", "2", "--dist", "loadfile",
-                                          "--sfn-coverage-json", "cov.json")
+    # the controller in this process; the workers are processes of their own, which is the point: each
+    # records its own coverage and the controller merges them. Hypothesis's plugin is left out: it has no
+    # part in this, and at the end of a session it imports hypothesis whole (about 1.5 s in each worker).
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-q", "-n", "2",
+                                          "--dist", "loadfile", "--sfn-coverage-json", "cov.json")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["tiny*2*100% (5/5)*2/3*1/2*1/2*1/1"])
     assert _items(json.loads((pytester.path / "cov.json").read_text())) == EXPECTED_ITEMS
@@ -110,6 +112,7 @@ def test_xdist_workers_are_merged_by_the_controller(pytester: pytest.Pytester) -
 
 def test_without_the_option_nothing_is_reported_nor_moto_imported(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_x="import sys\ndef test_x():\n    assert 'moto' not in sys.modules\n")
+    # a separate interpreter: this one has imported moto already, so only a fresh one can show it is not
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist", "-q")
     result.assert_outcomes(passed=1)
     assert "state-machine coverage" not in result.stdout.str()
