@@ -4,3 +4,16 @@ line here: pytest loads them through the package's ``pytest11`` entry point."""
 
 pytest_plugins = ["workflows.local.pytest_plugin", "pytester", "tests.xdist_groups"]
 
+
+
+def pytest_configure(config: object) -> None:
+    """Collect garbage less often in every test process (the controller and each xdist worker).
+
+    The engine allocates millions of short-lived objects (ANTLR tokens, botocore dicts, history events);
+    at Python's default (a young collection every 700 net allocations) the collector took 11.0 s of the
+    48.4 s of CPU of the rollout and placement modules, 6,010 collections. At 50,000 it took 4.7 s of
+    41.3 s, 61 collections, for 7 % more peak memory (measured with gc.callbacks, one process).
+    """
+    import gc
+
+    gc.set_threshold(50_000, 20, 100)
