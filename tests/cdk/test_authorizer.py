@@ -38,6 +38,19 @@ def token(key: rsa.RSAPrivateKey, **claims: object) -> str:
                       headers={"kid": "k1"})
 
 
+_session: boto3.session.Session | None = None
+
+
+def _warm_session() -> boto3.session.Session:
+    """One boto3 session for every test here, created inside the first mock (so it holds moto's fake keys,
+    the same in every mock). Why: ``mock_aws`` drops ``boto3.DEFAULT_SESSION``, so the fixture's client and the
+    handler's ``boto3.resource`` otherwise built a new session per test, re-reading botocore's JSON models."""
+    global _session
+    if _session is None:
+        _session = boto3.session.Session()
+    return _session
+
+
 @pytest.fixture
 def tenants(monkeypatch: pytest.MonkeyPatch, jwks: dict):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
@@ -47,6 +60,8 @@ def tenants(monkeypatch: pytest.MonkeyPatch, jwks: dict):
     monkeypatch.setenv("TENANTS_TABLE", "tenants")
     monkeypatch.setenv("TTL_SECONDS", "120")
     with mock_aws():
+        # The handler's boto3.resource reads the default session; moto's stop restores the one before the mock.
+        boto3.DEFAULT_SESSION = _warm_session()
         ddb = boto3.client("dynamodb")
         ddb.create_table(TableName="tenants", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],

@@ -286,3 +286,30 @@ def test_concurrent_tasks_of_two_tenants_each_run_under_their_own_role(aws: dict
             assert result.error == "DynamoDB.AccessDeniedException", result
             assert f"assumed-role/{tenant}/" in result.cause
     assert len(credentials.TASK_CLIENTS) - made_before <= 1  # one role-bound DynamoDB client at most, not 40
+
+
+@pytest.mark.parametrize("stubbing", [True, False], ids=["in-process", "server"])
+def test_task_clients_are_made_as_motos_factory_makes_them(stubbing: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Our task-client factory copies moto's ``boto_client_for`` onto a long-lived session (moto's own one
+    rebuilt boto3's default session after every mock start): same keys, region, endpoint (the server's port
+    when moto is not stubbing botocore), validation, retries and timeouts. Fails if a moto upgrade changes
+    how its factory makes clients."""
+    from moto.core.models import botocore_stubber
+
+    monkeypatch.setattr(botocore_stubber, "enabled", stubbing)
+    monkeypatch.setenv("MOTO_PORT", "4599")
+    original = credentials._originals.get("boto_client_for") or credentials._patching.import_module(
+        credentials.ADAPTATION, credentials.BOTO_CLIENT_MODULE).boto_client_for
+    theirs = original(region="eu-west-1", service="dynamodb")
+    ours = credentials.moto_task_client(region="eu-west-1", service="dynamodb")
+
+    def described(client: Any) -> dict[str, Any]:
+        config, keys = client.meta.config, client._request_signer._credentials
+        return {"region": client.meta.region_name, "endpoint": client.meta.endpoint_url,
+                "keys": (keys.access_key, keys.secret_key), "validation": config.parameter_validation,
+                "retries": config.retries, "timeouts": (config.connect_timeout, config.read_timeout),
+                "host_prefix": config.inject_host_prefix}
+
+    assert described(ours) == described(theirs)
+    assert described(ours)["endpoint"] == ("https://dynamodb.eu-west-1.amazonaws.com" if stubbing
+                                           else "http://localhost:4599")

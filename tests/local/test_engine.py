@@ -99,10 +99,9 @@ def test_dynamodb_streams_client_reads_records() -> None:
         assert [r["eventName"] for r in records] == ["INSERT"]
 
 
-def test_each_engine_has_clients_of_its_own() -> None:
-    """Clients come from one long-lived session (their service models stay loaded) but are never shared
-    between engines: a handler one test registers on its engine's client (as ``credentials.in_account``
-    does) ends with that engine."""
+def test_a_client_changed_during_its_engine_is_never_lent_again() -> None:
+    """A handler one test registers on its engine's client (as ``credentials.in_account`` does) ends with that
+    engine: such a client is dropped when the engine ends, and the next engine gets another."""
     seen: list[str] = []
     with LocalEngine() as first:
         client = first.client("sts")
@@ -112,6 +111,71 @@ def test_each_engine_has_clients_of_its_own() -> None:
         assert second.client("sts") is not client
         second.client("sts").get_caller_identity()
     assert seen == ["first"]
+
+
+def test_an_unchanged_client_serves_the_next_engine_on_that_engines_fresh_account() -> None:
+    """Engines lend each other unchanged clients (making one costs milliseconds; every engine made several),
+    and a lent client sees the later engine's state only: moto's stubbing is process-wide and each mock
+    starts from empty backends. boto3 clients are thread-safe and hold no service state
+    (https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html)."""
+    with LocalEngine() as first:
+        client = first.client("dynamodb")
+        create_table(first, "kept")
+        assert client.list_tables()["TableNames"] == ["kept"]
+    with LocalEngine() as second:
+        assert second.client("dynamodb") is client
+        assert client.list_tables()["TableNames"] == []
+        create_table(second, "again")
+        second.client("dynamodb").put_item(TableName="again", Item={"pk": {"S": "a"}, "sk": {"S": "1"}})
+        assert client.scan(TableName="again")["Count"] == 1
+
+
+def test_a_client_with_a_replaced_attribute_is_not_lent_again() -> None:
+    """Not only handlers: a client whose attribute a test replaced (a stubbed method) stays with its engine."""
+    with LocalEngine() as first:
+        client = first.client("sts")
+        client.get_caller_identity = lambda: {"Account": "stubbed"}  # type: ignore[method-assign]
+    with LocalEngine() as second:
+        assert second.client("sts") is not client
+        assert second.client("sts").get_caller_identity()["Account"] == LocalEngine.account_id
+
+
+def test_a_handler_registered_and_unregistered_leaves_the_client_lendable() -> None:
+    """What ``Target.start_sync`` does (a capture hook around one call) leaves the client as it was made."""
+    with LocalEngine() as first:
+        client = first.client("sts")
+        client.meta.events.register("before-sign", lambda **_: None, unique_id="probe")
+        client.get_caller_identity()
+        client.meta.events.unregister("before-sign", unique_id="probe")
+    with LocalEngine() as second:
+        assert second.client("sts") is client
+
+
+def test_engines_active_together_never_share_a_client() -> None:
+    """A client is held by one engine at a time, even when two are active (nested) at once."""
+    with LocalEngine() as outer:
+        outer_client = outer.client("sts")
+    with LocalEngine() as outer, LocalEngine() as inner:
+        assert outer.client("sts") is outer_client
+        assert inner.client("sts") is not outer_client
+
+
+class _Ireland(LocalEngine):
+    region = "eu-west-1"
+
+
+def test_another_region_gets_a_client_of_its_own() -> None:
+    """Clients are lent by what they are made from (service, region, endpoint): a client of us-east-1 never
+    serves an engine in eu-west-1, and a stream client's regional endpoint follows the engine's region."""
+    with LocalEngine() as first:
+        east, east_streams = first.client("sts"), first.client("dynamodbstreams")
+    with _Ireland() as ireland:
+        west, west_streams = ireland.client("sts"), ireland.client("dynamodbstreams")
+        assert west is not east and west_streams is not east_streams
+        assert west.meta.region_name == "eu-west-1"
+        assert west_streams.meta.endpoint_url == "https://streams.dynamodb.eu-west-1.amazonaws.com"
+    with LocalEngine() as again:
+        assert again.client("sts") is east and again.client("sts").meta.region_name == "us-east-1"
 
 
 _EVERY_KIND = {

@@ -263,17 +263,28 @@ def platform_roles(engine: LocalEngine) -> str:
         return arn
 
 
+_account_clients: dict[tuple[str, str, str], Any] = {}
+
+
 def account_client(engine: LocalEngine, service: str, account: str) -> Any:
-    """A client whose every call goes to moto's backends of ``account`` (a fresh one: ``engine.client`` is
-    shared, and ``in_account`` would move it for good)."""
-    import boto3
+    """A client whose every call goes to moto's backends of ``account`` (not ``engine.client``: ``in_account``
+    would move that one for good).
+
+    One per (service, region, account) for the whole process, from the engine's long-lived session: a new
+    ``boto3.client`` after each mock start built a new session and re-read botocore's JSON models (about 6 s
+    of the suite). Sharing is safe because such a client holds no moto state (moto's stubbing is
+    process-wide), its only handler is the account header, and callers here add none."""
     from botocore.config import Config
 
     from workflows.local.adaptations.credentials import in_account
+    from workflows.local.engine import _create_client
 
-    client = boto3.client(service, region_name=engine.region, aws_access_key_id="testing",
-                          aws_secret_access_key="testing", config=Config(retries={"max_attempts": 1}))
-    return in_account(client, account)
+    key = (service, engine.region, account)
+    if key not in _account_clients:
+        client = _create_client(service, region_name=engine.region, aws_access_key_id="testing",
+                                aws_secret_access_key="testing", config=Config(retries={"max_attempts": 1}))
+        _account_clients.setdefault(key, in_account(client, account))
+    return _account_clients[key]
 
 
 def provisioning_policy(account: str, region: str) -> dict:

@@ -123,14 +123,99 @@ def _client_session() -> boto3.session.Session:
 
     Why not boto3's default session: starting a mock (every engine) drops ``boto3.DEFAULT_SESSION``,
     so each engine's first clients reloaded botocore's service models (25-70 ms a client, four or
-    five clients an engine). A session of our own keeps its loaded models; each engine still gets
-    clients of its own, so handlers a test registers on them end with the engine.
+    five clients an engine). A session of our own keeps its loaded models.
     """
     global _session
     with _session_lock:
         if _session is None:
             _session = boto3.session.Session()
         return _session
+
+
+def _create_client(service: str, **kwargs: Any) -> Any:
+    """A new client from the shared session, made under its lock (a boto3 session is not thread-safe)."""
+    session = _client_session()
+    with _session_lock:
+        return session.client(service, **kwargs)
+
+
+# Attributes botocore fills on first use from the service model alone (``client.exceptions``).
+_LAZY_CLIENT_ATTRIBUTES = frozenset({"_exceptions"})
+
+
+def _fingerprint(client: Any) -> list[Any] | None:
+    """What a client's behaviour depends on that a user can change: the handlers on its event emitter (in
+    order, with their events) and the objects it and its ``meta`` hold. None when botocore's emitter is
+    not laid out as expected (then the client is never lent again)."""
+    try:
+        emitter = client.meta.events._emitter
+        parts: list[Any] = []
+
+        def walk(node: dict[str, Any], path: str) -> None:
+            values = node.get("values")
+            if values is not None and (values.first or values.middle or values.last):  # emptied == never used
+                parts.append(path)
+                parts.extend((*values.first, "|", *values.middle, "|", *values.last, "|"))
+            for key, child in node.get("children", {}).items():
+                walk(child, f"{path}.{key}")
+
+        walk(emitter._handlers._root, "")
+        parts.append("unique")
+        parts.extend(emitter._unique_id_handlers)
+        for owner in (client, client.meta):
+            parts.append("attributes")
+            for name, value in vars(owner).items():
+                if name not in _LAZY_CLIENT_ATTRIBUTES:
+                    parts.extend((name, value))
+        return parts
+    except (AttributeError, TypeError):
+        return None
+
+
+def _unchanged(before: list[Any] | None, after: list[Any] | None) -> bool:
+    return (before is not None and after is not None and len(before) == len(after)
+            and all(a is b or (type(a) is str and a == b) for a, b in zip(before, after)))
+
+
+class _ClientPool:
+    """Engine clients that no active engine holds, kept for the next engine.
+
+    Why: making a client costs 3-10 ms of CPU (most of it copying the session's event handlers and
+    building a class of ~100-200 methods), and every engine made four or five; the suite made thousands.
+    A plain engine client holds no moto state (moto's stubbing of botocore is process-wide, its backends
+    are reset by the mock), so the next engine can use it -- as long as nobody changed it. A client lent
+    to an engine is held by that engine alone until it ends; it comes back only if its handlers and
+    attributes are exactly what they were when it was made (a test that registered a handler on it, or
+    ``credentials.in_account``, makes it the engine's own for good: it is dropped when the engine ends).
+    Key: everything a client is made from that may differ (service, region, endpoint).
+    """
+
+    def __init__(self) -> None:
+        self._free: dict[tuple[Any, ...], list[tuple[Any, list[Any] | None]]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: tuple[Any, ...], make: Callable[[], Any]) -> tuple[Any, list[Any] | None]:
+        with self._lock:
+            free = self._free.get(key)
+            if free:
+                return free.pop()
+        client = make()
+        return client, _fingerprint(client)
+
+    def give_back(self, key: tuple[Any, ...], client: Any, fingerprint: list[Any] | None) -> bool:
+        """Keep ``client`` for the next engine if it is as it was made; True if kept."""
+        if not _unchanged(fingerprint, _fingerprint(client)):
+            return False
+        with self._lock:
+            self._free.setdefault(key, []).append((client, fingerprint))
+        return True
+
+    def __len__(self) -> int:
+        with self._lock:
+            return sum(len(free) for free in self._free.values())
+
+
+_CLIENT_POOL = _ClientPool()
 
 
 class LocalEngine:
@@ -149,6 +234,8 @@ class LocalEngine:
         self._instant_waits = instant_waits
         self._mock: Any = None
         self._clients: dict[str, Any] = {}
+        self._lent: dict[str, tuple[tuple[Any, ...], list[Any] | None]] = {}  # service -> (pool key, fingerprint)
+        self._clients_lock = threading.Lock()
         self._machines: dict[str, tuple[str, str]] = {}  # name -> (arn, type)
         self._default_role: str | None = None
 
@@ -170,7 +257,7 @@ class LocalEngine:
                 self._mock.stop()
         finally:
             self._mock = None
-            self._clients.clear()
+            self._return_clients()
             mock_config.set_mock_config(None)
             instant_waits.set_enabled(False)
             instant_waits.clear()
@@ -186,18 +273,36 @@ class LocalEngine:
 
     # -- clients and resources -------------------------------------------------------------
     def client(self, service: str) -> Any:
-        """A boto3 client on the mocked account (host prefixes off, as for any local endpoint)."""
+        """A boto3 client on the mocked account (host prefixes off, as for any local endpoint).
+
+        The engine's own while it is active (a handler registered on it ends with the engine); an
+        unchanged one may serve a later engine (see ``_ClientPool``)."""
         self._require_active()
-        if service not in self._clients:
-            self._clients[service] = _client_session().client(
-                service,
-                endpoint_url=_ENDPOINT_OVERRIDES.get(service, "").format(region=self.region) or None,
-                region_name=self.region,
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-                config=Config(inject_host_prefix=False, retries={"max_attempts": 1}),
-            )
-        return self._clients[service]
+        client = self._clients.get(service)
+        if client is None:
+            with self._clients_lock:
+                client = self._clients.get(service)
+                if client is None:
+                    endpoint = _ENDPOINT_OVERRIDES.get(service, "").format(region=self.region) or None
+                    key = (service, self.region, endpoint)
+                    client, fingerprint = _CLIENT_POOL.take(key, lambda: _create_client(
+                        service,
+                        endpoint_url=endpoint,
+                        region_name=self.region,
+                        aws_access_key_id="testing",
+                        aws_secret_access_key="testing",
+                        config=Config(inject_host_prefix=False, retries={"max_attempts": 1}),
+                    ))
+                    self._lent[service] = (key, fingerprint)
+                    self._clients[service] = client
+        return client
+
+    def _return_clients(self) -> None:
+        with self._clients_lock:
+            for service, client in self._clients.items():
+                key, fingerprint = self._lent.pop(service)
+                _CLIENT_POOL.give_back(key, client, fingerprint)
+            self._clients.clear()
 
     def default_role_arn(self) -> str:
         """An execution role Step Functions may assume, allowed every action (created once)."""

@@ -33,7 +33,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.core.config import default_user_config
@@ -392,8 +391,13 @@ class LocalEndpoint:
                 ) from None
 
     def client(self, service: str) -> Any:
-        """A boto3 client for this endpoint (dummy keys, us-east-1, no host prefix)."""
-        return boto3.client(
+        """A boto3 client for this endpoint (dummy keys, us-east-1, no host prefix).
+
+        From the engine's long-lived session, not boto3's default one: a mock start (any engine's) drops
+        ``boto3.DEFAULT_SESSION``, and a new session re-reads botocore's JSON models (50-100 ms)."""
+        from workflows.local.engine import _create_client
+
+        return _create_client(
             service,
             endpoint_url=self.url,
             region_name=REGION,

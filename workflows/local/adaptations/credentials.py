@@ -234,6 +234,38 @@ def _reach() -> tuple[Any, ...]:
     return ("stub",) if botocore_stubber.enabled else ("server", moto_server_port())
 
 
+def moto_task_client(region: str, service: str, state_credentials: Any = None) -> BaseClient:
+    """What moto 5.2.5's ``boto_client_for`` makes (keys ``ak``/``sk``, no parameter validation, one attempt,
+    its timeouts, the server's port when not stubbing), from the engine's long-lived boto3 session.
+
+    Why not moto's function itself: it calls ``boto3.client``, and every mock start drops
+    ``boto3.DEFAULT_SESSION``, so each engine's first task clients built a new session and re-read
+    botocore's JSON models. ``tests/local/test_credentials.py`` checks both make the same client."""
+    from botocore.config import Config
+    from moto.core.models import botocore_stubber
+    from moto.settings import moto_server_port
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+
+    from workflows.local.engine import _create_client
+
+    kwargs: dict[str, Any] = {}
+    if not botocore_stubber.enabled:
+        kwargs["endpoint_url"] = f"http://localhost:{moto_server_port()}"
+    return _create_client(
+        service,
+        aws_access_key_id="ak",
+        aws_secret_access_key="sk",
+        region_name=region,
+        config=Config(
+            parameter_validation=False,
+            retries={"max_attempts": 0, "total_max_attempts": 1},
+            connect_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+            read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+        ),
+        **kwargs,
+    )
+
+
 def _failure(env: Any, error: str, cause: str) -> Exception:
     from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
@@ -291,7 +323,7 @@ def install() -> None:
         def account_client(region: str, service: str, account: str) -> BaseClient:
             """A plain (unauthorized) client on ``account``: the engine reading IAM or a key schema."""
             return TASK_CLIENTS.get(("engine", region, service, account, _reach()),
-                                    lambda: in_account(current(region=region, service=service), account))
+                                    lambda: in_account(moto_task_client(region=region, service=service), account))
 
         def boto_client_for(region: str, service: str, state_credentials: Any = None) -> BaseClient:
             # The one factory of task clients: blob values (blob_parameters), DynamoDB requests
@@ -300,7 +332,7 @@ def install() -> None:
             role = role if isinstance(role, AssumedRole) else None
 
             def make() -> BaseClient:
-                client = current(region=region, service=service, state_credentials=state_credentials)
+                client = moto_task_client(region=region, service=service, state_credentials=state_credentials)
                 for prepare in (blob_parameters.prepare, dynamodb_requests.prepare, sdk_http_metadata.prepare):
                     client = prepare(client)
                 if role is not None:
