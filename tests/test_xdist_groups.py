@@ -22,3 +22,23 @@ def test_loadgroup_puts_a_group_on_one_worker(pytester: pytest.Pytester, monkeyp
     result.assert_outcomes(passed=8)
     workers = set(re.findall(r"\[(gw\d)\].*PASSED.*@g", result.stdout.str()))
     assert len(workers) == 1, result.stdout.str()
+
+
+def test_the_longest_modules_are_collected_first_in_their_listed_order(pytester: pytest.Pytester,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import xdist_groups
+
+    pytester.makepyfile(test_a="def test_a1(): pass\ndef test_a2(): pass\n",
+                        test_b="def test_b1(): pass\n", test_c="def test_c1(): pass\ndef test_c2(): pass\n")
+    items, _ = pytester.inline_genitems()
+    monkeypatch.setattr(xdist_groups, "LONG_FIRST", ("test_c.py", "test_b.py"))
+    xdist_groups.long_first(items)
+    assert [item.name for item in items] == ["test_c1", "test_c2", "test_b1", "test_a1", "test_a2"]
+
+
+def test_every_listed_long_module_exists() -> None:
+    """A renamed or removed module would silently stop being scheduled first."""
+    from tests import xdist_groups
+
+    root = Path(__file__).resolve().parents[1]
+    assert [m for m in xdist_groups.LONG_FIRST if not (root / m).is_file()] == []
