@@ -44,12 +44,23 @@ def seed(engine: LocalEngine, count: int) -> list[str]:
     return tenants
 
 
+@pytest.fixture(scope="module")
+def machines(module_engine: LocalEngine) -> None:
+    """The rollout, created once for the module (tests/patterns/conftest.py)."""
+    # one wave, never stopped: these tests are about each tenant's outcome (waves: test_tenant_stacks_rollout.py)
+    machine = tenant_stack_update(page_size=PAGE, waves=(), max_failure_percent=None)
+    module_engine.create_state_machine(machine.name, machine.substituted())
+
+
+@pytest.fixture
+def local_engine(shared_engine: LocalEngine, machines: None) -> LocalEngine:
+    """The module's engine with empty backends but its machines (also what ``stack_script`` uses)."""
+    return shared_engine
+
+
 @pytest.fixture
 def engine(local_engine: LocalEngine, stack_script: StackScript) -> LocalEngine:
     create_table(local_engine, TABLE, sk=None)
-    # one wave, never stopped: these tests are about each tenant's outcome (waves: test_tenant_stacks_rollout.py)
-    machine = tenant_stack_update(page_size=PAGE, waves=(), max_failure_percent=None)
-    local_engine.create_state_machine(machine.name, machine.substituted())
     return local_engine
 
 
