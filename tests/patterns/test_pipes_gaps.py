@@ -8,6 +8,7 @@ record's place. Never a silent drop.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -63,8 +64,31 @@ BAD_ELEMENTS: list[tuple[Callable[[], dict[str, Any]], str]] = [
 ]
 
 
+@pytest.fixture
+def local_engine(shared_engine: LocalEngine) -> LocalEngine:
+    """One engine for the module (tests/patterns/conftest.py): the parametrized tests deploy the same few
+    machines again and again, and each CreateStateMachine parses and validates its definition anew."""
+    return shared_engine
+
+
+#: per engine, the definition each machine name holds
+_DEPLOYED: "weakref.WeakKeyDictionary[LocalEngine, dict[str, str]]" = weakref.WeakKeyDictionary()
+
+
 def deploy(engine: LocalEngine, machine: Any) -> str:
-    engine.create_state_machine(machine.name, machine.substituted(), type=machine.type)
+    """``machine`` under its name: created the first time, already there when the same definition comes
+    again, replaced (UpdateStateMachine) when a test deploys another one under that name (the fail and
+    skip variants of MACHINES share a name), so each test runs exactly what it deployed."""
+    text = machine.substituted()
+    held = _DEPLOYED.setdefault(engine, {})
+    if held.get(machine.name) == text:
+        return machine.name
+    if machine.name in held:
+        arn = f"arn:aws:states:{engine.region}:{engine.account_id}:stateMachine:{machine.name}"
+        engine.client("stepfunctions").update_state_machine(stateMachineArn=arn, definition=text)
+    else:
+        engine.create_state_machine(machine.name, text, type=machine.type)
+    held[machine.name] = text
     return machine.name
 
 

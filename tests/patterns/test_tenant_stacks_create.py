@@ -27,12 +27,23 @@ def created(tenant: str) -> dict:
     return {"source": "tenants", "detail-type": "Tenant Created", "detail": {"tenantId": tenant}}
 
 
+@pytest.fixture(scope="module")
+def machines(module_engine: LocalEngine) -> None:
+    """tenant-stack-create, created once for the module (tests/patterns/conftest.py)."""
+    machine = tenant_stack_create()
+    module_engine.create_state_machine(machine.name, machine.substituted())
+
+
+@pytest.fixture
+def local_engine(shared_engine: LocalEngine, machines: None) -> LocalEngine:
+    """The module's engine with empty backends but its machines (also what ``stack_script`` uses)."""
+    return shared_engine
+
+
 @pytest.fixture
 def engine(local_engine: LocalEngine) -> LocalEngine:
     create_table(local_engine, TABLE, sk=None)
     deploy_template(local_engine)
-    machine = tenant_stack_create()
-    local_engine.create_state_machine(machine.name, machine.substituted())
     return local_engine
 
 

@@ -21,15 +21,27 @@ def event(kind: str, tenant: str) -> dict:
     return {"source": "tenants", "detail-type": f"Tenant {kind}", "detail": {"tenantId": tenant}}
 
 
+@pytest.fixture(scope="module")
+def machines(module_engine: LocalEngine) -> None:
+    """The create and delete machines, created once for the module (tests/patterns/conftest.py)."""
+    callers = platform_roles(module_engine)  # its ARN; the role itself is made again for each test
+    create, delete = tenant_stack_create(), tenant_stack_delete()
+    module_engine.create_state_machine(create.name, create.substituted())
+    module_engine.create_state_machine(delete.name, delete.substituted(), role_arn=callers)  # its purge assumes tenant roles
+
+
+@pytest.fixture
+def local_engine(shared_engine: LocalEngine, machines: None) -> LocalEngine:
+    """The module's engine with empty backends but its machines (also what ``stack_script`` uses)."""
+    return shared_engine
+
+
 @pytest.fixture
 def engine(local_engine: LocalEngine, stack_script: StackScript) -> LocalEngine:
     create_table(local_engine, TABLE, sk=None)
     create_table(local_engine, APP_TABLE)
     deploy_template(local_engine)
-    callers = platform_roles(local_engine)
-    create, delete = tenant_stack_create(), tenant_stack_delete()
-    local_engine.create_state_machine(create.name, create.substituted())
-    local_engine.create_state_machine(delete.name, delete.substituted(), role_arn=callers)  # its purge assumes tenant roles
+    platform_roles(local_engine)
     assert local_engine.run("tenant-stack-create", event("Created", "acme")).ok()
     return local_engine
 

@@ -15,6 +15,7 @@ AWS documentation these tests hold the machines to:
 from __future__ import annotations
 
 import json
+import weakref
 
 import pytest
 
@@ -43,6 +44,13 @@ def created(tenant: str) -> dict:
 
 
 @pytest.fixture
+def local_engine(shared_engine: LocalEngine) -> LocalEngine:
+    """One engine for the module, every backend but Step Functions' emptied before each test
+    (tests/patterns/conftest.py): the lifecycle machines are created once, not for every test (``deploy``)."""
+    return shared_engine
+
+
+@pytest.fixture
 def callers(local_engine: LocalEngine) -> str:
     """The platform account: tenants table, app table, template; returns the execution role the lifecycle
     machines run under (the TenantCallers role: the delete's purge assumes tenant roles)."""
@@ -58,8 +66,24 @@ def engine(local_engine: LocalEngine, callers: str) -> LocalEngine:
     return local_engine
 
 
+#: per engine, what each machine name holds: (definition, role)
+_DEPLOYED: "weakref.WeakKeyDictionary[LocalEngine, dict[str, tuple[str, str]]]" = weakref.WeakKeyDictionary()
+
+
 def deploy(engine: LocalEngine, machine, role: str, **values: str) -> None:
-    engine.create_state_machine(machine.name, machine.substituted(values), role_arn=role)
+    """``machine`` under its name, run by ``role``. The module's engine keeps its machines from test to
+    test: the same definition and role again is already there (no second ~0.1 s CreateStateMachine), another
+    one under the same name replaces it (UpdateStateMachine), so each test runs exactly what it deployed."""
+    text = machine.substituted(values)
+    held = _DEPLOYED.setdefault(engine, {})
+    if held.get(machine.name) == (text, role):
+        return
+    if machine.name in held:
+        arn = f"arn:aws:states:{engine.region}:{engine.account_id}:stateMachine:{machine.name}"
+        engine.client("stepfunctions").update_state_machine(stateMachineArn=arn, definition=text, roleArn=role)
+    else:
+        engine.create_state_machine(machine.name, text, role_arn=role)
+    held[machine.name] = (text, role)
 
 
 def row(engine: LocalEngine, pk: str) -> dict:

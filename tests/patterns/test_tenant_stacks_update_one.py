@@ -23,12 +23,23 @@ BUCKET, KEY = PLACEHOLDERS["TemplateBucket"], PLACEHOLDERS["TemplateKey"]
 URL = f"https://{BUCKET}.s3.amazonaws.com/{KEY}"
 
 
+@pytest.fixture(scope="module")
+def machines(module_engine: LocalEngine) -> None:
+    """The child as a machine, created once for the module (tests/patterns/conftest.py)."""
+    machine = StateMachine("tenant-update-one", start=update_one(), type=STANDARD,
+                           placeholders={"TenantsTable": TABLE, **PLATFORM_PLACEHOLDERS})
+    module_engine.create_state_machine(machine.name, machine.substituted())
+
+
+@pytest.fixture
+def local_engine(shared_engine: LocalEngine, machines: None) -> LocalEngine:
+    """The module's engine with empty backends but its machines (also what ``stack_script`` uses)."""
+    return shared_engine
+
+
 @pytest.fixture
 def engine(local_engine: LocalEngine, stack_script: StackScript) -> LocalEngine:
     create_table(local_engine, TABLE, sk=None)
-    machine = StateMachine("tenant-update-one", start=update_one(), type=STANDARD,
-                           placeholders={"TenantsTable": TABLE, **PLATFORM_PLACEHOLDERS})
-    local_engine.create_state_machine(machine.name, machine.substituted())
     return local_engine
 
 
