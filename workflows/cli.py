@@ -422,7 +422,7 @@ def run(ctx: click.Context, name: str, input_file: Any, seed: bool, tenants: str
         payload = json.load(input_file) if input_file is not None else {}
     except json.JSONDecodeError as exc:
         raise click.BadParameter(f"input is not JSON: {exc}", param_hint="--input") from None
-    # the engine (moto, ~2 s of imports) only once the invocation is known to be good: a usage error is instant
+    # the engine's imports (moto, boto3, werkzeug) only once the invocation is known to be good
     from workflows.local.engine import LocalEngine
     from workflows.local.runner import format_trace, quiet_moto, run_definition
 
