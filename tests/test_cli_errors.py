@@ -128,3 +128,39 @@ def test_an_empty_batch_runs(files: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["run", "pipes-flatten-stream", "--input", "-"], input="[]")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == []
+
+
+NO_ENGINE = """
+import json, sys
+from workflows.cli import main
+heavy = {"moto", "boto3", "werkzeug", "cfnlint", "aws_cdk", "jsii", "playwright", "hypothesis", "pytest"}
+for args in json.loads(sys.argv[1]):
+    code = 0
+    try:
+        main(args, prog_name="workflows")
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    loaded = sorted(heavy & {name.split(".")[0] for name in sys.modules})
+    print("@@" + json.dumps([args, code, loaded]), flush=True)
+"""
+
+
+def test_commands_that_run_no_engine_import_none_of_it(files: dict[str, str], busy_port: int,
+                                                       tmp_path: Path) -> None:
+    """`build`, `check`, `schema`, `show`, `graph`, `--help`, and a `run` or `local` refused for its
+    options, import none of the engine (moto, boto3, werkzeug) nor a test or infra extra: each such process of
+    the suite and of a user pays only for what it does. One interpreter runs them in turn, each checked after it
+    ran; the refused `run` and `local` imported the engine before they looked at their options."""
+    invocations = [["--help"], ["--asl-dir", str(tmp_path / "asl"), "build"], ["check"], ["schema"],
+                   ["show", "pipes-flatten-stream"], ["graph", "pipes-flatten-stream"],
+                   ["run", "nope"], ["run", "pipes-flatten-stream", "--input", files["not-json"]],
+                   ["run", "pipes-flatten-stream", "--test-case", "Nope"],
+                   ["run", "pipes-flatten-stream", "--mock-config", files["mocks"], "--test-case", "Nope"],
+                   ["local", "--port", str(busy_port)], ["local", "--port", "0", "--mock-config", files["not-json"]]]
+    result = subprocess.run([sys.executable, "-c", NO_ENGINE, json.dumps(invocations)], capture_output=True,
+                            text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    ran = [json.loads(line[2:]) for line in result.stdout.splitlines() if line.startswith("@@")]
+    assert [args for args, _, _ in ran] == invocations, result.stdout
+    assert [code == 0 for _, code, _ in ran] == [True] * 6 + [False] * 6, (ran, result.stderr)  # done, refused
+    assert [(args, heavy) for args, _, heavy in ran if heavy] == []

@@ -170,17 +170,39 @@ def stop(proc: subprocess.Popen[str], signum: int = signal.SIGKILL) -> int:
     return code
 
 
-@pytest.fixture(scope="module")
-def seeded_endpoint() -> Iterator[str]:
-    proc, lines = start_local("--seed")
-    try:
+class Local:
+    """A running `workflows local` process: its ready text, its URL, its ports."""
+
+    def __init__(self, proc: subprocess.Popen[str], lines: list[str], port: int, ui_port: int) -> None:
+        self.proc, self.lines, self.port, self.ui_port = proc, lines, port, ui_port
         [ready] = [line for line in lines if "ready at" in line]
-        yield ready.split("ready at ", 1)[1].split()[0]
+        self.url = ready.split("ready at ", 1)[1].split()[0]
+
+
+@pytest.fixture(scope="module")
+def seeded_local() -> Iterator[Local]:
+    """One `workflows local --seed --tenants acme --ui-port U --port P` for the module (each start creates and
+    seeds every machine: seconds of CPU). The README's endpoint examples use acme only; the last test of the
+    group reads its ready text and stops it with Ctrl-C (the group keeps them on one worker, in file order)."""
+    port, ui_port = _free_port(), _free_port()
+    proc, lines = start_local("--seed", "--tenants", "acme", "--ui-port", str(ui_port), port=port)
+    try:
+        yield Local(proc, lines, port, ui_port)
     finally:
-        stop(proc)
+        if proc.poll() is None:
+            stop(proc)
+        else:
+            stop(proc, 0)  # stopped by its test: only its pipes to close
 
 
-@pytest.mark.xdist_group("first-hour-seeded-endpoint")  # one `workflows local --seed` for both README tests
+@pytest.fixture
+def seeded_endpoint(seeded_local: Local) -> str:
+    if seeded_local.proc.poll() is not None:
+        pytest.fail("the module's `workflows local` was stopped before this test (the Ctrl-C test runs last)")
+    return seeded_local.url
+
+
+@pytest.mark.xdist_group("first-hour-seeded-endpoint")  # one `workflows local --seed` for the group
 def test_readme_endpoint_examples_run_against_workflows_local_seed(seeded_endpoint: str) -> None:
     blocks = examples("local")
     assert [language for language, _ in blocks] == ["python", "bash"]
@@ -244,13 +266,14 @@ def _get_json(url: str) -> tuple[int, Any]:
         return response.status, json.loads(response.read())
 
 
-def test_local_seed_prints_what_exists_then_one_ready_line_serves_and_stops_on_ctrl_c() -> None:
-    """One `workflows local` process for its whole life (each start creates and seeds every machine, so the
-    checks of one process are not spread over three): --tenants seeds only those tenants and lists what
-    exists; one ready line on the --port given, with the client settings and the viewer on --ui-port; every
-    catalog machine served; Ctrl-C stops it with exit 0."""
-    port, ui_port = _free_port(), _free_port()
-    proc, lines = start_local("--seed", "--tenants", "acme", "--ui-port", str(ui_port), port=port)
+@pytest.mark.xdist_group("first-hour-seeded-endpoint")  # after the README tests: it stops their endpoint
+def test_local_seed_prints_what_exists_then_one_ready_line_serves_and_stops_on_ctrl_c(seeded_local: Local) -> None:
+    """The module's `workflows local` process, for the rest of its life (each start creates and seeds every
+    machine, so the checks of one process are not spread over several): --tenants seeds only those tenants and
+    lists what exists; one ready line on the --port given, with the client settings and the viewer on --ui-port;
+    every catalog machine served; Ctrl-C stops it with exit 0."""
+    proc, lines, port, ui_port = seeded_local.proc, seeded_local.lines, seeded_local.port, seeded_local.ui_port
+    assert proc.poll() is None, "the module's `workflows local` is already stopped"
     try:
         text = "\n".join(lines)
         assert lines[0] == "seeded the endpoint:", text

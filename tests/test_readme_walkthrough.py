@@ -14,6 +14,7 @@ from pathlib import Path
 README = Path(__file__).resolve().parents[1] / "README.md"
 STEP = re.compile(r"<!-- walkthrough: (?P<what>\S+) -->\n```(?P<lang>\w+)\n(?P<body>.*?)```", re.S)
 BIN = Path(sys.executable).parent
+NOT_IN_A_USERS_INSTALL = "-p no:hypothesispytest -p no:xdist -p no:xdist.looponfail"  # pytest plugins of our test extra
 
 
 def steps() -> list[tuple[str, str]]:
@@ -39,6 +40,9 @@ def test_the_walkthrough_runs_as_written(tmp_path: Path) -> None:
     cwd = tmp_path
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     env.pop("WORKFLOWS_PROJECT", None)
+    # The user's install (saas-workflows[testing,cdk]) has no hypothesis or pytest-xdist; this venv's test extra does,
+    # and their plugins would load into the project's `python -m pytest` (hypothesis: over a second of CPU)
+    env["PYTEST_ADDOPTS"] = f"{os.environ.get('PYTEST_ADDOPTS', '')} {NOT_IN_A_USERS_INSTALL}".strip()
     for what, body in steps():
         if what == "run":
             script = f"set -euo pipefail\n{body}\npwd > {tmp_path / '.cwd'}\n"

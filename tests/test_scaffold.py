@@ -39,7 +39,9 @@ def test_init_makes_a_project_that_installs_and_passes_its_tests(tmp_path: Path)
 
     env = {"PYTHONPATH": str(site)}
     assert "agrees with its 3 resolvers" in _run([str(BIN / "workflows"), "check"], cwd=target, env=env)
-    tests = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
+    # without the plugins of our test extra (hypothesis, xdist), which a user's install of the project lacks
+    tests = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-p",
+                  "no:xdist.looponfail", "-p", "no:hypothesispytest"],
                  cwd=target, env=env)
     assert re.search(r"\b3 passed\b", tests) and "failed" not in tests, tests
 

@@ -410,10 +410,6 @@ def run(ctx: click.Context, name: str, input_file: Any, seed: bool, tenants: str
     The engine starts empty unless --seed (or --tenants, --as-tenant) puts the project's resources and
     tenants in place first. The end of this help lists what each workflow takes as input.
     """
-    from workflows.local.engine import LocalEngine
-    from workflows.local.runner import format_trace, quiet_moto, run_definition
-
-    quiet_moto()
     flow = _flows([name])[name]
     if as_tenant is not None and flow.resolver is None:
         raise click.UsageError(f"--as-tenant calls a resolver machine; {name} resolves no GraphQL field "
@@ -426,6 +422,11 @@ def run(ctx: click.Context, name: str, input_file: Any, seed: bool, tenants: str
         payload = json.load(input_file) if input_file is not None else {}
     except json.JSONDecodeError as exc:
         raise click.BadParameter(f"input is not JSON: {exc}", param_hint="--input") from None
+    # the engine's imports (moto, boto3, werkzeug) only once the invocation is known to be good
+    from workflows.local.engine import LocalEngine
+    from workflows.local.runner import format_trace, quiet_moto, run_definition
+
+    quiet_moto()
     if not seeding:
         result = run_definition(machine.substituted(), payload, type=machine.type, mock_config=config,
                                 test_case=test_case, name=machine.name)
@@ -509,7 +510,6 @@ def local(ctx: click.Context, port: int, seed: bool, tenants: str | None, mock_c
     execution: the path it took, each state's input, output, error, service call and role. Ctrl-C stops it.
     """
     from workflows.local.errors import EngineError
-    from workflows.local.server import EndpointError, serve
 
     seeding = seed or tenants is not None
     tenant_names = _tenant_names(tenants, None) if seeding else []
@@ -539,6 +539,8 @@ def local(ctx: click.Context, port: int, seed: bool, tenants: str | None, mock_c
         viewer = f"http://127.0.0.1:{ui_port}/ui/" if ui_port is not None else f"{url}/ui/"
         click.echo(f"  viewer:  {viewer}  (every execution, live, in a browser)")
         click.echo("Ctrl-C stops it.")
+
+    from workflows.local.server import EndpointError, serve  # moto: only once the options are known to be good
 
     try:
         serve(port=port, machines=[(n, m.substituted(), m.type) for n, m in machines.items()], mock_config=config,

@@ -1,7 +1,7 @@
 """The endpoint as users run it: a subprocess driven by plain boto3 clients over HTTP.
 
-One endpoint process serves the whole module (start-up costs about two seconds); the
-signal tests start their own, since stopping is what they check. The module is one xdist group, so the
+One endpoint process serves the whole module (start-up costs about two seconds); SIGTERM stops it at the
+end, SIGINT one of its own (stopping is what those two check). The module is one xdist group, so the
 module's endpoint starts once, not once per worker that draws one of its tests.
 """
 
@@ -259,10 +259,17 @@ def test_services_the_workflows_do_not_use_are_refused(
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_signal_stops_the_endpoint_with_exit_code_zero(signum: int) -> None:
-    process = EndpointProcess([])
-    line = process.wait_for_ready()
-    assert "0 state machines" in line
+def test_signal_stops_the_endpoint_with_exit_code_zero(signum: int, request: pytest.FixtureRequest) -> None:
+    """SIGINT stops a fresh endpoint with no machines; SIGTERM the module's own, which has served every test
+    above by now (one start fewer: a start costs about two seconds; this test comes after them in the file, and
+    the module is one xdist group, so they run first)."""
+    if signum == signal.SIGINT:
+        process = EndpointProcess([])
+        assert "0 state machines" in process.wait_for_ready()
+    else:
+        process = request.getfixturevalue("endpoint")
+        assert "3 state machines" in process.ready_line  # type: ignore[attr-defined]
+    assert process.proc.poll() is None
     process.proc.send_signal(signum)
     try:
         code = process.proc.wait(timeout=STOP_TIMEOUT_S)
