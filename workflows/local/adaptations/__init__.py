@@ -26,6 +26,7 @@ ORDER: tuple[str, ...] = (
     "sync_execution",
     "sdk_error_names",
     "cfn_role_policies",
+    "cfn_json_templates",
     "parser_error_codes",
     "virtual_clock",
     "context_object",
