@@ -7,6 +7,8 @@ knows each function's arity) turns a runtime ``States.Runtime`` into a build err
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass
 from typing import Union
@@ -49,6 +51,13 @@ def check_path(value: str, *, reference: bool = False, allow_context: bool = Tru
     """
     if not isinstance(value, str) or not value.startswith("$"):
         return f"{value!r} is not a path: a path starts with '$'"
+    return _check_text(value, reference, allow_context)
+
+
+@functools.lru_cache(maxsize=4096)
+def _check_text(value: str, reference: bool, allow_context: bool) -> str | None:
+    """check_path for a ``$`` string; kept per text because jsonpath-ng builds its PLY parser again at
+    every parse (about 2 ms), and a project's build checks the same few hundred paths many times."""
     text = value
     if text.startswith("$$"):
         if not allow_context:
