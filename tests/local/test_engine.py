@@ -212,3 +212,29 @@ def test_history_read_from_the_engine_equals_get_execution_history(local_engine:
     for result in runs:
         assert local_engine.history(result.execution_arn) == local_engine.history_from_api(result.execution_arn)
         assert len(result.history) > 3
+
+
+def test_wait_returns_the_result_of_an_execution_started_elsewhere(local_engine: LocalEngine) -> None:
+    arn = local_engine.create_state_machine("waited-on", {"StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Parameters": {"n.$": "$.n"}, "End": True}}})
+    started = local_engine.client("stepfunctions").start_execution(stateMachineArn=arn, input='{"n": 7}')
+    result = local_engine.wait(started["executionArn"])
+    assert (result.status, result.output, result.execution_arn) == ("SUCCEEDED", {"n": 7}, started["executionArn"])
+    assert result.state_names == ("P",)
+
+
+def test_reset_services_empties_every_service_but_the_kept_ones(local_engine: LocalEngine) -> None:
+    """A module's machines stay; its tables, buckets and roles go; the default role comes back with its ARN."""
+    machine = local_engine.create_state_machine("kept", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    role = local_engine.default_role_arn()
+    create_table(local_engine, "emptied")
+    create_bucket(local_engine, "emptied-bucket")
+    local_engine.reset_services()
+    assert local_engine.client("dynamodb").list_tables()["TableNames"] == []
+    assert local_engine.client("s3").list_buckets()["Buckets"] == []
+    assert [r["Arn"] for r in local_engine.client("iam").list_roles()["Roles"]] == [role]
+    assert local_engine.default_role_arn() == role
+    assert local_engine.run(machine).ok()
+    local_engine.reset_services(keep=())
+    with pytest.raises(EngineError):
+        local_engine.run("kept")

@@ -22,21 +22,6 @@ import pytest
 from workflows.local.engine import LocalEngine
 
 
-def reset_all_but_stepfunctions() -> None:
-    """moto's ``BackendDict.reset`` (what ``mock_aws`` runs at start) for every service except Step
-    Functions: its backends keep the module's state machines."""
-    from moto.core.base_backend import BackendDict, backend_lock
-
-    with backend_lock:
-        for backend in list(BackendDict._instances):
-            if backend.service_name == "stepfunctions":
-                continue
-            for account_specific_backend in backend.values():
-                account_specific_backend.reset()
-            backend.clear()
-            BackendDict._instances.remove(backend)
-
-
 @pytest.fixture(scope="module")
 def module_engine() -> Iterator[LocalEngine]:
     """An engine for the whole module (its machines are created once); tests use ``shared_engine``."""
@@ -48,8 +33,5 @@ def module_engine() -> Iterator[LocalEngine]:
 def shared_engine(module_engine: LocalEngine) -> LocalEngine:
     """The module's engine, every backend but Step Functions' empty again, the default execution role
     (IAM was emptied too) made again under the same name, hence the same ARN the machines were made with."""
-    reset_all_but_stepfunctions()
-    if module_engine._default_role is not None:
-        module_engine._default_role = None
-        module_engine.default_role_arn()
+    module_engine.reset_services(keep=("stepfunctions",))
     return module_engine

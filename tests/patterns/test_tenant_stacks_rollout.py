@@ -199,11 +199,11 @@ def test_count_threshold_stop_then_resume_then_rollback(table: LocalEngine, stac
     assert last_rollout(table, untouched) is None
 
 
-def wait(engine: LocalEngine, arn: str, timeout: float = 120) -> dict[str, Any]:
+def wait(engine: LocalEngine, arn: str, timeout: float = 120) -> ExecutionResult:
     """The execution ``arn`` (a successor started by the machine) once it has ended: the engine's own
     wait (it reads moto's status without a request; a sleep-and-describe loop cost a DescribeExecution
     every 50 ms)."""
-    return engine._wait(arn, timeout)
+    return engine.wait(arn, timeout=timeout)
 
 
 def test_successor_executions_carry_the_cursor_and_counts(table: LocalEngine, stack_script: StackScript) -> None:
@@ -216,10 +216,10 @@ def test_successor_executions_carry_the_cursor_and_counts(table: LocalEngine, st
     assert first.ok(), (first.error, first.cause)
     chain, output = [first], first.output
     while "continuedAs" in output:
-        described = wait(table, output["continuedAs"])
-        assert described["status"] == "SUCCEEDED", described
-        output = json.loads(described["output"])
-        chain.append(table.history(described["executionArn"]))
+        successor = wait(table, output["continuedAs"])
+        assert successor.ok(), (successor.error, successor.cause)
+        output = successor.output
+        chain.append(successor.history)
     # 15 rows (one deleted) at 3 per page: 5 pages in each pass (canary, rest), 2 per execution
     assert len(chain) == 5
     assert (output["updated"], output["part"], output["id"]) == (14, 5, first.output["id"])
@@ -393,10 +393,10 @@ def test_successor_executions_keep_the_pass(table: LocalEngine, stack_script: St
     assert first.ok(), (first.error, first.cause)
     histories, output = [first.history], first.output
     while "continuedAs" in output:
-        described = wait(table, output["continuedAs"])
-        assert described["status"] == "SUCCEEDED", described
-        output = json.loads(described["output"])
-        histories.append(table.history(described["executionArn"]))
+        successor = wait(table, output["continuedAs"])
+        assert successor.ok(), (successor.error, successor.cause)
+        output = successor.output
+        histories.append(successor.history)
     assert len(histories) == 4 and (output["updated"], output["canaries"]) == (11, 2)
     carried = [json.loads(h[0]["executionStartedEventDetails"]["input"])["continue"] for h in histories[1:]]
     assert (carried[0]["pass"], bool(carried[0]["cursor"])) == ("canary", True)

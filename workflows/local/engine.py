@@ -379,6 +379,35 @@ class LocalEngine:
             described = self._wait(execution_arn, timeout)
         return self._result(described)
 
+    def wait(self, execution_arn: str, *, timeout: float = 60) -> ExecutionResult:
+        """The result of an execution something else started (a machine's successor, a client of the
+        endpoint), once it has ended; ``ExecutionTimeoutError`` (and the execution stopped) after ``timeout``."""
+        self._require_active()
+        return self._result(self._wait(execution_arn, timeout))
+
+    def reset_services(self, *, keep: tuple[str, ...] = ("stepfunctions",)) -> None:
+        """Empty every service's state but ``keep``'s, as a fresh engine would have it, keeping its
+        state machines; the default execution role is made again under the same name (same ARN).
+
+        Why: a test module creates its machines once and starts each test from empty tables, stacks,
+        roles and buckets -- moto's own reset (what starting a mock runs), applied per service."""
+        from moto.core.base_backend import BackendDict, backend_lock
+
+        self._require_active()
+        with backend_lock:
+            for backend in list(BackendDict._instances):
+                if backend.service_name in keep:
+                    continue
+                for account_backend in backend.values():
+                    account_backend.reset()
+                backend.clear()
+                BackendDict._instances.remove(backend)
+        if "stepfunctions" not in keep:
+            self._machines.clear()
+        if self._default_role is not None and "iam" not in keep:
+            self._default_role = None
+            self.default_role_arn()
+
     def _wait(self, execution_arn: str, timeout: float) -> dict[str, Any]:
         """Poll until the execution ends. Why the backend is read first: DescribeExecution through
         boto3 and moto's serializer costs ~2 ms of the GIL the execution's own thread needs, and a
