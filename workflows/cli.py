@@ -19,6 +19,7 @@ import click
 from workflows import golden
 from workflows.core import BuildError
 from workflows.core.graph import FORMATS, render
+from workflows.local.process import tune_for_engine
 from workflows.project import Project, ProjectError, example_project, load_project
 
 PROJECT_HELP = ("Project folder: the nearest pyproject.toml with [tool.saas-workflows] at or above it "
@@ -418,6 +419,7 @@ def run(ctx: click.Context, name: str, input_file: Any, seed: bool, tenants: str
     tenant_names = _tenant_names(tenants, as_tenant) if seeding else []
     config = _mock_config(mock_config, test_case, name)
     machine = _machine(name)
+    tune_for_engine()
     try:
         payload = json.load(input_file) if input_file is not None else {}
     except json.JSONDecodeError as exc:
@@ -513,6 +515,7 @@ def local(ctx: click.Context, port: int, seed: bool, tenants: str | None, mock_c
 
     seeding = seed or tenants is not None
     tenant_names = _tenant_names(tenants, None) if seeding else []
+    tune_for_engine()
     config = _mock_config(mock_config, None, None)
     _refuse_a_taken_port(port, True, _port_in_use(port))
     _refuse_a_taken_port(ui_port, False, _ui_port_in_use(ui_port))
@@ -573,6 +576,8 @@ def demo(as_json: bool, step: int) -> None:
     Exits 1 if any step does not behave as stated (CI runs it as a smoke test).
     """
     import importlib
+
+    tune_for_engine()
 
     example = example_project()
     demo_module = importlib.import_module(str(example.demo))
