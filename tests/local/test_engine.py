@@ -238,3 +238,17 @@ def test_reset_services_empties_every_service_but_the_kept_ones(local_engine: Lo
     local_engine.reset_services(keep=())
     with pytest.raises(EngineError):
         local_engine.run("kept")
+
+
+def test_deploy_creates_once_keeps_the_same_and_updates_another(local_engine: LocalEngine) -> None:
+    one = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": 1, "End": True}}}
+    two = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": 2, "End": True}}}
+    arn = local_engine.deploy_state_machine("deployed", one)
+    assert local_engine.deploy_state_machine("deployed", json.dumps(one)) == arn
+    assert local_engine.run("deployed").output == 1
+    assert local_engine.deploy_state_machine("deployed", two) == arn
+    assert local_engine.run("deployed").output == 2
+    sfn = local_engine.client("stepfunctions")
+    assert [m["name"] for m in sfn.list_state_machines()["stateMachines"]].count("deployed") == 1
+    with pytest.raises(EngineError, match="cannot become EXPRESS"):
+        local_engine.deploy_state_machine("deployed", one, type="EXPRESS")

@@ -8,7 +8,6 @@ record's place. Never a silent drop.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -71,24 +70,10 @@ def local_engine(shared_engine: LocalEngine) -> LocalEngine:
     return shared_engine
 
 
-#: per engine, the definition each machine name holds
-_DEPLOYED: "weakref.WeakKeyDictionary[LocalEngine, dict[str, str]]" = weakref.WeakKeyDictionary()
-
-
 def deploy(engine: LocalEngine, machine: Any) -> str:
-    """``machine`` under its name: created the first time, already there when the same definition comes
-    again, replaced (UpdateStateMachine) when a test deploys another one under that name (the fail and
-    skip variants of MACHINES share a name), so each test runs exactly what it deployed."""
-    text = machine.substituted()
-    held = _DEPLOYED.setdefault(engine, {})
-    if held.get(machine.name) == text:
-        return machine.name
-    if machine.name in held:
-        arn = f"arn:aws:states:{engine.region}:{engine.account_id}:stateMachine:{machine.name}"
-        engine.client("stepfunctions").update_state_machine(stateMachineArn=arn, definition=text)
-    else:
-        engine.create_state_machine(machine.name, text, type=machine.type)
-    held[machine.name] = text
+    """``machine`` under its name (the fail and skip variants of MACHINES share a name: the module's
+    engine holds whichever the test deployed last)."""
+    engine.deploy_state_machine(machine.name, machine.substituted(), type=machine.type)
     return machine.name
 
 

@@ -15,7 +15,6 @@ AWS documentation these tests hold the machines to:
 from __future__ import annotations
 
 import json
-import weakref
 
 import pytest
 
@@ -66,24 +65,10 @@ def engine(local_engine: LocalEngine, callers: str) -> LocalEngine:
     return local_engine
 
 
-#: per engine, what each machine name holds: (definition, role)
-_DEPLOYED: "weakref.WeakKeyDictionary[LocalEngine, dict[str, tuple[str, str]]]" = weakref.WeakKeyDictionary()
-
-
 def deploy(engine: LocalEngine, machine, role: str, **values: str) -> None:
-    """``machine`` under its name, run by ``role``. The module's engine keeps its machines from test to
-    test: the same definition and role again is already there (no second ~0.1 s CreateStateMachine), another
-    one under the same name replaces it (UpdateStateMachine), so each test runs exactly what it deployed."""
-    text = machine.substituted(values)
-    held = _DEPLOYED.setdefault(engine, {})
-    if held.get(machine.name) == (text, role):
-        return
-    if machine.name in held:
-        arn = f"arn:aws:states:{engine.region}:{engine.account_id}:stateMachine:{machine.name}"
-        engine.client("stepfunctions").update_state_machine(stateMachineArn=arn, definition=text, roleArn=role)
-    else:
-        engine.create_state_machine(machine.name, text, role_arn=role)
-    held[machine.name] = (text, role)
+    """``machine`` under its name, run by ``role``: the module's engine keeps its machines from test to
+    test, so the same again is left as it is and another one under that name replaces it."""
+    engine.deploy_state_machine(machine.name, machine.substituted(values), role_arn=role)
 
 
 def row(engine: LocalEngine, pk: str) -> dict:

@@ -322,18 +322,25 @@ def test_marked_canaries_go_first_in_a_wave_of_their_own(table: LocalEngine, sta
     assert all(uses_new_template(table, t) for t in tenants)
 
 
+def ten_tenants_with_a_failing_canary(table: LocalEngine, stack_script: StackScript, marked: tuple[int, ...],
+                                      failing: int, page_size: int) -> tuple[list[str], list[str], str]:
+    """10 tenants, those at ``marked`` (scan positions) canaries, the one at ``failing`` rolled back by
+    the update, a changed template deployed: (scan order, canaries, the rollout machine's name)."""
+    seed(table, 10)
+    order = scan_order(table)
+    canaries = [order[i] for i in marked]
+    mark(table, canaries)
+    stack_script.after_update[f"tenant-{order[failing]}"] = ("UPDATE_ROLLBACK_COMPLETE", "bad template")
+    deploy_template(table, changed_template())
+    return order, canaries, machine(table, page_size=page_size)
+
+
 def test_canary_wave_over_threshold_stops_before_any_unmarked_tenant_then_resumes(
         table: LocalEngine, stack_script: StackScript) -> None:
     """1 of 3 marked canaries failing (33% > 10%) stops the rollout at the end of the canary pass: no
     unmarked tenant is updated or recorded. Resumed, the rollout goes on with the counted waves (from
     the table's start, canaries excluded) and updates nobody twice."""
-    seed(table, 10)
-    order = scan_order(table)
-    canaries = [order[3], order[7], order[8]]
-    mark(table, canaries)
-    stack_script.after_update[f"tenant-{order[7]}"] = ("UPDATE_ROLLBACK_COMPLETE", "bad template")
-    deploy_template(table, changed_template())
-    name = machine(table, page_size=20)
+    order, canaries, name = ten_tenants_with_a_failing_canary(table, stack_script, (3, 7, 8), failing=7, page_size=20)
 
     first = table.run(name, template_event())
     assert (first.status, first.error) == ("FAILED", ROLLOUT_STOPPED)
@@ -356,13 +363,7 @@ def test_canary_stopped_mid_pass_resumes_with_the_canaries_left(
         table: LocalEngine, stack_script: StackScript) -> None:
     """A canary failing on the first page stops the rollout with the pass's cursor kept; resumed, the
     canaries left are updated before any unmarked tenant."""
-    seed(table, 10)
-    order = scan_order(table)
-    canaries = [order[0], order[5], order[9]]
-    mark(table, canaries)
-    stack_script.after_update[f"tenant-{order[0]}"] = ("UPDATE_ROLLBACK_COMPLETE", "bad template")
-    deploy_template(table, changed_template())
-    name = machine(table, page_size=3)
+    order, canaries, name = ten_tenants_with_a_failing_canary(table, stack_script, (0, 5, 9), failing=0, page_size=3)
 
     first = table.run(name, template_event())
     assert first.error == ROLLOUT_STOPPED

@@ -3,9 +3,8 @@
 moto 5.2.5 reads every template body with PyYAML's pure-Python ``yaml.Loader`` first and falls back
 to ``json.loads`` only when YAML refuses it (``Stack.parse_template``, ``ChangeSet._parse_template``).
 JSON is nearly a subset of YAML 1.1, so a JSON template always goes through the slow path: reading
-the 6 KB tenant template took about 8 ms of CPU, at every CreateStack and UpdateStack -- in this
-project's suite, 15 s of CPU in all, the largest single cost of a tenant-stack execution after the
-parse of its definition.
+the 4.6 KB tenant template took 5.9 ms of CPU (``json.loads``: 0.012 ms), at every CreateStack and
+UpdateStack -- in a py-spy profile of this project's suite, 15 s of held-GIL time in all.
 
 CloudFormation takes a template "in JSON or YAML format"
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-formats.html); a body that
